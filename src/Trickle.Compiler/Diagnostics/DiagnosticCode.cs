@@ -1,0 +1,37 @@
+namespace Trickle.Compiler.Diagnostics;
+
+/// <summary>
+/// Every diagnostic code the compiler can report. Codes are stable: users grep for them and docs list them.
+/// 1xxx input and syntax, 2xxx schema/catalog, 3xxx binding, 4xxx maintainability (not differentiable yet), 5xxx options.
+/// </summary>
+public sealed record DiagnosticCode(string Id, string Title)
+{
+    public static readonly DiagnosticCode SyntaxError = new("TRK1001", "syntax error");
+    public static readonly DiagnosticCode UnrecognizedInput = new("TRK1002", "input is not a stream table definition");
+    public static readonly DiagnosticCode FileNotFound = new("TRK1003", "file not found");
+    public static readonly DiagnosticCode InvalidStreamTableName = new("TRK1004", "invalid stream table name");
+
+    public static readonly DiagnosticCode SchemaSyntaxError = new("TRK2001", "schema file syntax error");
+    public static readonly DiagnosticCode DuplicateTable = new("TRK2002", "table defined twice in the schema");
+    public static readonly DiagnosticCode CatalogUnavailable = new("TRK2003", "could not read the catalog");
+    public static readonly DiagnosticCode UnknownColumnInConstraint = new("TRK2004", "constraint names an unknown column");
+
+    public static readonly DiagnosticCode UnknownTable = new("TRK3001", "unknown table");
+    public static readonly DiagnosticCode UnknownColumn = new("TRK3002", "unknown column");
+    public static readonly DiagnosticCode AmbiguousColumn = new("TRK3003", "ambiguous column");
+    public static readonly DiagnosticCode UnknownFunction = new("TRK3004", "unknown function");
+    public static readonly DiagnosticCode NotGrouped = new("TRK3005", "column must appear in GROUP BY or be used in an aggregate");
+    public static readonly DiagnosticCode NestedAggregate = new("TRK3006", "aggregate calls cannot be nested");
+    public static readonly DiagnosticCode AggregateInWhere = new("TRK3007", "aggregates are not allowed in WHERE or GROUP BY");
+    public static readonly DiagnosticCode DuplicateOutputColumn = new("TRK3008", "duplicate output column name");
+    public static readonly DiagnosticCode TypeMismatch = new("TRK3009", "type mismatch");
+    public static readonly DiagnosticCode WrongArgumentCount = new("TRK3010", "wrong number of arguments");
+    public static readonly DiagnosticCode GroupByOrdinalOutOfRange = new("TRK3011", "GROUP BY position out of range");
+
+    public static readonly DiagnosticCode UnsupportedConstruct = new("TRK4001", "construct not supported for incremental maintenance yet");
+    public static readonly DiagnosticCode VolatileFunction = new("TRK4002", "volatile function in an incrementally maintained query");
+    public static readonly DiagnosticCode UnsupportedType = new("TRK4003", "type cannot be maintained");
+
+    public static readonly DiagnosticCode InvalidOption = new("TRK5001", "invalid option");
+    public static readonly DiagnosticCode InvalidSchedule = new("TRK5002", "invalid schedule");
+}
