@@ -1,0 +1,343 @@
+using Trickle.Compiler.Catalog;
+using Trickle.Compiler.Diagnostics;
+using Trickle.Compiler.Emit;
+using Trickle.Compiler.Ir;
+using Trickle.Compiler.Syntax;
+
+namespace Trickle.Compiler.Binding;
+
+/// <summary>
+/// Binds a defining query against the catalog and builds its relational plan. Constructs the later phases cannot
+/// maintain yet are rejected here, each with a diagnostic at the construct's position, never compiled into a wrong answer.
+/// </summary>
+internal sealed class QueryBinder(SourceCatalog catalog, string filePath, DiagnosticBag diagnostics, RefreshMode mode)
+{
+    public (RelNode Plan, CatalogTable Source)? Bind(Query query)
+    {
+        if (query.With is not null)
+            Unsupported(query.With, "WITH (common table expressions) is not supported yet");
+        if (query.Limit is not null || query.Offset is not null)
+            Unsupported(query.Limit ?? query.Offset!, "LIMIT/OFFSET (top-k) is not supported yet");
+        if (query.OrderBy.Count > 0)
+            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Warning, "TRK4100",
+                "ORDER BY does not order a stream table's rows and is ignored; order when you read it", filePath, query.OrderBy[0].Span));
+        if (query.Body is not SelectCore select)
+        {
+            Unsupported(query.Body, query.Body switch
+            {
+                SetOperation s => $"{s.Operator.ToString().ToUpperInvariant()} is not supported yet",
+                ValuesBody => "VALUES is not supported as a stream table's query",
+                _ => "a parenthesised query is not supported here yet",
+            });
+            return null;
+        }
+        return BindSelect(select);
+    }
+
+    private (RelNode, CatalogTable)? BindSelect(SelectCore select)
+    {
+        var scope = BindFrom(select);
+        if (scope is null) return null;
+        var binder = new ExpressionBinder(scope, filePath, diagnostics, mode);
+
+        if (select.Distinct == DistinctKind.DistinctOn)
+            Unsupported(select.DistinctOn.Count > 0 ? select.DistinctOn[0] : select, "DISTINCT ON is not supported yet");
+        foreach (var window in select.Windows)
+            Unsupported(window, "the WINDOW clause is not supported yet");
+
+        RelNode plan = new ScanNode(scope.Table);
+        if (select.Where is not null)
+        {
+            RejectAggregates(select.Where, "WHERE");
+            plan = new FilterNode(plan, binder.Bind(select.Where));
+        }
+
+        var isAggregate = select.GroupBy is not null || select.Having is not null || select.Items.Any(i => i is ExpressionItem e && ContainsAggregate(e.Expression));
+        if (!isAggregate)
+        {
+            var outputs = BindOutputs(select.Items, scope, binder.Bind);
+            plan = new ProjectNode(plan, outputs);
+            return (select.Distinct == DistinctKind.Distinct ? new DistinctNode(plan) : plan, scope.Table);
+        }
+
+        if (select.Distinct != DistinctKind.None)
+            Unsupported(select, "DISTINCT over an aggregate query is not supported yet");
+        var keys = BindGroupKeys(select, binder);
+        var aggregates = new List<AggregateCall>();
+        var postAggregation = new ExpressionBinder(scope, filePath, diagnostics, mode)
+        {
+            Interceptor = node => InterceptAfterGrouping(node, keys, aggregates, binder),
+        };
+        var columns = BindOutputs(select.Items, scope, postAggregation.Bind);
+        plan = new AggregateNode(plan, keys, aggregates, Grouped: select.GroupBy is not null, Multiplicity: false);
+        if (select.Having is not null)
+            plan = new FilterNode(plan, postAggregation.Bind(select.Having));
+        return (new ProjectNode(plan, columns), scope.Table);
+    }
+
+    private BindingScope? BindFrom(SelectCore select)
+    {
+        if (select.From.Count == 0)
+        {
+            Unsupported(select, "a stream table's query must read a table (FROM is missing)");
+            return null;
+        }
+        if (select.From.Count > 1)
+        {
+            Unsupported(select.From[1], "joins (a comma-separated FROM list) are not supported yet");
+            return null;
+        }
+        switch (select.From[0])
+        {
+            case NamedTable named:
+            {
+                var parts = named.Name.Parts;
+                var schema = parts.Count >= 2 ? parts[^2].Value : null;
+                var table = catalog.Find(schema, named.Name.Last.Value);
+                if (table is null)
+                {
+                    diagnostics.Error(DiagnosticCode.UnknownTable, filePath, named.Name.Span,
+                        $"relation \"{named.Name}\" does not exist in the schema");
+                    return null;
+                }
+                if (named.Alias is { ColumnNames.Count: > 0 })
+                    Unsupported(named.Alias, "column aliases on a table are not supported yet");
+                return new BindingScope(table, named.Alias?.Name.Value);
+            }
+            case JoinedTable join:
+                Unsupported(join, $"{join.Kind.ToString().ToUpperInvariant()} JOIN is not supported yet");
+                return null;
+            case DerivedTable derived:
+                Unsupported(derived, "subqueries in FROM are not supported yet");
+                return null;
+            case FunctionTable function:
+                Unsupported(function, "set-returning functions in FROM are not supported yet");
+                return null;
+            default:
+                Unsupported(select.From[0], "this FROM item is not supported yet");
+                return null;
+        }
+    }
+
+    private List<OutputColumn> BindOutputs(IReadOnlyList<SelectItem> items, BindingScope scope, Func<Expression, BoundExpression> bind)
+    {
+        var outputs = new List<OutputColumn>();
+        foreach (var item in items)
+        {
+            switch (item)
+            {
+                case StarItem star:
+                    if (star.Qualifier is not null && !scope.IsNamedBy(star.Qualifier.Parts.Select(p => p.Value).ToList()))
+                    {
+                        diagnostics.Error(DiagnosticCode.UnknownTable, filePath, star.Qualifier.Span, $"missing FROM-clause entry for table \"{star.Qualifier}\"");
+                        continue;
+                    }
+                    foreach (var column in scope.Table.Columns)
+                    {
+                        var reference = new ColumnReference(star.Span, [new Identifier(star.Span, column.Name, true)], false);
+                        outputs.Add(new OutputColumn(column.Name, bind(reference)));
+                    }
+                    break;
+                case ExpressionItem expression:
+                    var name = expression.Alias?.Value ?? OutputColumnNamer.Name(expression.Expression);
+                    if (outputs.Any(o => o.Name == name))
+                        diagnostics.Error(DiagnosticCode.DuplicateOutputColumn, filePath, expression.Span,
+                            $"column name \"{name}\" appears twice in the output; a stream table's columns need distinct names (add AS …)");
+                    outputs.Add(new OutputColumn(name, bind(expression.Expression)));
+                    break;
+            }
+        }
+        return outputs;
+    }
+
+    private List<BoundExpression> BindGroupKeys(SelectCore select, ExpressionBinder binder)
+    {
+        var keys = new List<BoundExpression>();
+        if (select.GroupBy is null) return keys;
+        if (select.GroupBy.Distinct)
+            Unsupported(select.GroupBy, "GROUP BY DISTINCT is not supported yet");
+        foreach (var element in select.GroupBy.Elements)
+        {
+            if (element is not GroupingExpression grouping)
+            {
+                Unsupported(element, element switch
+                {
+                    Rollup => "ROLLUP is not supported yet",
+                    Cube => "CUBE is not supported yet",
+                    GroupingSets => "GROUPING SETS are not supported yet",
+                    _ => "the empty grouping set () is not supported yet",
+                });
+                continue;
+            }
+            var expression = ResolveGroupByReference(grouping.Expression, select);
+            RejectAggregates(expression, "GROUP BY");
+            var key = binder.Bind(expression);
+            if (keys.All(k => SqlExpressionPrinter.Canonical(k) != SqlExpressionPrinter.Canonical(key)))
+                keys.Add(key);
+        }
+        return keys;
+    }
+
+    /// <summary>GROUP BY 2 and GROUP BY alias refer to select-list items, as in PostgreSQL (a real column wins over an alias).</summary>
+    private Expression ResolveGroupByReference(Expression expression, SelectCore select)
+    {
+        var expressionItems = select.Items.ToList();
+        if (expression is NumericLiteral { Text: var text } literal && int.TryParse(text, out var ordinal))
+        {
+            if (ordinal < 1 || ordinal > expressionItems.Count || expressionItems[ordinal - 1] is not ExpressionItem item)
+            {
+                diagnostics.Error(DiagnosticCode.GroupByOrdinalOutOfRange, filePath, literal.Span, $"GROUP BY position {ordinal} is not in select list");
+                return new NullLiteral(literal.Span);
+            }
+            return item.Expression;
+        }
+        if (expression is ColumnReference { Parts.Count: 1, Star: false } reference)
+        {
+            var name = reference.Parts[0].Value;
+            var scopeTable = select.From.FirstOrDefault() is NamedTable named ? catalog.Find(named.Name.Parts.Count >= 2 ? named.Name.Parts[^2].Value : null, named.Name.Last.Value) : null;
+            if (scopeTable?.FindColumn(name) is null
+                && expressionItems.OfType<ExpressionItem>().FirstOrDefault(i => i.Alias?.Value == name) is { } aliased)
+                return aliased.Expression;
+        }
+        return expression;
+    }
+
+    private BoundExpression? InterceptAfterGrouping(Expression node, List<BoundExpression> keys, List<AggregateCall> aggregates, ExpressionBinder preAggregation)
+    {
+        if (node is FunctionCall call && IsAggregateCall(call))
+            return BindAggregate(call, aggregates, preAggregation);
+        if (ContainsAggregate(node))
+            return null;
+        // Bind quietly to compare with the GROUP BY keys; real errors are reported when binding continues below.
+        var probe = new ExpressionBinder(preAggregation.Scope, filePath, new DiagnosticBag(), mode).Bind(node);
+        var canonical = SqlExpressionPrinter.Canonical(probe);
+        var keyIndex = keys.FindIndex(k => SqlExpressionPrinter.Canonical(k) == canonical);
+        if (keyIndex >= 0)
+            return new BoundGroupKeyRef(node.Span, keys[keyIndex].Type, keyIndex);
+        if (node is ColumnReference { Star: false } column && preAggregation.Scope.Table.FindColumn(column.Parts[^1].Value) is not null)
+        {
+            diagnostics.Error(DiagnosticCode.NotGrouped, filePath, column.Span,
+                $"column \"{string.Join(".", column.Parts.Select(p => p.Value))}\" must appear in the GROUP BY clause or be used in an aggregate function");
+            return new BoundLiteral(node.Span, SqlType.Unknown, "NULL");
+        }
+        return null;
+    }
+
+    private BoundExpression BindAggregate(FunctionCall call, List<AggregateCall> aggregates, ExpressionBinder preAggregation)
+    {
+        var name = call.Name.Last.Value;
+        if (call.Over is not null || call.OverWindowName is not null)
+            return preAggregation.Unsupported(call, $"window function {name}() OVER (…) is not supported yet");
+        if (name is not ("count" or "sum" or "avg" or "min" or "max"))
+            return preAggregation.Unsupported(call, $"aggregate {name}() is not supported yet (supported: count, sum, avg, min, max)");
+        if (call.Distinct)
+            return preAggregation.Unsupported(call, $"{name}(DISTINCT …) is not supported yet");
+        if (call.Filter is not null)
+            return preAggregation.Unsupported(call.Filter, "FILTER (WHERE …) on aggregates is not supported yet");
+        if (call.OrderBy.Count > 0 || call.WithinGroup.Count > 0)
+            return preAggregation.Unsupported(call, $"ORDER BY inside {name}() is not supported yet");
+
+        AggregateCall aggregate;
+        if (call.Star)
+        {
+            if (name != "count")
+                return preAggregation.Unsupported(call, $"{name}(*) is not valid; only count(*) takes *");
+            aggregate = new AggregateCall(call.Span, AggregateFunction.CountStar, null, SqlType.BigInt);
+        }
+        else
+        {
+            if (call.Arguments.Count != 1)
+            {
+                diagnostics.Error(DiagnosticCode.WrongArgumentCount, filePath, call.Span, $"{name}() takes exactly one argument");
+                return new BoundLiteral(call.Span, SqlType.Unknown, "NULL");
+            }
+            foreach (var argument in call.Arguments)
+                if (ContainsAggregate(argument.Value))
+                    diagnostics.Error(DiagnosticCode.NestedAggregate, filePath, argument.Span, "aggregate function calls cannot be nested");
+            var bound = preAggregation.Bind(call.Arguments[0].Value);
+            var function = Enum.Parse<AggregateFunction>(name, ignoreCase: true);
+            aggregate = new AggregateCall(call.Span, function, bound, AggregateResultType(function, bound.Type));
+        }
+        var canonical = Describe(aggregate);
+        var index = aggregates.FindIndex(a => Describe(a) == canonical);
+        if (index < 0)
+        {
+            aggregates.Add(aggregate);
+            index = aggregates.Count - 1;
+        }
+        return new BoundAggregateRef(call.Span, aggregates[index].ResultType, index);
+    }
+
+    private static string Describe(AggregateCall call) =>
+        call.Function + "(" + (call.Argument is null ? "*" : SqlExpressionPrinter.Canonical(call.Argument)) + ")";
+
+    /// <summary>PostgreSQL's result types: sum(int) is bigint, sum(bigint) and avg of integers are numeric, floats stay floats.</summary>
+    private static SqlType AggregateResultType(AggregateFunction function, SqlType argument) => function switch
+    {
+        AggregateFunction.Count or AggregateFunction.CountStar => SqlType.BigInt,
+        AggregateFunction.Min or AggregateFunction.Max => TypeRules.Plain(argument),
+        AggregateFunction.Sum => argument.Name switch
+        {
+            "smallint" or "integer" => SqlType.BigInt,
+            "bigint" or "numeric" => SqlType.NumericType,
+            "real" => SqlType.Real,
+            "double precision" => SqlType.DoublePrecision,
+            "interval" => SqlType.Interval,
+            "money" => SqlType.Money,
+            _ => SqlType.Unknown,
+        },
+        AggregateFunction.Avg => argument.Name switch
+        {
+            "smallint" or "integer" or "bigint" or "numeric" => SqlType.NumericType,
+            "real" or "double precision" => SqlType.DoublePrecision,
+            "interval" => SqlType.Interval,
+            _ => SqlType.Unknown,
+        },
+        _ => SqlType.Unknown,
+    };
+
+    private static bool IsAggregateCall(FunctionCall call) =>
+        call.Over is null && call.OverWindowName is null
+        && (call.Name.Parts.Count == 1 || call.Name.Parts[0].Value == "pg_catalog")
+        && BuiltinFunctions.KnownAggregates.Contains(call.Name.Last.Value);
+
+    private void RejectAggregates(Expression expression, string clause)
+    {
+        var aggregate = Descendants(expression).OfType<FunctionCall>().FirstOrDefault(IsAggregateCall);
+        if (aggregate is not null)
+            diagnostics.Error(DiagnosticCode.AggregateInWhere, filePath, aggregate.Span, $"aggregate functions are not allowed in {clause}");
+    }
+
+    private static bool ContainsAggregate(Expression expression) =>
+        Descendants(expression).OfType<FunctionCall>().Any(IsAggregateCall);
+
+    /// <summary>The expression and every expression inside it, not descending into subqueries (they have their own scope).</summary>
+    private static IEnumerable<Expression> Descendants(Expression root)
+    {
+        var stack = new Stack<object>();
+        stack.Push(root);
+        while (stack.Count > 0)
+        {
+            var current = stack.Pop();
+            if (current is Expression expression)
+                yield return expression;
+            if (current is Query) continue;
+            foreach (var property in current.GetType().GetProperties())
+            {
+                if (property.Name is "Span" or "EqualityContract") continue;
+                var value = property.GetValue(current);
+                switch (value)
+                {
+                    case SyntaxNode node: stack.Push(node); break;
+                    case System.Collections.IEnumerable list and not string:
+                        foreach (var element in list)
+                            if (element is SyntaxNode child) stack.Push(child);
+                        break;
+                }
+            }
+        }
+    }
+
+    private void Unsupported(SyntaxNode node, string message) =>
+        diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, node.Span, message);
+}

@@ -1,0 +1,50 @@
+using System.Text;
+using Trickle.Compiler.Binding;
+
+namespace Trickle.Compiler.Emit;
+
+/// <summary>
+/// Prints bound expressions as SQL. Where a column or a post-aggregation reference lives differs per generated
+/// statement (a change buffer, the source table, the storage table), so the caller says how to print those leaves.
+/// Every compound expression is parenthesised: generated SQL must never depend on operator precedence.
+/// </summary>
+public sealed class SqlExpressionPrinter(
+    Func<BoundColumn, string> column,
+    Func<BoundGroupKeyRef, string>? groupKey = null,
+    Func<BoundAggregateRef, string>? aggregate = null)
+{
+    /// <summary>Prints columns qualified by a relation alias: <c>"c"."amount"</c>.</summary>
+    public static SqlExpressionPrinter ForAlias(string alias) =>
+        new(c => SqlQuoting.Identifier(alias) + "." + SqlQuoting.Identifier(c.ColumnName));
+
+    /// <summary>A span-free canonical text, used to decide whether two expressions are the same expression.</summary>
+    public static string Canonical(BoundExpression expression) =>
+        new SqlExpressionPrinter(c => SqlQuoting.Identifier(c.ColumnName), g => $"$key{g.Index}", a => $"$agg{a.Index}").Print(expression);
+
+    public string Print(BoundExpression expression) => expression switch
+    {
+        BoundColumn c => column(c),
+        BoundLiteral l => l.SqlText,
+        BoundUnary u => u.Operator.All(char.IsLetter) ? $"({u.Operator} {Print(u.Operand)})" : $"({u.Operator}{Print(u.Operand)})",
+        BoundBinary b => $"({Print(b.Left)} {b.Operator} {Print(b.Right)})",
+        BoundCast c => $"CAST({Print(c.Operand)} AS {c.Type.ToSql()})",
+        BoundFunctionCall f => $"{f.Name}({string.Join(", ", f.Arguments.Select(Print))})",
+        BoundSyntaxForm s => PrintForm(s),
+        BoundGroupKeyRef g => groupKey?.Invoke(g) ?? throw new InvalidOperationException("group key outside an aggregate context"),
+        BoundAggregateRef a => aggregate?.Invoke(a) ?? throw new InvalidOperationException("aggregate outside an aggregate context"),
+        _ => throw new InvalidOperationException($"no SQL form for {expression.GetType().Name}"),
+    };
+
+    private string PrintForm(BoundSyntaxForm form)
+    {
+        // TextParts interleave with operands: part0 op0 part1 op1 … partN.
+        var builder = new StringBuilder("(");
+        for (var i = 0; i < form.TextParts.Count; i++)
+        {
+            builder.Append(form.TextParts[i]);
+            if (i < form.Operands.Count)
+                builder.Append(Print(form.Operands[i]));
+        }
+        return builder.Append(')').ToString();
+    }
+}

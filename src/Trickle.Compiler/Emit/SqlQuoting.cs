@@ -1,0 +1,57 @@
+using System.Text;
+
+namespace Trickle.Compiler.Emit;
+
+/// <summary>
+/// The one place generated SQL quotes identifiers and literals. Every identifier is quoted, always, so names with
+/// quotes, spaces, upper case, unicode or reserved words can never change the meaning of generated SQL.
+/// </summary>
+public static class SqlQuoting
+{
+    public static string Identifier(string name) => "\"" + name.Replace("\"", "\"\"") + "\"";
+
+    public static string Qualified(string schema, string name) => Identifier(schema) + "." + Identifier(name);
+
+    /// <summary>
+    /// A string literal. With <c>standard_conforming_strings</c> on (the default since 9.1, and set by every script we
+    /// emit) only the quote needs doubling; backslashes are ordinary characters.
+    /// </summary>
+    public static string Literal(string value) => "'" + value.Replace("'", "''") + "'";
+
+    /// <summary>
+    /// Derives a name for an object Trickle creates, from the stream table's name and a suffix, within PostgreSQL's
+    /// 63-byte identifier limit. Names that would be truncated get a stable hash so two long names cannot collide.
+    /// </summary>
+    public static string InternalName(string baseName, string suffix)
+    {
+        const int maxBytes = 63;
+        var full = baseName + "__" + suffix;
+        if (Encoding.UTF8.GetByteCount(full) <= maxBytes)
+            return full;
+        var hash = StableHash(baseName).ToString("x8");
+        var room = maxBytes - Encoding.UTF8.GetByteCount("__" + suffix) - hash.Length - 1;
+        return TruncateUtf8(baseName, room) + "_" + hash + "__" + suffix;
+    }
+
+    /// <summary>FNV-1a over UTF-8: stable across runs and platforms, unlike string.GetHashCode.</summary>
+    public static uint StableHash(string text)
+    {
+        var hash = 2166136261u;
+        foreach (var b in Encoding.UTF8.GetBytes(text))
+            hash = (hash ^ b) * 16777619u;
+        return hash;
+    }
+
+    private static string TruncateUtf8(string text, int maxBytes)
+    {
+        var builder = new StringBuilder();
+        var bytes = 0;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            bytes += rune.Utf8SequenceLength;
+            if (bytes > maxBytes) break;
+            builder.Append(rune.ToString());
+        }
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,51 @@
+using System.Text;
+using Trickle.Compiler.Emit;
+
+namespace Trickle.Compiler.Ir;
+
+/// <summary>Prints a plan as an indented tree, one operator a line: stable text for snapshots and <c>explain</c>.</summary>
+public static class IrPrinter
+{
+    public static string Print(RelNode node)
+    {
+        var builder = new StringBuilder();
+        Append(builder, node, 0);
+        return builder.ToString();
+    }
+
+    private static void Append(StringBuilder builder, RelNode node, int depth)
+    {
+        builder.Append(' ', depth * 2);
+        switch (node)
+        {
+            case ScanNode scan:
+                builder.Append("Scan ").Append(SqlQuoting.Qualified(scan.Table.Schema, scan.Table.Name)).AppendLine();
+                return;
+            case FilterNode filter:
+                builder.Append("Filter ").Append(SqlExpressionPrinter.Canonical(filter.Predicate)).AppendLine();
+                Append(builder, filter.Input, depth + 1);
+                return;
+            case ProjectNode project:
+                builder.Append("Project ")
+                    .AppendJoin(", ", project.Columns.Select(c => $"{SqlQuoting.Identifier(c.Name)} := {SqlExpressionPrinter.Canonical(c.Expression)}"))
+                    .AppendLine();
+                Append(builder, project.Input, depth + 1);
+                return;
+            case AggregateNode aggregate:
+                builder.Append(aggregate.Grouped ? "Aggregate" : "Aggregate (no GROUP BY)");
+                if (aggregate.Multiplicity) builder.Append(" (counted rows)");
+                builder.Append(" keys=[").AppendJoin(", ", aggregate.GroupKeys.Select(SqlExpressionPrinter.Canonical)).Append(']');
+                builder.Append(" aggs=[")
+                    .AppendJoin(", ", aggregate.Aggregates.Select(a => a.Argument is null ? "count(*)" : $"{a.Name}({SqlExpressionPrinter.Canonical(a.Argument)})"))
+                    .AppendLine("]");
+                Append(builder, aggregate.Input, depth + 1);
+                return;
+            case DistinctNode distinct:
+                builder.AppendLine("Distinct");
+                Append(builder, distinct.Input, depth + 1);
+                return;
+            default:
+                throw new InvalidOperationException($"unknown IR node {node.GetType().Name}");
+        }
+    }
+}

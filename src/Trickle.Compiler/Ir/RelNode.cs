@@ -1,0 +1,42 @@
+using Trickle.Compiler.Binding;
+using Trickle.Compiler.Catalog;
+using Trickle.Compiler.Diagnostics;
+
+namespace Trickle.Compiler.Ir;
+
+/// <summary>
+/// A node of the relational IR. The binder produces a tree of these; rewrite passes transform it into the
+/// differentiable shapes the Delta phase knows; <see cref="IrPrinter"/> prints it for snapshot tests and <c>explain</c>.
+/// </summary>
+public abstract record RelNode;
+
+public sealed record ScanNode(CatalogTable Table) : RelNode;
+
+public sealed record FilterNode(RelNode Input, BoundExpression Predicate) : RelNode;
+
+public sealed record OutputColumn(string Name, BoundExpression Expression);
+
+public sealed record ProjectNode(RelNode Input, IReadOnlyList<OutputColumn> Columns) : RelNode;
+
+public enum AggregateFunction { CountStar, Count, Sum, Avg, Min, Max }
+
+public sealed record AggregateCall(SourceSpan Span, AggregateFunction Function, BoundExpression? Argument, SqlType ResultType)
+{
+    public string Name => Function == AggregateFunction.CountStar ? "count" : Function.ToString().ToLowerInvariant();
+}
+
+/// <summary>
+/// Groups its input by <see cref="GroupKeys"/> and computes <see cref="Aggregates"/> per group. Without GROUP BY
+/// (<see cref="Grouped"/> false) it yields exactly one row, even over an empty input, as SQL does.
+/// <see cref="Multiplicity"/> marks the counted-groups form of a bag: each group stands for as many identical output
+/// rows as it has input rows (see <c>Rewrites/ProjectionToCountedGroups</c>).
+/// </summary>
+public sealed record AggregateNode(
+    RelNode Input,
+    IReadOnlyList<BoundExpression> GroupKeys,
+    IReadOnlyList<AggregateCall> Aggregates,
+    bool Grouped,
+    bool Multiplicity) : RelNode;
+
+/// <summary>SELECT DISTINCT: removes duplicate rows of its input.</summary>
+public sealed record DistinctNode(RelNode Input) : RelNode;
