@@ -1,0 +1,108 @@
+using System.Text.RegularExpressions;
+using Trickle.Compiler.Binding;
+using Trickle.Compiler.Catalog;
+using Trickle.Compiler.Delta;
+using Trickle.Compiler.Diagnostics;
+using Trickle.Compiler.Emit;
+using Trickle.Compiler.Ir;
+using Trickle.Compiler.Parsing;
+using Trickle.Compiler.Rewrites;
+using Trickle.Compiler.Syntax;
+
+namespace Trickle.Compiler;
+
+/// <summary>
+/// The single entry point of the compiler: a stream table definition and a catalog in, an install script or
+/// diagnostics out. Phases run in order and stop at the first phase that reports errors.
+/// </summary>
+public static partial class Compilation
+{
+    /// <summary>Reads DDL files into a catalog; problems go to diagnostics (TRK2xxx).</summary>
+    public static SourceCatalog ReadSchema(IEnumerable<SourceText> ddlFiles, DiagnosticBag diagnostics) =>
+        DdlCatalogReader.Read(ddlFiles, diagnostics);
+
+    /// <summary>Compiles one stream-table definition file against a catalog. Never throws for bad input.</summary>
+    public static CompilationResult Compile(SourceText definition, SourceCatalog catalog, CompilationOptions options)
+    {
+        var diagnostics = new DiagnosticBag();
+        var analysis = Analyze(definition, catalog, options, diagnostics);
+        if (analysis is null || diagnostics.HasErrors)
+            return new CompilationResult(null, diagnostics.Items);
+        var model = MaintenanceModelBuilder.Build(analysis.Rewritten, definition.Path, analysis.QuerySpan, diagnostics);
+        if (model is null || diagnostics.HasErrors)
+            return new CompilationResult(null, diagnostics.Items, analysis.IrText);
+        return new CompilationResult(ScriptEmitter.Emit(model), diagnostics.Items, analysis.IrText);
+    }
+
+    /// <summary>The front and middle end without emitting: what <c>trickle explain</c> and the IR snapshot tests show.</summary>
+    public static Analysis? Analyze(SourceText definition, SourceCatalog catalog, CompilationOptions options, DiagnosticBag diagnostics)
+    {
+        var parsed = SqlParser.ParseDefinition(definition, diagnostics);
+        if (parsed is null || diagnostics.HasErrors) return null;
+
+        var (schema, name) = ResolveName(parsed, definition, options, diagnostics);
+        var mode = ResolveMode(parsed, definition.Path, options, diagnostics);
+        var schedule = ResolveSchedule(parsed, definition.Path, options, diagnostics);
+        foreach (var option in parsed.Options.Where(o => o.Name.Value is not ("schedule" or "refresh_mode")))
+            diagnostics.Error(DiagnosticCode.InvalidOption, definition.Path, option.Name.Span,
+                $"unknown option \"{option.Name.Value}\" (known: schedule, refresh_mode)");
+        if (diagnostics.HasErrors) return null;
+
+        var bound = new QueryBinder(catalog, definition.Path, diagnostics, mode).Bind(parsed.Query);
+        if (bound is null || diagnostics.HasErrors) return null;
+        var (plan, source) = bound.Value;
+
+        var passes = new List<(string Pass, string Plan)>();
+        var rewritten = RewritePipeline.Run(plan, afterPass: (pass, result) => passes.Add((pass.Name, IrPrinter.Print(result))));
+        var table = new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, [source], rewritten);
+        return new Analysis(new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, [source], plan), table, passes, parsed.Query.Span);
+    }
+
+    private static (string Schema, string Name) ResolveName(StreamTableDefinition parsed, SourceText definition, CompilationOptions options, DiagnosticBag diagnostics)
+    {
+        if (options.Name is { } flag)
+        {
+            var dot = flag.LastIndexOf('.');
+            return dot > 0 ? (flag[..dot], flag[(dot + 1)..]) : ("public", flag);
+        }
+        if (parsed.Name is { } written)
+            return (written.Parts.Count >= 2 ? written.Parts[^2].Value : "public", written.Last.Value);
+        var fromFile = Path.GetFileNameWithoutExtension(definition.Path);
+        if (string.IsNullOrWhiteSpace(fromFile))
+            diagnostics.Error(DiagnosticCode.InvalidStreamTableName, definition.Path, parsed.Span, "the stream table needs a name: use --name");
+        return ("public", fromFile);
+    }
+
+    private static RefreshMode ResolveMode(StreamTableDefinition parsed, string path, CompilationOptions options, DiagnosticBag diagnostics)
+    {
+        if (options.Mode is { } flag) return flag;
+        var option = parsed.Options.FirstOrDefault(o => o.Name.Value == "refresh_mode");
+        if (option is not null)
+        {
+            if (Enum.TryParse<RefreshMode>(option.Value, ignoreCase: true, out var mode) && option.Value.All(char.IsLetter))
+                return mode;
+            diagnostics.Error(DiagnosticCode.InvalidOption, path, option.ValueSpan,
+                $"refresh_mode '{option.Value}' is not supported (use differential, immediate or full)");
+        }
+        return parsed.Form == DefinitionForm.CreateImmvCall ? RefreshMode.Immediate : RefreshMode.Differential;
+    }
+
+    private static string? ResolveSchedule(StreamTableDefinition parsed, string path, CompilationOptions options, DiagnosticBag diagnostics)
+    {
+        var option = parsed.Options.FirstOrDefault(o => o.Name.Value == "schedule");
+        var schedule = options.Schedule ?? option?.Value;
+        if (schedule is null || DurationPattern().IsMatch(schedule)) return schedule;
+        diagnostics.Error(DiagnosticCode.InvalidSchedule, path, options.Schedule is null ? option!.ValueSpan : parsed.Span,
+            $"schedule '{schedule}' is not a duration such as '500ms', '3s', '1m30s' or '1h'");
+        return schedule;
+    }
+
+    [GeneratedRegex(@"^\s*(\d+\s*(ms|s|m|h|d)\s*)+$", RegexOptions.IgnoreCase)]
+    private static partial Regex DurationPattern();
+
+    /// <summary>The bound plan, the plan after every rewrite pass, and each pass's output, in order.</summary>
+    public sealed record Analysis(BoundStreamTable Bound, BoundStreamTable Rewritten, IReadOnlyList<(string Pass, string Plan)> Passes, SourceSpan QuerySpan)
+    {
+        public string IrText => IrPrinter.Print(Rewritten.Plan);
+    }
+}

@@ -1,0 +1,62 @@
+using System.Reflection;
+using Scriban;
+using Scriban.Runtime;
+using Trickle.Compiler.Delta;
+
+namespace Trickle.Compiler.Emit;
+
+/// <summary>Renders the maintenance model into the one installable script. Deterministic: same model, same bytes.</summary>
+public static class ScriptEmitter
+{
+    public static string RuntimeVersion { get; } =
+        typeof(ScriptEmitter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.1.0";
+
+    public static string Emit(MaintenanceModel model)
+    {
+        var globals = new ScriptObject();
+        globals.Import(typeof(SqlFunctions), renamer: member => member.Name.ToLowerInvariant());
+        globals.SetValue("model", model, readOnly: true);
+        globals.SetValue("version", RuntimeVersion, readOnly: true);
+        globals.SetValue("version_literal", SqlQuoting.Literal(RuntimeVersion), readOnly: true);
+        globals.SetValue("install_lock_key", ((long)SqlQuoting.StableHash("trickle:install")).ToString(), readOnly: true);
+        globals.SetValue("plan_comment", string.Join("\n", model.IrText.TrimEnd().Split('\n').Select(l => "--   " + l)), readOnly: true);
+
+        var context = new TemplateContext
+        {
+            TemplateLoader = TemplateLibrary.Instance,
+            StrictVariables = true,
+            MemberRenamer = StandardMemberRenamer.Default,
+            LoopLimit = 0,
+            RecursiveLimit = 50,
+        };
+        context.PushGlobal(globals);
+        TemplateLibrary.Instance.Get("prelude.sql.sbn").Render(context);
+        var text = TemplateLibrary.Instance.Get("script.sql.sbn").Render(context);
+        return Normalize(text);
+    }
+
+    /// <summary>Unix newlines, no trailing spaces, at most one blank line in a row, one final newline.</summary>
+    private static string Normalize(string text)
+    {
+        var lines = text.Replace("\r\n", "\n").Split('\n').Select(l => l.TrimEnd()).ToList();
+        var result = new List<string>();
+        foreach (var line in lines)
+        {
+            if (line.Length == 0 && (result.Count == 0 || result[^1].Length == 0)) continue;
+            result.Add(line);
+        }
+        return string.Join("\n", result).TrimEnd('\n') + "\n";
+    }
+
+    /// <summary>Functions the templates call; quoting goes through <see cref="SqlQuoting"/> only.</summary>
+    private static class SqlFunctions
+    {
+        public static string Literal(string text) => SqlQuoting.Literal(text);
+
+        public static string Ident(string name) => SqlQuoting.Identifier(name);
+
+        /// <summary>Indents every line but the first, for text included at an indented position.</summary>
+        public static string Indent(string text, int spaces) =>
+            text.TrimEnd('\n').Replace("\n", "\n" + new string(' ', spaces));
+    }
+}
