@@ -19,7 +19,7 @@ public static class TableCatalog
               AND NOT c.relispartition
               AND n.nspname NOT IN ('information_schema', 'trickle')
               AND n.nspname NOT LIKE 'pg\_%'
-            ORDER BY 2 COLLATE "C"
+            ORDER BY format('%I.%I', n.nspname, c.relname) COLLATE "C"
             """;
         var tables = new List<(uint Oid, string Name)>();
         await using (var command = new NpgsqlCommand(tablesSql, connection))
