@@ -61,7 +61,8 @@ public sealed class PostgresCluster : IAsyncLifetime
                 connection);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
-        var builder = new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name };
+        // Pinning the session time zone keeps timestamptz text stable on external servers too.
+        var builder = new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name, Timezone = "UTC" };
         return new TestDatabase(this, name, builder.ConnectionString);
     }
 
@@ -112,6 +113,7 @@ public sealed class PostgresCluster : IAsyncLifetime
             // A developer's ~/.psqlrc or PGOPTIONS must not change how scripts behave in tests.
             ["PGOPTIONS"] = "",
             ["PSQLRC"] = "/dev/null",
+            ["PGTZ"] = builder.Timezone ?? "UTC",
         };
         if (!string.IsNullOrEmpty(builder.Password))
             environment["PGPASSWORD"] = builder.Password;

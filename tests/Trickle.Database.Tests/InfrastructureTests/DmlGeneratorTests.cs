@@ -74,6 +74,22 @@ public sealed class DmlGeneratorTests(PostgresCluster cluster)
     }
 
     [Fact]
+    public void FreshKeys_TreatTimestamptzOffsetsAsTheSameInstant()
+    {
+        var table = new TableDefinition("public.t", [new ColumnDefinition("k", "timestamptz", Nullable: false)], ["k"]);
+        // The four domain instants, printed as a server in another time zone would print them.
+        var live = new[] { "2024-01-01 02:00:00+02", "2024-01-01 14:30:00+02", "2024-01-01 01:59:59.5+02", "2024-02-29 10:00:00+02" };
+        var state = new Dictionary<string, TableState> { ["public.t"] = new(live.Select(k => (IReadOnlyList<string?>)[k]).ToList()) };
+        var generator = new DmlGenerator([table], seed: 4, maxStatementsPerStep: 1);
+        for (var i = 0; i < 30; i++)
+        {
+            var statement = generator.NextStep(state).Statements.Single();
+            if (statement.Kind == DmlKind.InsertValues)
+                Assert.Contains("'2030-", statement.Sql);
+        }
+    }
+
+    [Fact]
     public async Task GeneratedStatements_RunWithoutErrors_OnEverySupportedType_AndCoverEveryKind()
     {
         await using var database = await cluster.CreateDatabaseAsync("dml");
