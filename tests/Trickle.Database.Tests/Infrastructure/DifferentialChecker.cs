@@ -1,0 +1,204 @@
+using System.Data;
+using System.Text;
+using Npgsql;
+using Trickle.Compiler;
+
+namespace Trickle.Database.Tests.Infrastructure;
+
+/// <summary>
+/// Installs a stream table, drives random transactions against its sources and after each one compares the stream
+/// table with a recomputation of its defining query. Any difference, failing statement or failing refresh throws a
+/// <see cref="DifferentialCheckException"/> that says how to replay it.
+/// </summary>
+public sealed class DifferentialChecker(PostgresCluster cluster, Action<string>? log = null)
+{
+    private const int StepsShownInReport = 3;
+
+    public async Task RunAsync(DifferentialScenario scenario, CancellationToken cancellationToken = default)
+    {
+        foreach (var mode in scenario.Modes)
+            await RunModeAsync(scenario, mode, cancellationToken);
+    }
+
+    public async Task RunModeAsync(DifferentialScenario scenario, RefreshMode mode, CancellationToken cancellationToken = default)
+    {
+        var run = new Run(scenario, mode);
+        await using var database = await cluster.CreateDatabaseAsync($"diff_{DifferentialScenario.ModeName(mode)}", cancellationToken);
+
+        await InstallAsync(run, database, "the schema DDL", scenario.SchemaDdl, cancellationToken);
+        if (!string.IsNullOrWhiteSpace(scenario.SeedDataSql))
+            await InstallAsync(run, database, "the seed data", scenario.SeedDataSql, cancellationToken);
+
+        await using var observer = await database.OpenConnectionAsync(cancellationToken);
+        var tables = scenario.Tables ?? await TableCatalog.ReadTablesAsync(observer, cancellationToken);
+
+        string script;
+        try
+        {
+            script = scenario.CompileScript(scenario.SchemaDdl, scenario.DefiningQuery, scenario.StreamTableName, DifferentialScenario.ModeName(mode));
+        }
+        catch (Exception e)
+        {
+            throw run.Failure("compiling the install script", e.ToString());
+        }
+        await InstallAsync(run, database, "the compiled install script", script, cancellationToken);
+
+        await CompareAsync(run, observer, "initial population", cancellationToken);
+        log?.Invoke($"[{run.Mode}] seed {scenario.Seed}: installed into {database.Name}; {tables.Count} source table(s)");
+
+        await using var writer = await database.OpenConnectionAsync(cancellationToken);
+        var generator = new DmlGenerator(tables, scenario.Seed, scenario.MaxStatementsPerStep);
+        var refreshCount = 0;
+        for (var stepNumber = 1; stepNumber <= scenario.Steps; stepNumber++)
+        {
+            var state = await TableCatalog.ReadStatesAsync(observer, tables, cancellationToken);
+            var step = generator.NextStep(state);
+            var rolledBack = scenario.RollbackEvery > 0 && stepNumber % scenario.RollbackEvery == 0;
+            run.Record(step, rolledBack);
+
+            await ExecuteStepAsync(run, writer, step, rolledBack, cancellationToken);
+            if (mode != RefreshMode.Immediate)
+                await RefreshAsync(run, writer, inTransaction: refreshCount++ % 2 == 1, cancellationToken);
+            await CompareAsync(run, observer, rolledBack ? "a rolled-back step" : "a committed step", cancellationToken);
+        }
+        log?.Invoke($"[{run.Mode}] seed {scenario.Seed}: {scenario.Steps} steps matched");
+    }
+
+    private static async Task InstallAsync(Run run, TestDatabase database, string what, string script, CancellationToken cancellationToken)
+    {
+        var result = await database.RunPsqlScriptAsync(script, cancellationToken);
+        if (!result.Succeeded)
+            throw run.Failure($"installing {what} with psql",
+                $"psql {result.Describe()}\n--- script ---\n{TestDatabase.Excerpt(script)}");
+    }
+
+    private static async Task ExecuteStepAsync(Run run, NpgsqlConnection writer, DmlStep step, bool rollBack, CancellationToken cancellationToken)
+    {
+        await using var transaction = await writer.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+        foreach (var statement in step.Statements)
+        {
+            try
+            {
+                await using var command = new NpgsqlCommand(statement.Sql, writer, transaction);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (PostgresException e)
+            {
+                throw run.Failure($"executing a DML statement ({statement.Kind} on {statement.Table})",
+                    $"Failed statement:\n{SqlText.Indent(statement.Sql)}\n{Describe(e)}");
+            }
+        }
+        try
+        {
+            if (rollBack)
+                await transaction.RollbackAsync(cancellationToken);
+            else
+                await transaction.CommitAsync(cancellationToken);
+        }
+        catch (PostgresException e)
+        {
+            // Deferred constraint triggers (as IMMEDIATE maintenance may use) fail at commit, not at the statement.
+            throw run.Failure(rollBack ? "rolling back the step" : "committing the step", Describe(e));
+        }
+    }
+
+    private static async Task RefreshAsync(Run run, NpgsqlConnection writer, bool inTransaction, CancellationToken cancellationToken)
+    {
+        var sql = $"SELECT trickle.refresh({SqlText.Literal(run.Scenario.StreamTableName)})";
+        var how = inTransaction ? "inside BEGIN … COMMIT (READ COMMITTED)" : "in autocommit";
+        try
+        {
+            if (inTransaction)
+            {
+                await using var transaction = await writer.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+                await using (var command = new NpgsqlCommand(sql, writer, transaction))
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+            else
+            {
+                await using var command = new NpgsqlCommand(sql, writer);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        catch (PostgresException e)
+        {
+            throw run.Failure($"refreshing {how}", $"{sql}\n{Describe(e)}");
+        }
+    }
+
+    private static async Task CompareAsync(Run run, NpgsqlConnection observer, string after, CancellationToken cancellationToken)
+    {
+        ComparisonResult result;
+        try
+        {
+            result = await ResultComparer.CompareAsync(observer, run.Scenario.StreamTableName, run.Scenario.DefiningQuery, cancellationToken);
+        }
+        catch (PostgresException e)
+        {
+            throw run.Failure($"comparing after {after}", Describe(e));
+        }
+        if (!result.IsMatch)
+            throw run.Failure($"comparing after {after}: the stream table differs from a recomputation", result.Describe());
+    }
+
+    private static string Describe(PostgresException e)
+    {
+        var builder = new StringBuilder($"PostgreSQL error {e.SqlState}: {e.MessageText}");
+        if (!string.IsNullOrEmpty(e.Detail))
+            builder.Append($"\nDETAIL: {e.Detail}");
+        if (!string.IsNullOrEmpty(e.Hint))
+            builder.Append($"\nHINT: {e.Hint}");
+        if (!string.IsNullOrEmpty(e.Where))
+            builder.Append($"\nCONTEXT: {e.Where}");
+        return builder.ToString();
+    }
+
+    /// <summary>Progress of one mode's run, kept for the failure report.</summary>
+    private sealed class Run(DifferentialScenario scenario, RefreshMode mode)
+    {
+        private readonly Queue<(DmlStep Step, bool RolledBack)> _recentSteps = new();
+
+        public DifferentialScenario Scenario { get; } = scenario;
+
+        public string Mode { get; } = DifferentialScenario.ModeName(mode);
+
+        public void Record(DmlStep step, bool rolledBack)
+        {
+            _recentSteps.Enqueue((step, rolledBack));
+            while (_recentSteps.Count > StepsShownInReport)
+                _recentSteps.Dequeue();
+        }
+
+        public DifferentialCheckException Failure(string phase, string details)
+        {
+            var current = _recentSteps.Count == 0 ? 0 : _recentSteps.Last().Step.Number;
+            var builder = new StringBuilder();
+            builder.AppendLine($"Differential check failed for stream table {Scenario.StreamTableName} in {Mode} mode.");
+            builder.AppendLine($"Seed: {Scenario.Seed}   Step: {current} of {Scenario.Steps}   Phase: {phase}");
+            builder.AppendLine($"Replay with Seed = {Scenario.Seed}, Modes = [{mode}]; the failure recurs at step {current}.");
+            builder.AppendLine("Defining query:");
+            builder.AppendLine(SqlText.Indent(SqlText.AsSubquery(Scenario.DefiningQuery)));
+            if (_recentSteps.Count > 0)
+            {
+                builder.AppendLine($"Recent DML (last {_recentSteps.Count} step(s); the last one ran since the last matching comparison):");
+                foreach (var (step, rolledBack) in _recentSteps)
+                {
+                    builder.AppendLine($"  -- step {step.Number}{(rolledBack ? " (ROLLED BACK)" : "")}");
+                    builder.AppendLine(SqlText.Indent(step.ToSql(), "    "));
+                }
+            }
+            builder.AppendLine(details.TrimEnd());
+            return new DifferentialCheckException(builder.ToString(), Scenario.Seed, current, Mode);
+        }
+    }
+}
+
+public sealed class DifferentialCheckException(string message, int seed, int step, string mode) : Exception(message)
+{
+    public int Seed { get; } = seed;
+
+    public int Step { get; } = step;
+
+    public string Mode { get; } = mode;
+}

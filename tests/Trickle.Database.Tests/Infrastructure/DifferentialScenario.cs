@@ -1,0 +1,40 @@
+using Trickle.Compiler;
+
+namespace Trickle.Database.Tests.Infrastructure;
+
+/// <summary>What <see cref="DifferentialChecker"/> runs: a schema, a stream table over it, and how hard to push.</summary>
+public sealed record DifferentialScenario
+{
+    /// <summary>DDL creating the source tables (run with psql).</summary>
+    public required string SchemaDdl { get; init; }
+
+    /// <summary>Optional initial rows, run with psql after the schema and before the stream table is installed.</summary>
+    public string? SeedDataSql { get; init; }
+
+    public required string DefiningQuery { get; init; }
+
+    /// <summary>Already quoted SQL name of the stream table, as it is passed to <c>trickle.refresh</c>.</summary>
+    public required string StreamTableName { get; init; }
+
+    /// <summary>
+    /// Produces the install script: (schemaDdl, definingQuery, streamTableName, mode) → SQL. The mode is
+    /// "differential", "immediate" or "full". Kept a delegate so this assembly does not depend on the compiler API.
+    /// </summary>
+    public required Func<string, string, string, string, string> CompileScript { get; init; }
+
+    public IReadOnlyList<RefreshMode> Modes { get; init; } = [RefreshMode.Differential, RefreshMode.Immediate, RefreshMode.Full];
+
+    public int Steps { get; init; } = 40;
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Every n-th step's transaction is rolled back instead of committed (0: never). It must change nothing.</summary>
+    public int RollbackEvery { get; init; } = 10;
+
+    public int MaxStatementsPerStep { get; init; } = 4;
+
+    /// <summary>Tables the DML generator writes; null means every user table that exists after the schema and seed ran.</summary>
+    public IReadOnlyList<TableDefinition>? Tables { get; init; }
+
+    public static string ModeName(RefreshMode mode) => mode.ToString().ToLowerInvariant();
+}
