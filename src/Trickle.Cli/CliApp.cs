@@ -13,6 +13,7 @@ public static class CliApp
     public const int ExitSuccess = 0;
     public const int ExitFailure = 1;
     public const int ExitUsage = 2;
+    public const int ExitCanceled = 130;
 
     public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default) =>
         RunAsync(args, stdout, stderr, CompilerEntryPoints.Default, cancellationToken);

@@ -206,3 +206,32 @@ public sealed class CompileOutputTests : IDisposable
         Assert.Equal(new CompilationOptions(), Assert.Single(_compiled).Options);
     }
 }
+
+public sealed class CompileCancellationTests
+{
+    [Fact]
+    public async Task CancelledWhileCompiling_Exits130_LeavesNoOutputFile()
+    {
+        using var dir = new TempDirectory();
+        using var cancellation = new CancellationTokenSource();
+        var compiler = new CompilerEntryPoints(
+            (_, _) => new Trickle.Compiler.Catalog.SourceCatalog([]),
+            (_, _, _) =>
+            {
+                cancellation.Cancel();
+                cancellation.Token.ThrowIfCancellationRequested();
+                throw new InvalidOperationException("unreachable");
+            },
+            (_, _) => throw new InvalidOperationException("no database in these tests"));
+        var stdout = new StringWriter();
+        var stderr = new StringWriter { NewLine = "\n" };
+
+        var exitCode = await CliApp.RunAsync(
+            ["compile", dir.File("st.sql", "SELECT 1"), "--schema", dir.File("s.sql", ""), "-o", dir.File("out.sql")],
+            stdout, stderr, compiler, cancellation.Token);
+
+        Assert.Equal(130, exitCode);
+        Assert.Equal("trickle: canceled\n", stderr.ToString());
+        Assert.Equal(["s.sql", "st.sql"], dir.FileNames());
+    }
+}

@@ -85,9 +85,10 @@ internal sealed class CompileCommand
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // Ctrl+C or SIGTERM: not a problem in the input, so no diagnostic; 130 is what shells report for SIGINT.
             DiagnosticPrinter.Print(stderr, diagnostics.Items);
-            DiagnosticPrinter.PrintUsageError(stderr, file, "internal compiler error: canceled", DiagnosticCode.InternalError);
-            return CliApp.ExitFailure;
+            stderr.WriteLine("trickle: canceled");
+            return CliApp.ExitCanceled;
         }
         catch (Exception exception)
         {
