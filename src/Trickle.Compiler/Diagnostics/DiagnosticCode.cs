@@ -2,7 +2,8 @@ namespace Trickle.Compiler.Diagnostics;
 
 /// <summary>
 /// Every diagnostic code the compiler can report. Codes are stable: users grep for them and docs list them.
-/// 1xxx input and syntax, 2xxx schema/catalog, 3xxx binding, 4xxx maintainability (not differentiable yet), 5xxx options.
+/// 1xxx input and syntax, 2xxx schema/catalog, 3xxx binding, 4xxx maintainability (not differentiable yet), 5xxx options,
+/// 9xxx faults of Trickle itself.
 /// </summary>
 public sealed record DiagnosticCode(string Id, string Title)
 {
@@ -10,6 +11,7 @@ public sealed record DiagnosticCode(string Id, string Title)
     public static readonly DiagnosticCode UnrecognizedInput = new("TRK1002", "input is not a stream table definition");
     public static readonly DiagnosticCode FileNotFound = new("TRK1003", "file not found");
     public static readonly DiagnosticCode InvalidStreamTableName = new("TRK1004", "invalid stream table name");
+    public static readonly DiagnosticCode OutputNotWritten = new("TRK1005", "could not write the output file");
 
     public static readonly DiagnosticCode SchemaSyntaxError = new("TRK2001", "schema file syntax error");
     public static readonly DiagnosticCode DuplicateTable = new("TRK2002", "table defined twice in the schema");
@@ -34,4 +36,6 @@ public sealed record DiagnosticCode(string Id, string Title)
 
     public static readonly DiagnosticCode InvalidOption = new("TRK5001", "invalid option");
     public static readonly DiagnosticCode InvalidSchedule = new("TRK5002", "invalid schedule");
+
+    public static readonly DiagnosticCode InternalError = new("TRK9999", "internal compiler error");
 }

@@ -1,0 +1,194 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Trickle.Compiler;
+using Trickle.Compiler.Catalog;
+using Trickle.Compiler.Diagnostics;
+
+namespace Trickle.Cli.Commands;
+
+/// <summary><c>trickle compile FILE (--schema DDL.sql… | --connection CONNSTR) [options]</c>.</summary>
+internal sealed class CompileCommand
+{
+    private readonly CompilerEntryPoints _compiler;
+
+    private readonly Argument<string> _file = new("FILE")
+    {
+        Description = "The stream table definition: a SELECT, CREATE STREAM TABLE … AS SELECT, or a create_stream_table/create_immv call.",
+    };
+
+    private readonly Option<string[]> _schema = new("--schema")
+    {
+        Description = "A DDL file with the source tables (repeatable). Offline and deterministic.",
+        HelpName = "DDL.sql",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    private readonly Option<string?> _connection = new("--connection")
+    {
+        Description = "Read the source tables from a live PostgreSQL database (Npgsql connection string) instead of DDL files.",
+        HelpName = "CONNSTR",
+    };
+
+    private readonly Option<string?> _name = new("--name")
+    {
+        Description = "Stream table name; overrides the name in FILE.",
+        HelpName = "NAME",
+    };
+
+    private readonly Option<RefreshMode?> _mode = new("--mode")
+    {
+        Description = "Refresh mode; overrides the mode in FILE.",
+        HelpName = "differential|immediate|full",
+        CustomParser = ParseRefreshMode,
+    };
+
+    private readonly Option<string?> _schedule = new("--schedule")
+    {
+        Description = "Refresh schedule, e.g. 3s or 1min; overrides the schedule in FILE.",
+        HelpName = "DURATION",
+    };
+
+    private readonly Option<string?> _output = new("--output", "-o")
+    {
+        Description = "Write the script to OUT (replaced only when compilation succeeds) instead of standard output.",
+        HelpName = "OUT",
+    };
+
+    public CompileCommand(CompilerEntryPoints compiler)
+    {
+        _compiler = compiler;
+        Command = new Command("compile", "Compile a stream table definition into an installable SQL script.")
+        {
+            _file, _schema, _connection, _name, _mode, _schedule, _output,
+        };
+        Command.Validators.Add(ValidateCatalogSource);
+        Command.SetAction(RunAsync);
+    }
+
+    public Command Command { get; }
+
+    /// <summary>The FILE the user typed, to position usage errors on, when the parse got that far.</summary>
+    public string? UsageErrorOrigin(ParseResult parseResult) =>
+        parseResult.CommandResult.Command == Command ? parseResult.GetResult(_file)?.Tokens.FirstOrDefault()?.Value : null;
+
+    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var stdout = parseResult.InvocationConfiguration.Output;
+        var stderr = parseResult.InvocationConfiguration.Error;
+        var file = parseResult.GetRequiredValue(_file);
+        var diagnostics = new DiagnosticBag();
+        try
+        {
+            var exitCode = await CompileAsync(parseResult, file, stdout, diagnostics, cancellationToken);
+            DiagnosticPrinter.Print(stderr, diagnostics.Items);
+            return exitCode;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C or SIGTERM: not a problem in the input, so no diagnostic; 130 is what shells report for SIGINT.
+            DiagnosticPrinter.Print(stderr, diagnostics.Items);
+            stderr.WriteLine("trickle: canceled");
+            return CliApp.ExitCanceled;
+        }
+        catch (Exception exception)
+        {
+            DiagnosticPrinter.Print(stderr, diagnostics.Items);
+            DiagnosticPrinter.PrintUsageError(stderr, file, $"internal compiler error: {exception.Message}", DiagnosticCode.InternalError);
+            return CliApp.ExitFailure;
+        }
+    }
+
+    private async Task<int> CompileAsync(
+        ParseResult parseResult, string file, TextWriter stdout, DiagnosticBag diagnostics, CancellationToken cancellationToken)
+    {
+        var schemaFiles = parseResult.GetValue(_schema) ?? [];
+        var connection = parseResult.GetValue(_connection);
+        var output = parseResult.GetValue(_output);
+
+        // Read every input before stopping, so one run names every missing file.
+        var definition = await SourceFiles.ReadAsync(file, diagnostics, cancellationToken);
+        var schemas = new List<SourceText>();
+        foreach (var schemaFile in schemaFiles)
+            if (await SourceFiles.ReadAsync(schemaFile, diagnostics, cancellationToken) is { } schema)
+                schemas.Add(schema);
+        if (definition is null || diagnostics.HasErrors)
+            return CliApp.ExitFailure;
+
+        SourceCatalog catalog;
+        if (connection is not null)
+        {
+            try
+            {
+                catalog = await _compiler.ReadLiveCatalogAsync(connection, cancellationToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                diagnostics.Error(DiagnosticCode.CatalogUnavailable, file, SourceSpan.None,
+                    $"could not read the catalog: {DiagnosticPrinter.OneLine(exception.Message)}");
+                return CliApp.ExitFailure;
+            }
+        }
+        else
+        {
+            catalog = _compiler.ReadSchema(schemas, diagnostics);
+            if (diagnostics.HasErrors)
+                return CliApp.ExitFailure;
+        }
+
+        var options = new CompilationOptions(parseResult.GetValue(_name), parseResult.GetValue(_mode), parseResult.GetValue(_schedule));
+        var result = _compiler.Compile(definition, catalog, options);
+        diagnostics.AddRange(result.Diagnostics);
+        if (!result.Success)
+        {
+            if (!diagnostics.HasErrors)
+                diagnostics.Error(DiagnosticCode.InternalError, file, SourceSpan.None, "internal compiler error: no script and no error reported");
+            return CliApp.ExitFailure;
+        }
+
+        if (output is null)
+        {
+            await stdout.WriteAsync(result.Script!.AsMemory(), cancellationToken);
+            await stdout.FlushAsync(cancellationToken);
+            return CliApp.ExitSuccess;
+        }
+
+        try
+        {
+            await OutputFile.ReplaceAsync(output, result.Script!, cancellationToken);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            diagnostics.Error(DiagnosticCode.OutputNotWritten, output, SourceSpan.None,
+                $"could not write the output file: {DiagnosticPrinter.OneLine(exception.Message)}");
+            return CliApp.ExitFailure;
+        }
+        return CliApp.ExitSuccess;
+    }
+
+    private void ValidateCatalogSource(CommandResult result)
+    {
+        // A missing FILE is the first thing to fix; System.CommandLine reports it only when validators stay quiet.
+        if (result.GetResult(_file) is not { Tokens.Count: > 0 })
+            return;
+        var hasSchema = result.GetResult(_schema) is { Implicit: false };
+        var hasConnection = result.GetResult(_connection) is { Implicit: false };
+        if (!hasSchema && !hasConnection)
+            result.AddError("one of --schema DDL.sql or --connection CONNSTR is required to know the source tables");
+        else if (hasSchema && hasConnection)
+            result.AddError("--schema and --connection cannot be combined: the catalog comes from DDL files or from a database, not both");
+    }
+
+    private static RefreshMode? ParseRefreshMode(ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Join(' ', result.Tokens.Select(t => t.Value));
+        switch (text.ToLowerInvariant())
+        {
+            case "differential": return RefreshMode.Differential;
+            case "immediate": return RefreshMode.Immediate;
+            case "full": return RefreshMode.Full;
+            default:
+                result.AddError($"invalid --mode '{text}': expected differential, immediate or full");
+                return null;
+        }
+    }
+}

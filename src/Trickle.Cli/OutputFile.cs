@@ -1,0 +1,42 @@
+using System.Text;
+
+namespace Trickle.Cli;
+
+internal static class OutputFile
+{
+    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>
+    /// Replaces <paramref name="path"/> in one rename. Readers (psql, a migration runner, a concurrent build) see the old
+    /// script or the new one, never a torn file; a failure anywhere before the rename leaves the old file as it was.
+    /// </summary>
+    public static async Task ReplaceAsync(string path, string contents, CancellationToken cancellationToken)
+    {
+        var fullPath = Path.GetFullPath(path);
+        // Same directory as the target: a rename is atomic only within one file system.
+        var directory = Path.GetDirectoryName(fullPath)!;
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            await File.WriteAllTextAsync(temporary, contents, Utf8NoBom, cancellationToken);
+            File.Move(temporary, fullPath, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // The original error is the one worth reporting; a stray temp file is named so the user can spot it.
+        }
+    }
+}
