@@ -1,0 +1,106 @@
+using Trickle.Compiler.Syntax;
+using P = Trickle.Compiler.Parsing.Generated.TrickleSqlParser;
+
+namespace Trickle.Compiler.Parsing;
+
+/// <summary>Builds the statements of a schema file; constraints that do not matter to us (CHECK, FOREIGN KEY) are dropped.</summary>
+internal sealed class SchemaBuilder
+{
+    private readonly NameBuilder _names;
+    private readonly ExpressionBuilder _expressions;
+
+    public SchemaBuilder(NameBuilder names)
+    {
+        _names = names;
+        _expressions = new QueryBuilder(names).Expressions;
+    }
+
+    public SchemaFile SchemaFile(P.SchemaFileContext context) =>
+        new(_names.Span(context), context.schemaStatement().Select(Statement).ToArray());
+
+    private SchemaStatement Statement(P.SchemaStatementContext context)
+    {
+        if (context.createTable() is { } createTable)
+            return CreateTable(createTable);
+        if (context.createSchema() is { } createSchema)
+            return new CreateSchemaStatement(
+                _names.Span(createSchema), _names.Identifier(createSchema.columnIdentifier(0)), createSchema.IF() is not null);
+        if (context.alterTableAddConstraint() is { } alter)
+            return AlterTableAddConstraint(alter);
+        return new OtherStatement(_names.Span(context));
+    }
+
+    private CreateTableStatement CreateTable(P.CreateTableContext context)
+    {
+        var columns = new List<ColumnDefinition>();
+        var constraints = new List<TableConstraint>();
+        foreach (var element in context.tableElement())
+        {
+            if (element.columnDefinition() is { } column)
+                columns.Add(ColumnDefinition(column));
+            else if (element.tableConstraint() is { } constraint && TableConstraint(constraint) is { } modelled)
+                constraints.Add(modelled);
+        }
+        return new CreateTableStatement(
+            _names.Span(context), _names.QualifiedName(context.qualifiedName()), columns, constraints, context.IF() is not null);
+    }
+
+    private ColumnDefinition ColumnDefinition(P.ColumnDefinitionContext context)
+    {
+        var notNull = false;
+        var primaryKey = false;
+        var unique = false;
+        Expression? defaultValue = null;
+        foreach (var constraint in context.columnConstraint())
+        {
+            switch (constraint.columnConstraintBody())
+            {
+                case P.NotNullConstraintContext:
+                    notNull = true;
+                    break;
+                case P.PrimaryKeyColumnConstraintContext:
+                    primaryKey = true;
+                    break;
+                case P.UniqueColumnConstraintContext:
+                    unique = true;
+                    break;
+                case P.DefaultConstraintContext defaultConstraint:
+                    defaultValue = _expressions.Arithmetic(defaultConstraint.arithmeticExpression());
+                    break;
+            }
+        }
+        // A primary key column is NOT NULL whether or not the DDL says so.
+        return new ColumnDefinition(
+            _names.Span(context), _names.Identifier(context.columnIdentifier()), _names.TypeName(context.typeName()),
+            notNull || primaryKey, primaryKey, unique, defaultValue);
+    }
+
+    private TableConstraint? TableConstraint(P.TableConstraintContext context)
+    {
+        var name = context.columnIdentifier() is { } constraintName ? _names.Identifier(constraintName) : null;
+        return context.tableConstraintBody() switch
+        {
+            P.PrimaryKeyTableConstraintContext primaryKey => new TableConstraint(
+                _names.Span(context), name, TableConstraintKind.PrimaryKey, _names.IdentifierList(primaryKey.identifierList())),
+            P.UniqueTableConstraintContext unique => new TableConstraint(
+                _names.Span(context), name, TableConstraintKind.Unique, _names.IdentifierList(unique.identifierList())),
+            _ => null,
+        };
+    }
+
+    private AlterTableAddConstraint AlterTableAddConstraint(P.AlterTableAddConstraintContext context)
+    {
+        var name = context.columnIdentifier() is { } constraintName ? _names.Identifier(constraintName) : null;
+        var body = context.alterConstraintBody();
+        var constraintSpan = _names.SourceMap.FromTokens(context.CONSTRAINT()?.Symbol ?? body.Start, body.Stop);
+        var constraint = body switch
+        {
+            P.AlterPrimaryKeyContext primaryKey => new TableConstraint(
+                constraintSpan, name, TableConstraintKind.PrimaryKey, _names.IdentifierList(primaryKey.identifierList())),
+            P.AlterUniqueContext unique => new TableConstraint(
+                constraintSpan, name, TableConstraintKind.Unique, _names.IdentifierList(unique.identifierList())),
+            _ => throw new InvalidOperationException($"unexpected constraint syntax {body.GetType().Name}"),
+        };
+        return new AlterTableAddConstraint(_names.Span(context), _names.QualifiedName(context.qualifiedName()), constraint);
+    }
+}
