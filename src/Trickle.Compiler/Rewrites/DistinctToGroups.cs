@@ -13,7 +13,7 @@ public sealed class DistinctToGroups : RewritePass
 
     public override RelNode Apply(RelNode plan) => plan switch
     {
-        DistinctNode { Input: ProjectNode { Input: ScanNode or FilterNode } project } => ProjectionToCountedGroups.Group(project, multiplicity: false),
+        DistinctNode { Input: ProjectNode project } when ProjectionToCountedGroups.ReadsRowsDirectly(project) => ProjectionToCountedGroups.Group(project, multiplicity: false),
         _ => plan,
     };
 }

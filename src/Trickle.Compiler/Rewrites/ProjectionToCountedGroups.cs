@@ -17,9 +17,17 @@ public sealed class ProjectionToCountedGroups : RewritePass
 
     public override RelNode Apply(RelNode plan) => plan switch
     {
-        ProjectNode { Input: ScanNode or FilterNode } project => Group(project, multiplicity: true),
+        ProjectNode project when ReadsRowsDirectly(project) => Group(project, multiplicity: true),
         _ => plan,
     };
+
+    /// <summary>True when the projection reads table rows through filters only: no aggregation below it.</summary>
+    internal static bool ReadsRowsDirectly(ProjectNode project)
+    {
+        var node = project.Input;
+        while (node is FilterNode filter) node = filter.Input;
+        return node is ScanNode;
+    }
 
     /// <summary>Shared with <see cref="DistinctToGroups"/>, which is the same rewrite with every weight clamped to one.</summary>
     internal static RelNode Group(ProjectNode project, bool multiplicity)

@@ -1,0 +1,77 @@
+using Trickle.Compiler;
+using Trickle.Database.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Trickle.Database.Tests.StreamTables;
+
+/// <summary>
+/// Every construct the compiler maintains, checked by the differential checker in every mode: random writes
+/// (inserts, updates of values, group keys and primary keys, deletes, NULLs, duplicates, rolled-back transactions),
+/// then multiset equality of the stream table with a recomputation of its query after every step.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class StreamTableCorpusTests(PostgresCluster cluster, ITestOutputHelper output)
+{
+    public static TheoryData<string, string> ItemQueries => new()
+    {
+        { "projection_star", "SELECT * FROM items" },
+        { "projection_expressions", "SELECT id, qty * 2 AS double_qty, upper(grp) AS g, price + 1 AS p FROM items WHERE qty > 3" },
+        { "projection_without_key", "SELECT grp, flag FROM items" },
+        { "count_star_by_group", "SELECT grp, count(*) AS n FROM items GROUP BY grp" },
+        { "integer_aggregates", "SELECT grp, sub, count(qty) AS c, sum(qty) AS s, avg(qty) AS a, min(qty) AS mn, max(qty) AS mx FROM items GROUP BY grp, sub" },
+        { "bigint_and_smallint", "SELECT sub, sum(big) AS sb, avg(big) AS ab, sum(sub) AS ss, avg(sub) AS asub FROM items GROUP BY sub" },
+        { "numeric_scale", "SELECT grp, sum(price) AS s, avg(price) AS a, min(price) AS mn, max(price) AS mx, sum(weight) AS w, avg(weight) AS aw FROM items GROUP BY grp" },
+        { "float_aggregates", "SELECT grp, sum(ratio) AS s, avg(ratio) AS a, min(ratio) AS mn FROM items GROUP BY grp" },
+        { "no_group_by", "SELECT count(*) AS n, sum(qty) AS s, avg(price) AS a, min(ts) AS first, max(grp) AS last, count(flag) AS flags FROM items" },
+        { "no_group_by_filtered", "SELECT count(*) AS n, sum(qty) AS s, max(price) AS mx FROM items WHERE flag" },
+        { "group_by_expressions", "SELECT lower(grp) AS g, qty % 3 AS bucket, count(*) AS n, sum(price) AS total FROM items GROUP BY lower(grp), qty % 3" },
+        { "group_by_ordinal_and_alias", "SELECT code AS c, date_trunc('month', ts) AS month, count(*) AS n FROM items GROUP BY 1, month" },
+        { "expressions_over_aggregates", "SELECT grp, sum(qty) * 2 + count(*) AS score, CASE WHEN count(*) > 2 THEN 'big' ELSE 'small' END AS size, sum(qty) / NULLIF(count(*), 0) AS per FROM items GROUP BY 1" },
+        { "having_filter", "SELECT grp, count(*) AS n FROM items GROUP BY grp HAVING count(*) > 1 AND sum(qty) > 0" },
+        { "distinct_rows", "SELECT DISTINCT grp, flag FROM items" },
+        { "nulls_everywhere", "SELECT sub, count(*) AS n, min(grp) AS g, max(ts) AS t FROM items WHERE price IS NULL OR flag IS NOT TRUE GROUP BY sub" },
+        { "predicates", "SELECT id, COALESCE(grp, '?') AS g, CASE WHEN qty BETWEEN 2 AND 5 THEN 'mid' END AS band, GREATEST(qty, sub) AS gr FROM items WHERE grp IN ('a', 'b') OR grp LIKE 'c%' OR code IS DISTINCT FROM 'x'" },
+        { "varchar_key_and_casts", "SELECT code, CAST(qty AS numeric) / 4 AS quarter, price::text AS shown FROM items WHERE qty IS NOT NULL" },
+    };
+
+    public static TheoryData<string, string> EventQueries => new()
+    {
+        { "bag_star", "SELECT * FROM events" },
+        { "bag_projection", "SELECT kind, n FROM events WHERE n > 0 OR n IS NULL" },
+        { "bag_aggregates", "SELECT kind, count(*) AS c, sum(n) AS s, sum(amount) AS total, avg(amount) AS a, max(note) AS m FROM events GROUP BY kind" },
+        { "bag_distinct", "SELECT DISTINCT kind, note FROM events" },
+        { "bag_no_group_by", "SELECT count(*) AS c, count(note) AS notes, sum(amount) AS total FROM events" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ItemQueries))]
+    public Task KeyedSource_MatchesRecomputation(string name, string query) =>
+        Check(name, Schemas.Items, Schemas.ItemsSeed, query, seed: name.Length * 7919);
+
+    [Theory]
+    [MemberData(nameof(EventQueries))]
+    public Task KeylessSource_KeepsDuplicates_MatchesRecomputation(string name, string query) =>
+        Check(name, Schemas.Events, Schemas.EventsSeed, query, seed: name.Length * 104729);
+
+    [Fact]
+    public Task HostileIdentifiers_AreQuotedEverywhere() =>
+        Check("Weird \"Stream\" Täble", Schemas.Hostile, null,
+            """"
+            SELECT "select", count(*) AS "Row Count", sum("Total Amount") AS "sum ""x""", max("größe") AS "größe", count("group by") AS "from"
+            FROM "Order ""Lines""" WHERE "group by" IS NOT FALSE GROUP BY "select"
+            """",
+            seed: 5, streamTableSqlName: "\"Weird \"\"Stream\"\" Täble\"");
+
+    private Task Check(string name, string schema, string? seedData, string query, int seed, string? streamTableSqlName = null) =>
+        new DifferentialChecker(cluster, output.WriteLine).RunAsync(new DifferentialScenario
+        {
+            SchemaDdl = schema,
+            SeedDataSql = seedData,
+            DefiningQuery = query,
+            StreamTableName = streamTableSqlName ?? name,
+            CompileScript = (ddl, q, _, mode) => TrickleCompiler.CompileScript(ddl, q, name, mode),
+            Steps = 30,
+            Seed = seed,
+        });
+}

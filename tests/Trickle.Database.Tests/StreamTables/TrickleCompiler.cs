@@ -1,0 +1,20 @@
+using Trickle.Compiler;
+
+namespace Trickle.Database.Tests.StreamTables;
+
+/// <summary>Plugs the real compiler into the differential checker: a bare query plus flags, as the CLI would compile it.</summary>
+internal static class TrickleCompiler
+{
+    public static string CompileScript(string schemaDdl, string query, string name, string mode)
+    {
+        var diagnostics = new Trickle.Compiler.Diagnostics.DiagnosticBag();
+        var catalog = Compilation.ReadSchema([new SourceText("schema.sql", schemaDdl)], diagnostics);
+        if (diagnostics.HasErrors)
+            throw new InvalidOperationException("schema did not compile:\n" + string.Join("\n", diagnostics.Items));
+        var result = Compilation.Compile(new SourceText("query.sql", query), catalog,
+            new CompilationOptions(Name: name, Mode: Enum.Parse<RefreshMode>(mode, ignoreCase: true)));
+        if (!result.Success)
+            throw new InvalidOperationException("query did not compile:\n" + string.Join("\n", result.Diagnostics));
+        return result.Script!;
+    }
+}
