@@ -39,7 +39,8 @@ public sealed class ExactSumRule : IAggregateRule
                     new DeltaColumn(deleted, $"max(scale({argument})) FILTER (WHERE c.\"__weight\" < 0)"),
                 ],
                 $"GREATEST(s.{scale}, d.{inserted})",
-                $"d.{deleted} >= s.{scale}"));
+                // A group born in this batch has no stored scale: any deletion then makes the inserted maximum suspect.
+                $"d.{deleted} IS NOT NULL AND (s.{scale} IS NULL OR d.{deleted} >= s.{scale})"));
         }
         return states;
     }
