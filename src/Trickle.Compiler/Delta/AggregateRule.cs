@@ -3,7 +3,11 @@ using Trickle.Compiler.Ir;
 namespace Trickle.Compiler.Delta;
 
 /// <summary>What a rule is given about one aggregate call: the call, its position, and its argument as SQL.</summary>
-public sealed record AggregateContext(AggregateCall Call, int Index, string ArgumentOverSource, string ArgumentOverChanges)
+/// <param name="ChangesAreNetted">
+/// True when identical change rows cancel before the delta (see <see cref="MaintenanceModel.NetKeys"/>). Then every
+/// remaining deletion removes a row that existed before the batch, which lets extremum rules prove more values survive.
+/// </param>
+public sealed record AggregateContext(AggregateCall Call, int Index, string ArgumentOverSource, string ArgumentOverChanges, bool ChangesAreNetted)
 {
     /// <summary>Storage column name for this aggregate's state: <c>"a2_sum"</c>.</summary>
     public string StateColumn(string suffix) => Emit.SqlQuoting.Identifier($"a{Index + 1}_{suffix}");

@@ -55,6 +55,14 @@ public sealed record MaintenanceModel
     public required SourceModel Source { get; init; }
     public required string IrText { get; init; }
 
+    /// <summary>
+    /// GROUP BY list that nets change rows before the delta: a -1/+1 pair of identical rows (an UPDATE that leaves
+    /// every column the query reads unchanged) cancels out. Null when a column has no equality operator.
+    /// </summary>
+    public required IReadOnlyList<string>? NetKeys { get; init; }
+
+    public bool NetsChanges => NetKeys is not null;
+
     public bool AnyRescan => States.Any(s => s.CanRescan);
     public IEnumerable<DeltaColumn> DeltaColumns => States.SelectMany(s => s.DeltaColumns);
     public IEnumerable<StateColumn> RescannedStates => States.Where(s => s.CanRescan);

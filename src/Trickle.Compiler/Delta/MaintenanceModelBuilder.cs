@@ -36,6 +36,7 @@ public static class MaintenanceModelBuilder
             SqlQuoting.Identifier($"k{i + 1}"), SqlExpressionPrinter.Canonical(k), overSource.Print(k), overChanges.Print(k),
             Nullable: k is not BoundColumn column || !(scan.Table.FindColumn(column.ColumnName)?.NotNull ?? false))).ToList();
 
+        var netKeys = NetKeys(ReferencedColumns(table.Plan, scan.Table).Select(c => scan.Table.FindColumn(c)!).ToList());
         var states = new List<StateColumn>();
         var finals = new List<string>();
         for (var i = 0; i < aggregate.Aggregates.Count; i++)
@@ -43,7 +44,8 @@ public static class MaintenanceModelBuilder
             var call = aggregate.Aggregates[i];
             var context = new AggregateContext(call, i,
                 call.Argument is null ? null! : overSource.Print(call.Argument),
-                call.Argument is null ? null! : overChanges.Print(call.Argument));
+                call.Argument is null ? null! : overChanges.Print(call.Argument),
+                ChangesAreNetted: netKeys is not null);
             var rule = Rules.First(r => r.Applies(call));
             foreach (var state in rule.States(context))
                 if (states.All(s => s.Column != state.Column))
@@ -100,6 +102,7 @@ public static class MaintenanceModelBuilder
                 Internal("maintain_1"),
                 Trigger("insert"), Trigger("update"), Trigger("delete"), Trigger("truncate")),
             IrText = IrPrinter.Print(table.Plan),
+            NetKeys = netKeys,
         };
     }
 
@@ -140,6 +143,24 @@ public static class MaintenanceModelBuilder
         }
         Visit(plan);
         return table.Columns.Select(c => c.Name).Where(used.Contains);
+    }
+
+    /// <summary>
+    /// Rows are netted on every column the query reads. Equality is not identity for numerics (1.0 = 1.00), so their
+    /// scale is part of the key: an update from 1.0 to 1.00 must still reach the numeric SUM scale tracking.
+    /// </summary>
+    private static IReadOnlyList<string>? NetKeys(IReadOnlyList<CatalogColumn> columns)
+    {
+        if (columns.Any(c => c.Type.LacksEquality)) return null;
+        var keys = new List<string>();
+        foreach (var column in columns)
+        {
+            var reference = "c." + SqlQuoting.Identifier(column.Name);
+            keys.Add(reference);
+            if (column.Type.Category == TypeCategory.Numeric && column.Type.Modifiers is null)
+                keys.Add($"scale({reference})");
+        }
+        return keys;
     }
 
     /// <summary>Dollar-quotes text with a tag that cannot occur in it, so the query is stored byte for byte.</summary>

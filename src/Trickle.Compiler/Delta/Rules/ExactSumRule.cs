@@ -4,7 +4,7 @@ using Trickle.Compiler.Ir;
 namespace Trickle.Compiler.Delta.Rules;
 
 /// <summary>
-/// SUM over integers and numerics is invertible: add inserted values, subtract deleted ones. Two SQL traps:
+/// SUM over integers and numerics is invertible: add each change's value times its weight. Two SQL traps:
 /// SUM of no non-NULL values is NULL, not 0 (so a non-NULL count is kept beside the sum), and a numeric sum's display
 /// scale is the largest scale among the summed values — subtraction never lowers it, so the maximum scale is tracked
 /// too (recomputed for a group only when a value with that scale is deleted) and the result is rounded to it.
@@ -22,7 +22,7 @@ public sealed class ExactSumRule : IAggregateRule
         {
             new(sum, $"sum({context.ArgumentOverSource}), 0 when there is none",
                 $"COALESCE(sum({context.ArgumentOverSource}), 0)",
-                [new DeltaColumn(sum, $"COALESCE(sum({argument}) FILTER (WHERE c.\"__weight\" > 0), 0) - COALESCE(sum({argument}) FILTER (WHERE c.\"__weight\" < 0), 0)")],
+                [new DeltaColumn(sum, $"COALESCE(sum({argument} * c.\"__weight\"), 0)")],
                 $"COALESCE(s.{sum}, 0) + d.{sum}",
                 null),
             CountRule.State(context),
@@ -39,8 +39,8 @@ public sealed class ExactSumRule : IAggregateRule
                     new DeltaColumn(deleted, $"max(scale({argument})) FILTER (WHERE c.\"__weight\" < 0)"),
                 ],
                 $"GREATEST(s.{scale}, d.{inserted})",
-                // A group born in this batch has no stored scale: any deletion then makes the inserted maximum suspect.
-                $"d.{deleted} IS NOT NULL AND (s.{scale} IS NULL OR d.{deleted} >= s.{scale})"));
+                // The largest scale is a MAX over scale(x): the same rule decides when it must be recounted.
+                ExtremumRule.RescanWhen(context, $"s.{scale}", $"d.{inserted}", $"d.{deleted}", "GREATEST", ">=")));
         }
         return states;
     }
@@ -52,5 +52,11 @@ public sealed class ExactSumRule : IAggregateRule
         return $"CASE WHEN s.{context.StateColumn("nonnull")} > 0 THEN {value} END";
     }
 
-    private static bool IsNumeric(AggregateContext context) => context.Call.Argument!.Type.Category == TypeCategory.Numeric;
+    /// <summary>
+    /// Numerics whose scale can vary need the scale tracked. A column declared numeric(p,s) coerces every value to
+    /// scale s, so its sums already carry exactly that scale.
+    /// </summary>
+    private static bool IsNumeric(AggregateContext context) =>
+        context.Call.Argument is { Type.Category: TypeCategory.Numeric } argument
+        && !(argument is Binding.BoundColumn { Type.Modifiers: not null });
 }

@@ -28,9 +28,21 @@ public sealed class ExtremumRule : IAggregateRule
                 ],
                 // LEAST/GREATEST ignore NULLs, so a group's first value and a NULL-only insert both come out right.
                 $"{combine}(s.{column}, d.{inserted})",
-                $"d.{deleted} IS NOT NULL AND (s.{column} IS NULL OR d.{deleted} {reaches} s.{column})"),
+                RescanWhen(context, $"s.{column}", $"d.{inserted}", $"d.{deleted}", combine, reaches)),
         ];
     }
 
     public string Final(AggregateContext context) => "s." + context.StateColumn(context.Call.Name);
+
+    /// <summary>
+    /// A deletion can remove the extremum's last copy only if it reaches the extremum left after the inserts (M).
+    /// With netted changes, deletions only remove rows that existed before the batch, so when M itself was inserted
+    /// a copy of it certainly survives: an UPDATE of another column of the row holding the maximum needs no rescan.
+    /// </summary>
+    internal static string RescanWhen(AggregateContext context, string stored, string inserted, string deleted, string combine, string reaches)
+    {
+        var survivor = $"{combine}({stored}, {inserted})";
+        var reached = $"{deleted} IS NOT NULL AND ({survivor} IS NULL OR {deleted} {reaches} {survivor})";
+        return context.ChangesAreNetted ? $"{reached} AND {inserted} IS DISTINCT FROM {survivor}" : reached;
+    }
 }
