@@ -29,7 +29,7 @@ internal sealed class TemplateLibrary : ITemplateLoader
 
     public string Load(TemplateContext context, SourceSpan callerSpan, string templatePath) => ReadText(templatePath);
 
-    public ValueTask<string> LoadAsync(TemplateContext context, SourceSpan callerSpan, string templatePath) => new(ReadText(templatePath));
+    public ValueTask<string?> LoadAsync(TemplateContext context, SourceSpan callerSpan, string templatePath) => new(ReadText(templatePath));
 
     private static string ReadText(string name)
     {
