@@ -354,7 +354,8 @@ arithmeticExpression
     | arithmeticExpression LEFT_BRACKET subscriptBody RIGHT_BRACKET                         # subscriptExpression
     | <assoc = right> (PLUS | MINUS) arithmeticExpression                                   # signExpression
     | arithmeticExpression COLLATE qualifiedName                                            # collateExpression
-    | arithmeticExpression AT (TIME ZONE arithmeticExpression | LOCAL)                      # atTimeZoneExpression
+    | arithmeticExpression AT TIME ZONE arithmeticExpression                                # atTimeZoneExpression
+    | arithmeticExpression AT LOCAL                                                         # atTimeZoneExpression
     | arithmeticExpression CARET arithmeticExpression                                       # exponentExpression
     | arithmeticExpression (STAR | SLASH | PERCENT) arithmeticExpression                    # multiplicativeExpression
     | arithmeticExpression (PLUS | MINUS) arithmeticExpression                              # additiveExpression
