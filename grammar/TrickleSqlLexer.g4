@@ -188,6 +188,7 @@ MONTH: 'month';
 NEXT: 'next';
 NO: 'no';
 NULLS: 'nulls';
+OF: 'of';
 OPERATOR: 'operator';
 ORDINALITY: 'ordinality';
 OTHERS: 'others';

@@ -53,9 +53,9 @@ schemaStatement
 // CREATE TABLE … AS / PARTITION OF / OF type are not column lists: they are skipped. A CREATE TABLE with a
 // column list must parse as createTable, so a table we cannot read is an error rather than silently missing.
 otherStatement
-    : CREATE tablePersistence? TABLE (IF NOT EXISTS)? qualifiedName ~(LEFT_PAREN | SEMICOLON) ~SEMICOLON*
+    : CREATE tablePersistence? TABLE (IF NOT EXISTS)? qualifiedName (AS | PARTITION | OF) ~SEMICOLON*
+    | CREATE tablePersistence? ~(TABLE | UNLOGGED | TEMP | TEMPORARY | GLOBAL | LOCAL | SEMICOLON) ~SEMICOLON*
     | ~(CREATE | SEMICOLON) ~SEMICOLON*
-    | CREATE ~(TABLE | UNLOGGED | TEMP | TEMPORARY | GLOBAL | LOCAL | SEMICOLON) ~SEMICOLON*
     ;
 
 // ================================================================================================================
@@ -596,7 +596,7 @@ unreservedKeyword
     : ACTION | ADD | ALTER | ALWAYS | AT | BY | CASCADE | CUBE | CURRENT | DAY | DEFERRED | DELETE | DOUBLE
     | ESCAPE | EXCLUDE | FILTER | FIRST | FOLLOWING | GENERATED | GLOBAL | GROUPS | HOUR | IDENTITY | IF
     | IMMEDIATE | INCLUDE | INDEX | INHERIT | KEY | LAST | LOCAL | MATCH | MATERIALIZED | MINUTE | MONTH | NEXT
-    | NO | NULLS | OPERATOR | ORDINALITY | OTHERS | OVER | PARTIAL | PARTITION | PRECEDING | RANGE | RECURSIVE
+    | NO | NULLS | OF | OPERATOR | ORDINALITY | OTHERS | OVER | PARTIAL | PARTITION | PRECEDING | RANGE | RECURSIVE
     | RESTRICT | ROLLUP | ROWS | SCHEMA | SECOND | SET | SETS | SIMPLE | STORED | STREAM | TABLESPACE | TEMP
     | TEMPORARY | TIES | UNBOUNDED | UNKNOWN | UNLOGGED | UPDATE | VALID | VARYING | WITHIN | WITHOUT | YEAR
     | ZONE
