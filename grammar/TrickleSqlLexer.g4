@@ -286,7 +286,9 @@ COLON: ':';
 DOT: '.';
 
 // Literals that reach the end of the file; the parser rejects them with a precise message.
-UNTERMINATED_QUOTE: ('\'' | 'e\'' | 'u&\'' | 'b\'' | 'x\'') (~'\'' | '\'\'')* -> type(UNTERMINATED_LITERAL);
+// Each stops at the quote that would close the matching terminated literal, so it is always the shorter match.
+UNTERMINATED_QUOTE: ('\'' | 'u&\'' | 'b\'' | 'x\'') (~'\'' | '\'\'')* -> type(UNTERMINATED_LITERAL);
+UNTERMINATED_ESCAPE_QUOTE: 'e\'' (~['\\] | '\'\'' | '\\' .)* -> type(UNTERMINATED_LITERAL);
 UNTERMINATED_QUOTED_IDENTIFIER: 'u&'? '"' (~'"' | '""')* -> type(UNTERMINATED_LITERAL);
 
 // Anything else becomes a token the parser reports, so the lexer itself never fails.

@@ -152,7 +152,7 @@ createSchema
     ;
 
 alterTableAddConstraint
-    : ALTER TABLE (IF EXISTS)? ONLY? qualifiedName STAR?
+    : ALTER TABLE ((IF EXISTS)? ONLY? | ONLY IF EXISTS) qualifiedName STAR?
       ADD (CONSTRAINT columnIdentifier)? alterConstraintBody ~SEMICOLON*
     ;
 
@@ -339,6 +339,7 @@ expression
     | expression NOT? IN LEFT_PAREN expression (COMMA expression)* RIGHT_PAREN              # inListExpression
     | expression NOT? (LIKE | ILIKE | SIMILAR TO) arithmeticExpression (ESCAPE arithmeticExpression)?  # patternMatchExpression
     | expression (comparisonOperator | genericOperator) (ANY | SOME | ALL) LEFT_PAREN (query | expression) RIGHT_PAREN  # quantifiedComparison
+    | expression NOT? (LIKE | ILIKE) (ANY | SOME | ALL) LEFT_PAREN (query | expression) RIGHT_PAREN  # quantifiedPatternMatch
     | expression comparisonOperator expression                                              # comparisonExpression
     | expression IS NOT? (NULL | TRUE | FALSE | UNKNOWN)                                    # isExpression
     | expression IS NOT? DISTINCT FROM expression                                           # isDistinctFromExpression

@@ -89,7 +89,8 @@ public sealed class SchemaParsingTests
             INSERT INTO shop.customers VALUES (1, 'x;y');
             ALTER TABLE ONLY shop.customers
                 ADD CONSTRAINT customers_pkey PRIMARY KEY (id);
-            ALTER TABLE IF EXISTS ONLY shop.customers ADD CONSTRAINT customers_name_key UNIQUE (name);
+            ALTER TABLE ONLY IF EXISTS shop.customers ADD CONSTRAINT customers_name_key UNIQUE (name);
+            ALTER TABLE IF EXISTS shop.customers ADD UNIQUE (id, name);
             ALTER TABLE ONLY shop.customers ADD CONSTRAINT fk FOREIGN KEY (id) REFERENCES shop.other(id);
             CREATE UNIQUE INDEX customers_name_idx ON shop.customers USING btree (name);
             CREATE TABLE shop.archive AS SELECT * FROM shop.customers;
@@ -102,7 +103,7 @@ public sealed class SchemaParsingTests
             {
                 "other", "other", "other", "schema shop", "schema \"Audit\"", "other", "other", "table shop.customers",
                 "other", "other", "other", "other", "pk shop.customers(id) customers_pkey",
-                "unique shop.customers(name) customers_name_key", "other", "other", "other", "other",
+                "unique shop.customers(name) customers_name_key", "unique shop.customers(id,name) ", "other", "other", "other", "other",
             },
             schema.Statements.Select(Describe));
         var function = schema.Statements[5];
