@@ -9,7 +9,7 @@ public sealed class ParserPerformanceTests
 {
     /// <summary>
     /// Deep nesting and long operator chains are where a badly factored grammar backtracks exponentially; this input
-    /// has about 2,000 tokens of both. Completing at all is the assertion: a regression would hang the test run.
+    /// has about 3,600 tokens of both. Completing at all is the assertion: a regression would hang the test run.
     /// </summary>
     [Fact]
     public void LargeQuery_WithDeepNestingAndLongChains_Parses()
