@@ -13,8 +13,8 @@ tokens { UNTERMINATED_LITERAL }
 
 WHITESPACE: [ \t\r\n\f]+ -> channel(HIDDEN);
 LINE_COMMENT: '--' ~[\r\n]* -> channel(HIDDEN);
-// PostgreSQL block comments nest, unlike C's.
-BLOCK_COMMENT: '/*' (BLOCK_COMMENT | .)*? '*/' -> channel(HIDDEN);
+// PostgreSQL block comments nest, unlike C's; the body is consumed in code (see TrickleSqlLexerBase).
+BLOCK_COMMENT: '/*' { ConsumeBlockCommentBody(); };
 // pg_dump output contains psql commands such as \connect or \restrict, which have no ';' terminator.
 PSQL_META_COMMAND: '\\' [a-z] ~[\r\n]* -> channel(HIDDEN);
 
@@ -188,6 +188,7 @@ MONTH: 'month';
 NEXT: 'next';
 NO: 'no';
 NULLS: 'nulls';
+OF: 'of';
 OPERATOR: 'operator';
 ORDINALITY: 'ordinality';
 OTHERS: 'others';
@@ -271,12 +272,9 @@ STAR: '*';
 SLASH: '/';
 PERCENT: '%';
 CARET: '^';
-// PostgreSQL's rule: a multi-character operator may end in + or - only if it also contains one of ~!@#%^&|`?,
-// so that "a*-1" lexes as "a * -1" while "@-" stays one operator.
-OPERATOR_SYMBOL
-    : OPERATOR_PLAIN_CHAR* OPERATOR_SPECIAL_CHAR (OPERATOR_PLAIN_CHAR | OPERATOR_SPECIAL_CHAR)*
-    | OPERATOR_PLAIN_CHAR+ [*/<>=]
-    ;
+// Matches the longest run of operator characters; TrickleSqlLexerBase then shortens it the way PostgreSQL does
+// (no "/*" or "--" inside; no trailing + or - unless it contains one of ~!@#%^&|`?, so "a*-1" is "a * -1").
+OPERATOR_SYMBOL: OPERATOR_CHAR+ { TrimOperatorSymbol(); };
 
 LEFT_PAREN: '(';
 RIGHT_PAREN: ')';
@@ -288,9 +286,10 @@ COLON: ':';
 DOT: '.';
 
 // Literals that reach the end of the file; the parser rejects them with a precise message.
-UNTERMINATED_QUOTE: ('\'' | 'e\'' | 'u&\'' | 'b\'' | 'x\'') (~'\'' | '\'\'')* -> type(UNTERMINATED_LITERAL);
+// Each stops at the quote that would close the matching terminated literal, so it is always the shorter match.
+UNTERMINATED_QUOTE: ('\'' | 'u&\'' | 'b\'' | 'x\'') (~'\'' | '\'\'')* -> type(UNTERMINATED_LITERAL);
+UNTERMINATED_ESCAPE_QUOTE: 'e\'' (~['\\] | '\'\'' | '\\' .)* -> type(UNTERMINATED_LITERAL);
 UNTERMINATED_QUOTED_IDENTIFIER: 'u&'? '"' (~'"' | '""')* -> type(UNTERMINATED_LITERAL);
-UNTERMINATED_COMMENT: '/*' .*? EOF -> type(UNTERMINATED_LITERAL);
 
 // Anything else becomes a token the parser reports, so the lexer itself never fails.
 UNEXPECTED_CHARACTER: .;
@@ -300,5 +299,4 @@ fragment EXPONENT: 'e' [+-]? DECIMAL_DIGITS;
 fragment DOLLAR_TAG: [a-z_\u0080-\uFFFF] [a-z_0-9\u0080-\uFFFF]*;
 fragment IDENTIFIER_START: [a-z_\u0080-\uFFFF];
 fragment IDENTIFIER_PART: [a-z_0-9$\u0080-\uFFFF];
-fragment OPERATOR_SPECIAL_CHAR: [~!@#%^&|`?];
-fragment OPERATOR_PLAIN_CHAR: [+\-*/<>=];
+fragment OPERATOR_CHAR: [+\-*/<>=~!@#%^&|`?];

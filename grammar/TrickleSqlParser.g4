@@ -53,9 +53,9 @@ schemaStatement
 // CREATE TABLE … AS / PARTITION OF / OF type are not column lists: they are skipped. A CREATE TABLE with a
 // column list must parse as createTable, so a table we cannot read is an error rather than silently missing.
 otherStatement
-    : CREATE tablePersistence? TABLE (IF NOT EXISTS)? qualifiedName ~(LEFT_PAREN | SEMICOLON) ~SEMICOLON*
+    : CREATE tablePersistence? TABLE (IF NOT EXISTS)? qualifiedName (AS | PARTITION | OF) ~SEMICOLON*
+    | CREATE tablePersistence? ~(TABLE | UNLOGGED | TEMP | TEMPORARY | GLOBAL | LOCAL | SEMICOLON) ~SEMICOLON*
     | ~(CREATE | SEMICOLON) ~SEMICOLON*
-    | CREATE ~(TABLE | UNLOGGED | TEMP | TEMPORARY | GLOBAL | LOCAL | SEMICOLON) ~SEMICOLON*
     ;
 
 // ================================================================================================================
@@ -152,7 +152,7 @@ createSchema
     ;
 
 alterTableAddConstraint
-    : ALTER TABLE (IF EXISTS)? ONLY? qualifiedName STAR?
+    : ALTER TABLE ((IF EXISTS)? ONLY? | ONLY IF EXISTS) qualifiedName STAR?
       ADD (CONSTRAINT columnIdentifier)? alterConstraintBody ~SEMICOLON*
     ;
 
@@ -339,6 +339,7 @@ expression
     | expression NOT? IN LEFT_PAREN expression (COMMA expression)* RIGHT_PAREN              # inListExpression
     | expression NOT? (LIKE | ILIKE | SIMILAR TO) arithmeticExpression (ESCAPE arithmeticExpression)?  # patternMatchExpression
     | expression (comparisonOperator | genericOperator) (ANY | SOME | ALL) LEFT_PAREN (query | expression) RIGHT_PAREN  # quantifiedComparison
+    | expression NOT? (LIKE | ILIKE) (ANY | SOME | ALL) LEFT_PAREN (query | expression) RIGHT_PAREN  # quantifiedPatternMatch
     | expression comparisonOperator expression                                              # comparisonExpression
     | expression IS NOT? (NULL | TRUE | FALSE | UNKNOWN)                                    # isExpression
     | expression IS NOT? DISTINCT FROM expression                                           # isDistinctFromExpression
@@ -354,7 +355,8 @@ arithmeticExpression
     | arithmeticExpression LEFT_BRACKET subscriptBody RIGHT_BRACKET                         # subscriptExpression
     | <assoc = right> (PLUS | MINUS) arithmeticExpression                                   # signExpression
     | arithmeticExpression COLLATE qualifiedName                                            # collateExpression
-    | arithmeticExpression AT (TIME ZONE arithmeticExpression | LOCAL)                      # atTimeZoneExpression
+    | arithmeticExpression AT TIME ZONE arithmeticExpression                                # atTimeZoneExpression
+    | arithmeticExpression AT LOCAL                                                         # atTimeZoneExpression
     | arithmeticExpression CARET arithmeticExpression                                       # exponentExpression
     | arithmeticExpression (STAR | SLASH | PERCENT) arithmeticExpression                    # multiplicativeExpression
     | arithmeticExpression (PLUS | MINUS) arithmeticExpression                              # additiveExpression
@@ -595,7 +597,7 @@ unreservedKeyword
     : ACTION | ADD | ALTER | ALWAYS | AT | BY | CASCADE | CUBE | CURRENT | DAY | DEFERRED | DELETE | DOUBLE
     | ESCAPE | EXCLUDE | FILTER | FIRST | FOLLOWING | GENERATED | GLOBAL | GROUPS | HOUR | IDENTITY | IF
     | IMMEDIATE | INCLUDE | INDEX | INHERIT | KEY | LAST | LOCAL | MATCH | MATERIALIZED | MINUTE | MONTH | NEXT
-    | NO | NULLS | OPERATOR | ORDINALITY | OTHERS | OVER | PARTIAL | PARTITION | PRECEDING | RANGE | RECURSIVE
+    | NO | NULLS | OF | OPERATOR | ORDINALITY | OTHERS | OVER | PARTIAL | PARTITION | PRECEDING | RANGE | RECURSIVE
     | RESTRICT | ROLLUP | ROWS | SCHEMA | SECOND | SET | SETS | SIMPLE | STORED | STREAM | TABLESPACE | TEMP
     | TEMPORARY | TIES | UNBOUNDED | UNKNOWN | UNLOGGED | UPDATE | VALID | VARYING | WITHIN | WITHOUT | YEAR
     | ZONE

@@ -63,6 +63,18 @@ internal sealed class ExpressionBuilder
                 var array = query is null ? Expression(expressions[1]) : null;
                 return new QuantifiedComparison(span, Expression(expressions[0]), op, quantifier, query, array);
             }
+            case P.QuantifiedPatternMatchContext quantifiedPattern:
+            {
+                // PostgreSQL's operator names for LIKE/ILIKE: "x LIKE ANY (…)" is "x ~~ ANY (…)".
+                var op = (quantifiedPattern.NOT() is null ? "" : "!") + (quantifiedPattern.LIKE() is not null ? "~~" : "~~*");
+                var quantifier = quantifiedPattern.ANY() is not null ? Quantifier.Any
+                    : quantifiedPattern.SOME() is not null ? Quantifier.Some
+                    : Quantifier.All;
+                var expressions = quantifiedPattern.expression();
+                var query = quantifiedPattern.query() is { } q ? _queries.Query(q) : null;
+                var array = query is null ? Expression(expressions[1]) : null;
+                return new QuantifiedComparison(span, Expression(expressions[0]), op, quantifier, query, array);
+            }
             case P.ComparisonExpressionContext comparison:
                 return new BinaryExpression(
                     span, Expression(comparison.expression(0)), ComparisonOperator(comparison.comparisonOperator()),
