@@ -258,8 +258,8 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             var function = Enum.Parse<AggregateFunction>(name, ignoreCase: true);
             aggregate = new AggregateCall(call.Span, function, bound, AggregateResultType(function, bound.Type));
         }
-        var canonical = Describe(aggregate);
-        var index = aggregates.FindIndex(a => Describe(a) == canonical);
+        var canonical = aggregate.CanonicalText;
+        var index = aggregates.FindIndex(a => a.CanonicalText == canonical);
         if (index < 0)
         {
             aggregates.Add(aggregate);
@@ -267,9 +267,6 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         }
         return new BoundAggregateRef(call.Span, aggregates[index].ResultType, index);
     }
-
-    private static string Describe(AggregateCall call) =>
-        call.Function + "(" + (call.Argument is null ? "*" : SqlExpressionPrinter.Canonical(call.Argument)) + ")";
 
     /// <summary>PostgreSQL's result types: sum(int) is bigint, sum(bigint) and avg of integers are numeric, floats stay floats.</summary>
     private static SqlType AggregateResultType(AggregateFunction function, SqlType argument) => function switch

@@ -23,6 +23,10 @@ public enum AggregateFunction { CountStar, Count, Sum, Avg, Min, Max }
 public sealed record AggregateCall(SourceSpan Span, AggregateFunction Function, BoundExpression? Argument, SqlType ResultType)
 {
     public string Name => Function == AggregateFunction.CountStar ? "count" : Function.ToString().ToLowerInvariant();
+
+    /// <summary>Span-free text that is equal exactly for calls computing the same value, so they can share state.</summary>
+    public string CanonicalText =>
+        Function + "(" + (Argument is null ? "*" : Emit.SqlExpressionPrinter.Canonical(Argument)) + ")";
 }
 
 /// <summary>

@@ -30,8 +30,8 @@ public sealed class AvgToSumAndCount : RewritePass
         var replacement = new Dictionary<int, BoundExpression>();
         int IndexOf(AggregateCall call)
         {
-            var key = Describe(call);
-            var index = aggregates.FindIndex(a => Describe(a) == key);
+            var key = call.CanonicalText;
+            var index = aggregates.FindIndex(a => a.CanonicalText == key);
             if (index >= 0) return index;
             aggregates.Add(call);
             return aggregates.Count - 1;
@@ -61,6 +61,4 @@ public sealed class AvgToSumAndCount : RewritePass
     private static bool IsExactAverage(AggregateCall call) =>
         call.Function == AggregateFunction.Avg && call.Argument!.Type.Category is TypeCategory.Integer or TypeCategory.Numeric;
 
-    private static string Describe(AggregateCall call) =>
-        call.Function + "(" + (call.Argument is null ? "*" : SqlExpressionPrinter.Canonical(call.Argument)) + ")";
 }
