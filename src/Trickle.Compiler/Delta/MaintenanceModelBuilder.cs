@@ -30,6 +30,10 @@ public static class MaintenanceModelBuilder
         foreach (var key in aggregate.GroupKeys.Where(k => k.Type.LacksEquality))
             diagnostics.Error(DiagnosticCode.UnsupportedType, filePath, key.Span,
                 $"values of type {key.Type} have no equality operator, so rows cannot be matched to their changes; cast to jsonb or text");
+        // The change buffer stores the source's columns beside its own weight column, under their own names.
+        if (scan.Table.FindColumn("__weight") is not null && ReferencedColumns(table.Plan, scan.Table).Contains("__weight"))
+            diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan,
+                "a source column named \"__weight\" collides with the weight column of Trickle's change buffer");
         if (diagnostics.HasErrors) return null;
 
         var keys = aggregate.GroupKeys.Select((k, i) => new KeyColumn(
