@@ -1,7 +1,11 @@
 namespace Trickle.Compiler.Delta;
 
 /// <summary>A grouping key: stored in its own storage column, computed from source or change rows by the same expression.</summary>
-public sealed record KeyColumn(string Column, string Comment, string OverSource, string OverChanges, bool Nullable);
+/// <param name="HashCast">
+/// Appended to the key where it is hashed: a few types have equality but no extended hash function (money, bit
+/// strings, tsvector); an exact cast that preserves equality (money to numeric, the others to canonical text) stands in.
+/// </param>
+public sealed record KeyColumn(string Column, string Comment, string OverSource, string OverChanges, bool Nullable, string HashCast);
 
 public sealed record ViewColumn(string Name, string Sql);
 

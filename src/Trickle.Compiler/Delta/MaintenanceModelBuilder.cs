@@ -38,7 +38,13 @@ public static class MaintenanceModelBuilder
 
         var keys = aggregate.GroupKeys.Select((k, i) => new KeyColumn(
             SqlQuoting.Identifier($"k{i + 1}"), SqlExpressionPrinter.Canonical(k), overSource.Print(k), overChanges.Print(k),
-            Nullable: k is not BoundColumn column || !(scan.Table.FindColumn(column.ColumnName)?.NotNull ?? false))).ToList();
+            Nullable: k is not BoundColumn column || !(scan.Table.FindColumn(column.ColumnName)?.NotNull ?? false),
+            HashCast: k.Type.IsArray ? "" : k.Type.Name switch
+            {
+                "money" => "::numeric",
+                "bit varying" or "bit" or "tsvector" => "::text",
+                _ => "",
+            })).ToList();
 
         var netKeys = NetKeys(ReferencedColumns(table.Plan, scan.Table).Select(c => scan.Table.FindColumn(c)!).ToList());
         var states = new List<StateColumn>();
