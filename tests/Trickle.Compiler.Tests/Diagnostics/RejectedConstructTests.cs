@@ -1,0 +1,178 @@
+using System.Text.RegularExpressions;
+using Trickle.Compiler.Catalog;
+using Trickle.Compiler.Diagnostics;
+using Xunit;
+
+namespace Trickle.Compiler.Tests.Diagnostics;
+
+/// <summary>
+/// Every construct the compiler cannot maintain (or that is simply wrong) is rejected with a stable code at the
+/// construct's line and column, and no script. Queries span several lines so a wrong line number cannot pass.
+/// </summary>
+public sealed partial class RejectedConstructTests
+{
+    private static readonly SourceCatalog Catalog = TestCompiler.Catalog("""
+        CREATE TABLE items (
+            id      integer PRIMARY KEY,
+            grp     text NOT NULL,
+            qty     integer,
+            price   numeric(10,2),
+            payload json
+        );
+        CREATE TABLE events (
+            kind    text,
+            qty     integer
+        );
+        """);
+
+    public static TheoryData<string, string, string> RejectedQueries => new()
+    {
+        // Joins and subqueries
+        { "SELECT i.id\nFROM items i\n  JOIN events e ON e.qty = i.qty", "TRK4001", "2:6" },
+        { "SELECT i.id\nFROM items i\n  LEFT JOIN events e ON e.qty = i.qty", "TRK4001", "2:6" },
+        { "SELECT id\nFROM items,\n     events", "TRK4001", "3:6" },
+        { "SELECT id\nFROM items\nWHERE EXISTS (SELECT 1 FROM events)", "TRK4001", "3:7" },
+        { "SELECT id\nFROM items\nWHERE qty IN (SELECT qty FROM events)", "TRK4001", "3:7" },
+        { "SELECT id,\n       (SELECT max(qty) FROM events) AS m\nFROM items", "TRK4001", "2:8" },
+        { "SELECT x\nFROM (SELECT id AS x FROM items) AS d", "TRK4001", "2:6" },
+        // Set operations, WITH, LIMIT/OFFSET
+        { "SELECT id FROM items\nUNION\nSELECT qty FROM events", "TRK4001", "1:1" },
+        { "SELECT id FROM items\nINTERSECT\nSELECT qty FROM events", "TRK4001", "1:1" },
+        { "SELECT id FROM items\nEXCEPT\nSELECT qty FROM events", "TRK4001", "1:1" },
+        { "WITH t AS (SELECT id FROM items)\nSELECT id FROM t", "TRK4001", "1:1" },
+        { "SELECT id\nFROM items\nLIMIT 10", "TRK4001", "3:7" },
+        { "SELECT id\nFROM items\nOFFSET 5", "TRK4001", "3:8" },
+        // Window functions and aggregates that have no delta rule yet
+        { "SELECT id,\n       sum(qty) OVER (PARTITION BY grp) AS s\nFROM items", "TRK4001", "2:8" },
+        { "SELECT id,\n       row_number() OVER (ORDER BY id) AS r\nFROM items", "TRK4001", "2:8" },
+        { "SELECT grp,\n       string_agg(grp, ',') AS names\nFROM items\nGROUP BY grp", "TRK4001", "2:8" },
+        { "SELECT grp,\n       bool_and(qty > 0) AS all_positive\nFROM items\nGROUP BY grp", "TRK4001", "2:8" },
+        { "SELECT grp,\n       count(DISTINCT qty) AS kinds\nFROM items\nGROUP BY grp", "TRK4001", "2:8" },
+        // Positioned at the FILTER's predicate, not at the FILTER keyword.
+        { "SELECT grp,\n       count(*) FILTER (WHERE qty > 0) AS positive\nFROM items\nGROUP BY grp", "TRK4001", "2:31" },
+        // Grouping sets, DISTINCT ON
+        { "SELECT grp, count(*) AS n\nFROM items\nGROUP BY GROUPING SETS ((grp), ())", "TRK4001", "3:10" },
+        { "SELECT grp, count(*) AS n\nFROM items\nGROUP BY ROLLUP (grp)", "TRK4001", "3:10" },
+        { "SELECT grp, count(*) AS n\nFROM items\nGROUP BY CUBE (grp)", "TRK4001", "3:10" },
+        { "SELECT\n  DISTINCT ON (grp) grp, id\nFROM items", "TRK4001", "2:16" },
+        // Names
+        { "SELECT id\nFROM nowhere", "TRK3001", "2:6" },
+        { "SELECT id\nFROM other.items", "TRK3001", "2:6" },
+        { "SELECT id,\n       missing\nFROM items", "TRK3002", "2:8" },
+        { "SELECT id,\n       x.qty\nFROM items", "TRK3001", "2:8" },
+        { "SELECT i.id,\n       items.qty\nFROM items AS i", "TRK3001", "2:8" },
+        { "SELECT id,\n       x.*\nFROM items", "TRK3001", "2:8" },
+        // Grouping and aggregates used wrongly
+        { "SELECT grp,\n       qty\nFROM items\nGROUP BY grp", "TRK3005", "2:8" },
+        { "SELECT grp, count(*) AS n\nFROM items\nGROUP BY grp\nHAVING qty > 1", "TRK3005", "4:8" },
+        { "SELECT id\nFROM items\nWHERE sum(qty) > 1", "TRK3007", "3:7" },
+        { "SELECT grp, count(*) AS n\nFROM items\nGROUP BY grp, max(qty)", "TRK3007", "3:15" },
+        { "SELECT grp,\n       sum(count(qty)) AS s\nFROM items\nGROUP BY grp", "TRK3006", "2:12" },
+        { "SELECT sum(qty),\n       sum(price)\nFROM items", "TRK3008", "2:8" },
+        { "SELECT grp, count(*) AS n\nFROM items\nGROUP BY 3", "TRK3011", "3:10" },
+        { "SELECT grp, count(*) AS n\nFROM items\nGROUP BY 0", "TRK3011", "3:10" },
+        // Functions and parameters
+        { "SELECT id,\n       frobnicate(qty) AS f\nFROM items", "TRK3004", "2:8" },
+        { "SELECT id,\n       myschema.double_it(qty) AS f\nFROM items", "TRK3004", "2:8" },
+        { "SELECT id\nFROM items\nWHERE qty > $1", "TRK4001", "3:13" },
+        // Types without equality cannot be matched to their changes
+        { "SELECT id,\n       payload\nFROM items", "TRK4003", "2:8" },
+        { "SELECT\n  DISTINCT payload\nFROM items", "TRK4003", "2:12" },
+        // Options, positioned at the offending value (or the unknown option's name)
+        { "CREATE STREAM TABLE x\nWITH (refresh_mode = 'sometimes')\nAS SELECT id FROM items", "TRK5001", "2:22" },
+        { "CREATE STREAM TABLE x\nWITH (colour = 'blue')\nAS SELECT id FROM items", "TRK5001", "2:7" },
+        { "CREATE STREAM TABLE x\nWITH (schedule = '5 parsecs')\nAS SELECT id FROM items", "TRK5002", "2:18" },
+        { "SELECT pgtrickle.create_stream_table(\n    'x',\n    $$SELECT id FROM items$$,\n    schedule => '5 parsecs')", "TRK5002", "4:17" },
+        { "SELECT pgtrickle.create_stream_table(\n    'x',\n    $$SELECT id FROM items$$,\n    refresh_mode => 'sometimes')", "TRK5001", "4:21" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RejectedQueries))]
+    public void RejectedQuery_ReportsCodeAtLineAndColumn_AndNoScript(string query, string code, string position)
+    {
+        var result = TestCompiler.Compile(query, Catalog);
+
+        Assert.Null(result.Script);
+        Assert.False(result.Success);
+        var first = result.Diagnostics.First(d => d.IsError);
+        Assert.Equal($"{code} at {position}", $"{first.Code} at {first.Span.Line}:{first.Span.Column}");
+        Assert.All(result.Diagnostics.Where(d => d.IsError), d => Assert.Matches(ErrorLine(), d.ToString()));
+        Assert.StartsWith($"query.sql:{position}: error {code}: ", first.ToString());
+    }
+
+    public static TheoryData<string, RefreshMode> TimeDependentCalls()
+    {
+        var data = new TheoryData<string, RefreshMode>();
+        foreach (var call in new[] { "now()", "random()", "clock_timestamp()", "nextval('s')", "current_timestamp", "current_date", "gen_random_uuid()" })
+            foreach (var mode in new[] { RefreshMode.Differential, RefreshMode.Immediate })
+                data.Add(call, mode);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(TimeDependentCalls))]
+    public void NonDeterministicFunction_InIncrementalMode_IsRejectedAtTheCall(string call, RefreshMode mode)
+    {
+        var query = $"SELECT id,\n       {call} AS v\nFROM items";
+
+        var result = TestCompiler.Compile(query, Catalog, new CompilationOptions(Mode: mode));
+
+        Assert.Null(result.Script);
+        var error = Assert.Single(result.Diagnostics, d => d.IsError);
+        Assert.StartsWith("query.sql:2:8: error TRK4002: ", error.ToString());
+    }
+
+    [Theory]
+    [MemberData(nameof(TimeDependentCalls))]
+    public void NonDeterministicFunction_InWhere_IsRejectedAtTheCall(string call, RefreshMode mode)
+    {
+        var query = $"SELECT id\nFROM items\nWHERE ({call}) IS NOT NULL";
+
+        var result = TestCompiler.Compile(query, Catalog, new CompilationOptions(Mode: mode));
+
+        Assert.Null(result.Script);
+        var error = Assert.Single(result.Diagnostics, d => d.IsError);
+        Assert.StartsWith("query.sql:3:8: error TRK4002: ", error.ToString());
+    }
+
+    [Theory]
+    [InlineData("now()")]
+    [InlineData("random()")]
+    [InlineData("clock_timestamp()")]
+    [InlineData("nextval('s')")]
+    [InlineData("current_timestamp")]
+    [InlineData("current_date")]
+    [InlineData("gen_random_uuid()")]
+    public void NonDeterministicFunction_InFullMode_Compiles(string call)
+    {
+        var query = $"SELECT id,\n       {call} AS v\nFROM items";
+
+        var result = TestCompiler.Compile(query, Catalog, new CompilationOptions(Mode: RefreshMode.Full));
+
+        Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+        Assert.Contains(call, result.Script!, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void NonDeterministicFunction_InCreateStreamTableWithFullMode_Compiles()
+    {
+        var query = "CREATE STREAM TABLE x\nWITH (refresh_mode = 'full')\nAS SELECT id, now() AS t FROM items";
+
+        var result = TestCompiler.Compile(query, Catalog);
+
+        Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+    }
+
+    [Fact]
+    public void OrderBy_IsAWarningNotAnError_AndTheScriptIsProduced()
+    {
+        var result = TestCompiler.Compile("SELECT id\nFROM items\nORDER BY id", Catalog);
+
+        Assert.True(result.Success);
+        var warning = Assert.Single(result.Diagnostics);
+        Assert.StartsWith("query.sql:3:10: warning TRK4100: ", warning.ToString());
+    }
+
+    [GeneratedRegex(@"^query\.sql:\d+:\d+: error TRK\d{4}: \S.*$", RegexOptions.Singleline)]
+    private static partial Regex ErrorLine();
+}

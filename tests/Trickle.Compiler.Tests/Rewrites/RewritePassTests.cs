@@ -1,0 +1,186 @@
+using Snapshooter;
+using Snapshooter.Xunit;
+using Trickle.Compiler.Catalog;
+using Trickle.Compiler.Ir;
+using Trickle.Compiler.Rewrites;
+using Xunit;
+
+namespace Trickle.Compiler.Tests.Rewrites;
+
+/// <summary>Each rewrite pass applied alone to the bound plan of a small query: before/after snapshots plus the facts that matter.</summary>
+public sealed class RewritePassTests
+{
+    private static readonly SourceCatalog Catalog = TestCompiler.Catalog("""
+        CREATE TABLE measurements (
+            id      integer PRIMARY KEY,
+            site    text NOT NULL,
+            small   smallint,
+            whole   integer,
+            big     bigint,
+            exact   numeric(10,2),
+            approx  double precision
+        );
+        """);
+
+    [Theory]
+    [InlineData("select_distinct_columns", "SELECT DISTINCT site, whole FROM measurements")]
+    [InlineData("select_distinct_repeated_expression", "SELECT DISTINCT site, site AS again, whole + 1 AS next FROM measurements WHERE whole > 0")]
+    public void DistinctToGroups_DistinctProjection_BecomesUncountedGroups(string name, string query)
+    {
+        var (before, after) = ApplyAlone(new DistinctToGroups(), query);
+
+        var aggregate = Assert.IsType<AggregateNode>(Assert.IsType<ProjectNode>(after).Input);
+        Assert.False(aggregate.Multiplicity);
+        Assert.Empty(aggregate.Aggregates);
+        Snapshot.Match(BeforeAfter(before, after), new SnapshotNameExtension(name));
+    }
+
+    [Fact]
+    public void DistinctToGroups_SameExpressionTwice_IsOneGroupKey()
+    {
+        var (_, after) = ApplyAlone(new DistinctToGroups(), "SELECT DISTINCT site, site AS again FROM measurements");
+
+        var aggregate = Assert.IsType<AggregateNode>(Assert.IsType<ProjectNode>(after).Input);
+        Assert.Single(aggregate.GroupKeys);
+    }
+
+    [Fact]
+    public void DistinctToGroups_PlainProjection_IsLeftAlone() =>
+        AssertUnchanged(new DistinctToGroups(), "SELECT site, whole FROM measurements");
+
+    [Theory]
+    [InlineData("projection", "SELECT site, whole FROM measurements")]
+    [InlineData("filtered_projection_with_expression", "SELECT site, exact * whole AS total FROM measurements WHERE site <> 'x'")]
+    public void ProjectionToCountedGroups_BagProjection_BecomesCountedGroups(string name, string query)
+    {
+        var (before, after) = ApplyAlone(new ProjectionToCountedGroups(), query);
+
+        var aggregate = Assert.IsType<AggregateNode>(Assert.IsType<ProjectNode>(after).Input);
+        Assert.True(aggregate.Multiplicity);
+        Assert.True(aggregate.Grouped);
+        Snapshot.Match(BeforeAfter(before, after), new SnapshotNameExtension(name));
+    }
+
+    [Fact]
+    public void ProjectionToCountedGroups_AggregateWithHaving_IsNotTreatedAsBagProjection() =>
+        AssertUnchanged(new ProjectionToCountedGroups(),
+            "SELECT site, count(*) AS n FROM measurements GROUP BY site HAVING count(*) > 1");
+
+    [Fact]
+    public void ProjectionToCountedGroups_GroupedQuery_IsLeftAlone() =>
+        AssertUnchanged(new ProjectionToCountedGroups(), "SELECT site, sum(whole) AS total FROM measurements GROUP BY site");
+
+    [Theory]
+    [InlineData("avg_smallint", "SELECT site, avg(small) AS a FROM measurements GROUP BY site")]
+    [InlineData("avg_integer", "SELECT site, avg(whole) AS a FROM measurements GROUP BY site")]
+    [InlineData("avg_bigint", "SELECT site, avg(big) AS a FROM measurements GROUP BY site")]
+    [InlineData("avg_numeric", "SELECT site, avg(exact) AS a FROM measurements GROUP BY site")]
+    [InlineData("avg_in_having", "SELECT site, count(*) AS n FROM measurements GROUP BY site HAVING avg(whole) > 2")]
+    [InlineData("avg_without_group_by", "SELECT avg(exact) AS a FROM measurements")]
+    public void AvgToSumAndCount_ExactAverage_IsRewrittenToSumOverCount(string name, string query)
+    {
+        var (before, after) = ApplyAlone(new AvgToSumAndCount(), query);
+
+        var aggregate = FindAggregate(after);
+        Assert.DoesNotContain(aggregate.Aggregates, a => a.Function == AggregateFunction.Avg);
+        Assert.Contains(aggregate.Aggregates, a => a.Function == AggregateFunction.Sum);
+        Assert.Contains(aggregate.Aggregates, a => a.Function == AggregateFunction.Count);
+        Snapshot.Match(BeforeAfter(before, after), new SnapshotNameExtension(name));
+    }
+
+    [Fact]
+    public void AvgToSumAndCount_SumOfInteger_IsBigintLikePostgres()
+    {
+        var (_, after) = ApplyAlone(new AvgToSumAndCount(), "SELECT avg(whole) AS a FROM measurements");
+
+        var sum = Assert.Single(FindAggregate(after).Aggregates, a => a.Function == AggregateFunction.Sum);
+        Assert.Equal(SqlType.BigInt, sum.ResultType);
+    }
+
+    [Fact]
+    public void AvgToSumAndCount_DoublePrecisionAverage_IsNotRewritten() =>
+        AssertUnchanged(new AvgToSumAndCount(), "SELECT site, avg(approx) AS a FROM measurements GROUP BY site");
+
+    [Fact]
+    public void AvgToSumAndCount_DoublePrecisionAverageNextToExactOne_KeepsTheFloatAvg()
+    {
+        var (_, after) = ApplyAlone(new AvgToSumAndCount(), "SELECT avg(approx) AS f, avg(whole) AS w FROM measurements");
+
+        var aggregates = FindAggregate(after).Aggregates;
+        var floatAverage = Assert.Single(aggregates, a => a.Function == AggregateFunction.Avg);
+        Assert.Equal("approx", Assert.IsType<Trickle.Compiler.Binding.BoundColumn>(floatAverage.Argument).ColumnName);
+    }
+
+    [Fact]
+    public void AvgToSumAndCount_AvgAndSumOfSameColumn_ShareOneSum()
+    {
+        var (before, after) = ApplyAlone(new AvgToSumAndCount(),
+            "SELECT site, avg(exact) AS a, sum(exact) AS s, count(exact) AS c FROM measurements GROUP BY site");
+
+        var aggregates = FindAggregate(after).Aggregates;
+        Assert.Equal(2, aggregates.Count);
+        Assert.Single(aggregates, a => a.Function == AggregateFunction.Sum);
+        Assert.Single(aggregates, a => a.Function == AggregateFunction.Count);
+        Snapshot.Match(BeforeAfter(before, after));
+    }
+
+    [Fact]
+    public void AvgToSumAndCount_SameAverageTwice_SharesSumAndCount()
+    {
+        var (_, after) = ApplyAlone(new AvgToSumAndCount(), "SELECT avg(whole) AS a, avg(whole) + 1 AS b FROM measurements");
+
+        Assert.Equal(2, FindAggregate(after).Aggregates.Count);
+    }
+
+    [Theory]
+    [InlineData("distinct-to-groups", "SELECT DISTINCT site FROM measurements")]
+    [InlineData("projection-to-counted-groups", "SELECT site, whole FROM measurements")]
+    [InlineData("avg-to-sum-and-count", "SELECT site, avg(whole) AS a FROM measurements GROUP BY site")]
+    public void RewritePipeline_PassDisabledByName_LeavesThePlanAsItWas(string pass, string query)
+    {
+        var plan = TestCompiler.Analyze(query, Catalog).Bound.Plan;
+        Assert.NotEqual(IrPrinter.Print(plan), IrPrinter.Print(RewritePipeline.Run(plan)));
+
+        var rewritten = RewritePipeline.Run(plan, disabled: [pass]);
+
+        Assert.Equal(IrPrinter.Print(plan), IrPrinter.Print(rewritten));
+    }
+
+    [Fact]
+    public void RewritePipeline_PassDisabled_IsNotReportedAsRun()
+    {
+        var plan = TestCompiler.Analyze("SELECT site FROM measurements", Catalog).Bound.Plan;
+        var run = new List<string>();
+
+        RewritePipeline.Run(plan, disabled: ["avg-to-sum-and-count"], afterPass: (pass, _) => run.Add(pass.Name));
+
+        Assert.Equal(["distinct-to-groups", "projection-to-counted-groups"], run);
+    }
+
+    [Fact]
+    public void RewritePipeline_DefaultPasses_HaveDistinctNamesInRunOrder() =>
+        Assert.Equal(["distinct-to-groups", "projection-to-counted-groups", "avg-to-sum-and-count"], RewritePipeline.Default.Select(p => p.Name));
+
+    private static (RelNode Before, RelNode After) ApplyAlone(RewritePass pass, string query)
+    {
+        var before = TestCompiler.Analyze(query, Catalog).Bound.Plan;
+        return (before, pass.Apply(before));
+    }
+
+    private static void AssertUnchanged(RewritePass pass, string query)
+    {
+        var (before, after) = ApplyAlone(pass, query);
+        Assert.Equal(IrPrinter.Print(before), IrPrinter.Print(after));
+    }
+
+    private static AggregateNode FindAggregate(RelNode plan) => plan switch
+    {
+        AggregateNode aggregate => aggregate,
+        ProjectNode project => FindAggregate(project.Input),
+        FilterNode filter => FindAggregate(filter.Input),
+        _ => throw new Xunit.Sdk.XunitException("no aggregate in plan:\n" + IrPrinter.Print(plan)),
+    };
+
+    private static string BeforeAfter(RelNode before, RelNode after) =>
+        "-- before\n" + IrPrinter.Print(before) + "-- after\n" + IrPrinter.Print(after);
+}
