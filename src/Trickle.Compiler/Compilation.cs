@@ -63,7 +63,11 @@ public static partial class Compilation
         if (options.Name is { } flag)
         {
             var dot = flag.LastIndexOf('.');
-            return dot > 0 ? (flag[..dot], flag[(dot + 1)..]) : ("public", flag);
+            var (schema, name) = dot > 0 ? (flag[..dot], flag[(dot + 1)..]) : ("public", flag);
+            if (string.IsNullOrWhiteSpace(schema) || string.IsNullOrWhiteSpace(name))
+                diagnostics.Error(DiagnosticCode.InvalidStreamTableName, definition.Path, parsed.Span,
+                    $"--name '{flag}' is not a usable stream table name: give name or schema.name, both non-empty");
+            return (schema, name);
         }
         if (parsed.Name is { } written)
             return (written.Parts.Count >= 2 ? written.Parts[^2].Value : "public", written.Last.Value);

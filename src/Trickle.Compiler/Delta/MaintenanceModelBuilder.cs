@@ -68,7 +68,11 @@ public static class MaintenanceModelBuilder
             key => "s." + keys[key.Index].Column,
             reference => finals[reference.Index]);
 
-        var baseName = table.Schema == "public" ? table.Name : $"{table.Schema}.{table.Name}";
+        // Internal objects live in schema trickle, so the stream table's schema must be part of their names. A dot alone
+        // would be ambiguous (analytics.x vs public."analytics.x"): such names also carry a hash of the exact pair.
+        var baseName = table.Schema == "public" && !table.Name.Contains('.')
+            ? table.Name
+            : $"{table.Schema}.{table.Name}_{SqlQuoting.StableHash(table.Schema + "\0" + table.Name):x8}";
         string Internal(string suffix) => SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(baseName, suffix));
         string Trigger(string suffix) => SqlQuoting.Identifier(SqlQuoting.InternalName("trickle_" + baseName, suffix));
         var qualifiedDisplay = $"{table.Schema}.{table.Name}";

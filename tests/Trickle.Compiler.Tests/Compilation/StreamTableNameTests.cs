@@ -1,0 +1,36 @@
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace Trickle.Compiler.Tests.Definitions;
+
+public sealed class StreamTableNameTests
+{
+    private static readonly Catalog.SourceCatalog Catalog = TestCompiler.Catalog("CREATE TABLE t (id int PRIMARY KEY, v int);");
+
+    [Fact]
+    public void SchemaQualifiedName_AndDottedNameInPublic_GetDifferentInternalObjects()
+    {
+        var qualified = TestCompiler.Script("CREATE STREAM TABLE analytics.x AS SELECT id FROM t", Catalog);
+        var dotted = TestCompiler.Script("CREATE STREAM TABLE \"analytics.x\" AS SELECT id FROM t", Catalog);
+
+        var qualifiedObjects = InternalObjects(qualified);
+        var dottedObjects = InternalObjects(dotted);
+        Assert.NotEmpty(qualifiedObjects);
+        Assert.Empty(qualifiedObjects.Intersect(dottedObjects));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("analytics.")]
+    [InlineData(" ")]
+    public void EmptyNameFromOptions_IsRejected(string name)
+    {
+        var result = TestCompiler.Compile("SELECT id FROM t", Catalog, new CompilationOptions(Name: name));
+
+        Assert.Null(result.Script);
+        Assert.Contains(result.Diagnostics, d => d.Code == "TRK1004");
+    }
+
+    private static HashSet<string> InternalObjects(string script) =>
+        Regex.Matches(script, "\"trickle\"\\.\"([^\"]*__[a-z_0-9]+)\"").Select(m => m.Groups[1].Value).ToHashSet();
+}
