@@ -5,7 +5,7 @@ namespace Trickle.Compiler.Tests.Definitions;
 
 public sealed class StreamTableNameTests
 {
-    private static readonly Catalog.SourceCatalog Catalog = TestCompiler.Catalog("CREATE TABLE t (id int PRIMARY KEY, v int);");
+    private static readonly Trickle.Compiler.Catalog.SourceCatalog Catalog = TestCompiler.Catalog("CREATE TABLE t (id int PRIMARY KEY, v int);");
 
     [Fact]
     public void SchemaQualifiedName_AndDottedNameInPublic_GetDifferentInternalObjects()
