@@ -1,0 +1,119 @@
+using System.Data;
+using Npgsql;
+using Trickle.Database.Tests.Infrastructure;
+using Xunit;
+using static Trickle.Database.Tests.Lifecycle.StreamTableHarness;
+
+namespace Trickle.Database.Tests.Concurrency;
+
+/// <summary>IMMEDIATE maintenance under concurrent READ COMMITTED writers: per-group locks, correct results.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ImmediateConcurrencyTests(PostgresCluster cluster)
+{
+    private const string Schema = "CREATE TABLE m (id integer PRIMARY KEY, g integer NOT NULL, v numeric);";
+    private const string Seed = "INSERT INTO m SELECT i, i % 4, i * 0.25 FROM generate_series(1, 40) AS i;";
+    private const string Totals = "SELECT g, count(*) AS n, sum(v) AS s, avg(v) AS a, min(v) AS mn, max(v) AS mx FROM m GROUP BY g";
+    private const string Name = "totals";
+
+    private async Task<TestDatabase> CreateAsync(string prefix)
+    {
+        var database = await cluster.CreateDatabaseAsync(prefix);
+        await CreateAndInstallAsync(database, Schema, Seed, Totals, Name, "immediate");
+        return database;
+    }
+
+    /// <summary>Single-row transactions on rows the writer owns: inserts, value updates and deletes in <paramref name="groupOf"/>.</summary>
+    private static Task WriteAsync(TestDatabase database, int writer, int transactions, Func<Random, int> groupOf) => Task.Run(async () =>
+    {
+        var random = new Random(7 * writer + 1);
+        await using var connection = await database.OpenConnectionAsync();
+        for (var t = 0; t < transactions; t++)
+        {
+            var id = 1000 * (writer + 1) + random.Next(0, 10);
+            var g = groupOf(random);
+            var v = (random.Next(-300, 300) / 10m).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var sql = random.Next(3) switch
+            {
+                0 => $"INSERT INTO m VALUES ({id}, {g}, {v}) ON CONFLICT (id) DO UPDATE SET v = EXCLUDED.v, g = EXCLUDED.g",
+                1 => $"UPDATE m SET v = {v} WHERE id = {id}",
+                _ => $"DELETE FROM m WHERE id = {id}",
+            };
+            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted);
+            await ExecuteAsync(connection, sql, transaction);
+            await transaction.CommitAsync();
+        }
+    });
+
+    [Fact]
+    public async Task FourWritersOnDifferentGroups_AllSucceed_AndTheResultIsCorrect()
+    {
+        await using var database = await CreateAsync("imm_different");
+        // Writer w writes group 10 + w only: groups are born, change and die concurrently.
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(w => WriteAsync(database, w, 80, _ => 10 + w)));
+        await AssertMatchesAsync(database, Name, Totals, "after four writers on different groups");
+    }
+
+    [Fact]
+    public async Task FourWritersOnTheSameGroup_AllSucceed_AndTheResultIsCorrect()
+    {
+        await using var database = await CreateAsync("imm_same");
+        // Group 42 does not exist at first: it is created and emptied repeatedly by competing writers.
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(w => WriteAsync(database, w, 80, _ => 42)));
+        await AssertMatchesAsync(database, Name, Totals, "after four writers on the same new group");
+        // And on an existing group, with rows moving in from and out to other groups.
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(w => WriteAsync(database, w + 4, 80, r => r.Next(4) == 0 ? 2 : 1)));
+        await AssertMatchesAsync(database, Name, Totals, "after four writers on the same existing group");
+    }
+
+    [Fact]
+    public async Task WritersOnDifferentGroups_DoNotWaitForEachOther_ButWritersOnTheSameGroupDo()
+    {
+        await using var database = await CreateAsync("imm_locks");
+        await using var a = await database.OpenConnectionAsync();
+        await using var b = await database.OpenConnectionAsync();
+        await using var c = await database.OpenConnectionAsync();
+        await using var observer = await database.OpenConnectionAsync();
+
+        await using var transactionOfA = await a.BeginTransactionAsync(IsolationLevel.ReadCommitted);
+        await ExecuteAsync(a, "UPDATE m SET v = v + 1 WHERE id = 1", transactionOfA);  // group 1, kept open
+
+        // B writes group 2 (a different row, a different group): must commit while A is open.
+        await WithinAsync(TimeSpan.FromSeconds(5), "writer on group 2 while group 1 is locked", async token =>
+        {
+            await using var transactionOfB = await b.BeginTransactionAsync(IsolationLevel.ReadCommitted, token);
+            await ExecuteAsync(b, "UPDATE m SET v = v + 1 WHERE id = 2; INSERT INTO m VALUES (500, 2, 1)", transactionOfB, token);
+            await transactionOfB.CommitAsync(token);
+            return 0;
+        });
+        // A new group, too.
+        await WithinAsync(TimeSpan.FromSeconds(5), "writer on a new group while group 1 is locked",
+            token => ExecuteAsync(b, "INSERT INTO m VALUES (501, 77, 1)", null, token));
+
+        // C writes another row of group 1: no row lock is shared with A, only the group's maintenance lock.
+        var writerC = ExecuteAsync(c, "UPDATE m SET v = v + 1 WHERE id = 5");
+        var waitEvent = await WaitUntilWaitingAsync(observer, c.ProcessID, TimeSpan.FromSeconds(10));
+        Assert.False(writerC.IsCompleted, "C on group 1 should wait for A");
+        Assert.Equal("Lock", waitEvent.Type);
+        Assert.Equal("advisory", waitEvent.Name);
+
+        await transactionOfA.CommitAsync();
+        await WithinAsync(TimeSpan.FromSeconds(10), "C after A committed", async token => await writerC.WaitAsync(token));
+        await AssertMatchesAsync(observer, Name, Totals, "after A, B and C");
+    }
+
+    private static async Task<(string Type, string Name)> WaitUntilWaitingAsync(NpgsqlConnection observer, int pid, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var command = new NpgsqlCommand(
+                "SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE pid = @pid AND wait_event_type = 'Lock'", observer);
+            command.Parameters.AddWithValue("pid", pid);
+            await using var reader = await command.ExecuteReaderAsync();
+            if (await reader.ReadAsync())
+                return (reader.GetString(0), reader.GetString(1));
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"backend {pid} never waited on a lock within {timeout.TotalSeconds} s");
+    }
+}

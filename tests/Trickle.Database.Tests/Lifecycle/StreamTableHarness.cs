@@ -1,0 +1,176 @@
+using Npgsql;
+using Trickle.Compiler;
+using Trickle.Database.Tests.Infrastructure;
+using Xunit;
+
+namespace Trickle.Database.Tests.Lifecycle;
+
+/// <summary>Compiles, installs, refreshes and checks stream tables for the lifecycle and concurrency tests.</summary>
+internal static class StreamTableHarness
+{
+    public static string Compile(string schemaDdl, string query, string name, string mode, string? schedule = null)
+    {
+        var diagnostics = new Trickle.Compiler.Diagnostics.DiagnosticBag();
+        var catalog = Compilation.ReadSchema([new SourceText("schema.sql", schemaDdl)], diagnostics);
+        if (diagnostics.HasErrors)
+            throw new InvalidOperationException("schema did not compile:\n" + string.Join("\n", diagnostics.Items));
+        var result = Compilation.Compile(new SourceText("query.sql", query), catalog,
+            new CompilationOptions(Name: name, Mode: Enum.Parse<RefreshMode>(mode, ignoreCase: true), Schedule: schedule));
+        if (!result.Success)
+            throw new InvalidOperationException("query did not compile:\n" + string.Join("\n", result.Diagnostics));
+        return result.Script!;
+    }
+
+    /// <summary>Creates the schema, compiles and installs the stream table with psql.</summary>
+    public static async Task<string> CreateAndInstallAsync(
+        TestDatabase database, string schemaDdl, string? seed, string query, string name, string mode, string? schedule = null)
+    {
+        await database.ExecuteAsync(schemaDdl);
+        if (seed is not null)
+            await database.ExecuteAsync(seed);
+        var script = Compile(schemaDdl, query, name, mode, schedule);
+        await database.ExecutePsqlScriptAsync(script, $"install of {name} ({mode})");
+        return script;
+    }
+
+    public static async Task<long> RefreshAsync(NpgsqlConnection connection, string name, CancellationToken cancellationToken = default)
+    {
+        await using var command = new NpgsqlCommand("SELECT trickle.refresh(@name)", connection);
+        command.Parameters.AddWithValue("name", name);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public static async Task<long> RefreshAsync(TestDatabase database, string name)
+    {
+        await using var connection = await database.OpenConnectionAsync();
+        return await RefreshAsync(connection, name);
+    }
+
+    /// <summary>Asserts multiset equality of the stream table with a recomputation of its query, on this connection.</summary>
+    public static async Task AssertMatchesAsync(NpgsqlConnection connection, string streamTableSql, string query, string because = "")
+    {
+        var comparison = await ResultComparer.CompareAsync(connection, streamTableSql, query);
+        Assert.True(comparison.IsMatch, $"{streamTableSql} differs from its recomputation {because}\n{comparison.Describe()}");
+    }
+
+    public static async Task AssertMatchesAsync(TestDatabase database, string streamTableSql, string query, string because = "")
+    {
+        await using var connection = await database.OpenConnectionAsync();
+        await AssertMatchesAsync(connection, streamTableSql, query, because);
+    }
+
+    /// <summary>
+    /// Rows of a query as lines, columns joined by '|' (NULL as empty, booleans as t/f), sorted by the row's text:
+    /// cast numeric columns to text in the query when their exact text matters.
+    /// </summary>
+    public static async Task<List<string>> RowsAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand($"SELECT r.* FROM ({SqlText.AsSubquery(sql)}) AS r ORDER BY r::text COLLATE \"C\"", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            var fields = new string[reader.FieldCount];
+            for (var i = 0; i < reader.FieldCount; i++)
+                fields[i] = reader.IsDBNull(i) ? "" : reader.GetValue(i) switch
+                {
+                    bool b => b ? "t" : "f",
+                    string[] array => "{" + string.Join(",", array) + "}",
+                    var value => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+                };
+            rows.Add(string.Join("|", fields));
+        }
+        return rows;
+    }
+
+    public static async Task<List<string>> RowsAsync(TestDatabase database, string sql)
+    {
+        await using var connection = await database.OpenConnectionAsync();
+        return await RowsAsync(connection, sql);
+    }
+
+    public static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, NpgsqlTransaction? transaction = null,
+        CancellationToken cancellationToken = default)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Every user-visible object of the database: namespaces, relations, functions, triggers and types outside the
+    /// system schemas, as sorted lines.
+    /// </summary>
+    public static async Task<SortedSet<string>> SnapshotObjectsAsync(TestDatabase database)
+    {
+        const string sql = """
+            WITH user_ns AS (
+                SELECT oid, nspname FROM pg_namespace
+                WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND nspname NOT LIKE 'pg_temp%'
+                  AND nspname NOT LIKE 'pg_toast_temp%'
+            )
+            SELECT 'namespace ' || quote_ident(n.nspname) FROM user_ns AS n
+            UNION ALL
+            SELECT 'class ' || c.relkind::text || ' ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+            FROM pg_class AS c JOIN user_ns AS n ON n.oid = c.relnamespace
+            UNION ALL
+            SELECT 'proc ' || quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+            FROM pg_proc AS p JOIN user_ns AS n ON n.oid = p.pronamespace
+            UNION ALL
+            SELECT 'trigger ' || t.tgrelid::regclass::text || ' ' || quote_ident(t.tgname) || ' ' || t.tgfoid::regprocedure::text
+            FROM pg_trigger AS t
+            UNION ALL
+            SELECT 'type ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname)
+            FROM pg_type AS t JOIN user_ns AS n ON n.oid = t.typnamespace
+            UNION ALL
+            SELECT 'index ' || i.indexrelid::regclass::text || ' on ' || i.indrelid::regclass::text
+            FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indrelid JOIN user_ns AS n ON n.oid = c.relnamespace
+            UNION ALL
+            SELECT 'depend ' || d.classid::regclass::text || ' ' || d.objid || ' ' || d.refclassid::regclass::text || ' ' || d.refobjid
+            FROM pg_depend AS d JOIN pg_class AS c ON d.refclassid = 'pg_class'::regclass AND c.oid = d.refobjid
+            JOIN user_ns AS n ON n.oid = c.relnamespace
+            WHERE n.nspname <> 'trickle' AND d.classid <> 'pg_type'::regclass AND d.classid <> 'pg_class'::regclass
+              AND d.classid <> 'pg_constraint'::regclass
+            """;
+        await using var connection = await database.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new SortedSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
+            lines.Add(reader.GetString(0));
+        return lines;
+    }
+
+    /// <summary>The runtime objects that stay once installed; everything else a script creates belongs to its stream table.</summary>
+    public static bool IsRuntimeObject(string line)
+    {
+        string[] runtime =
+        [
+            "namespace trickle",
+            "class r trickle.runtime_info", "class i trickle.runtime_info_pkey",
+            "class r trickle.stream_table_catalog", "class i trickle.stream_table_catalog_pkey",
+            "class v trickle.stream_tables",
+            "proc trickle.find_stream_table(stream_table text)", "proc trickle.refresh(stream_table text)",
+            "proc trickle.drop_stream_table(stream_table text)",
+            "type trickle.runtime_info", "type trickle._runtime_info",
+            "type trickle.stream_table_catalog", "type trickle._stream_table_catalog",
+            "type trickle.stream_tables", "type trickle._stream_tables",
+            "index trickle.runtime_info_pkey on trickle.runtime_info",
+            "index trickle.stream_table_catalog_pkey on trickle.stream_table_catalog",
+        ];
+        return runtime.Contains(line);
+    }
+
+    /// <summary>Runs <paramref name="action"/>, failing with a clear message if it does not finish within the timeout.</summary>
+    public static async Task<T> WithinAsync<T>(TimeSpan timeout, string what, Func<CancellationToken, Task<T>> action)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            return await action(cancellation.Token);
+        }
+        catch (Exception exception) when (cancellation.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{what} did not finish within {timeout.TotalSeconds} s (blocked?)", exception);
+        }
+    }
+}
