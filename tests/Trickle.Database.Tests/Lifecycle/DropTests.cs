@@ -123,6 +123,20 @@ public sealed class DropTests(PostgresCluster cluster)
         Assert.Equal(withPlain, afterDrop);
     }
 
+    [Fact]
+    public async Task StoredNameWins_OverCaseFoldedSqlForm()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("case_names");
+        await database.ExecuteAsync(Schema + Seed);
+        await database.ExecutePsqlScriptAsync(Compile(Schema, Totals, "FOO", "differential"), "FOO");
+        await database.ExecutePsqlScriptAsync(Compile(Schema, "SELECT g, count(*) AS n FROM m GROUP BY g", "foo", "differential"), "foo");
+
+        // 'FOO' is FOO as stored; the SQL form FOO (unquoted) would fold to foo: the stored name must win.
+        await database.ExecuteAsync("SELECT trickle.drop_stream_table('FOO')");
+
+        Assert.Equal(["foo"], await RowsAsync(database, "SELECT name FROM trickle.stream_tables"));
+    }
+
     private static async Task CreateAndInstallPlainAsync(TestDatabase database) =>
         await database.ExecutePsqlScriptAsync(Compile(Schema, "SELECT g, count(*) AS n FROM m GROUP BY g", "plain", "differential"), "plain");
 }
