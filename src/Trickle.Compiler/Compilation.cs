@@ -50,12 +50,12 @@ public static partial class Compilation
 
         var bound = new QueryBinder(catalog, definition.Path, diagnostics, mode).Bind(parsed.Query);
         if (bound is null || diagnostics.HasErrors) return null;
-        var (plan, source) = bound.Value;
+        var (plan, sources) = bound.Value;
 
         var passes = new List<(string Pass, string Plan)>();
         var rewritten = RewritePipeline.Run(plan, afterPass: (pass, result) => passes.Add((pass.Name, IrPrinter.Print(result))));
-        var table = new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, [source], rewritten);
-        return new Analysis(new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, [source], plan), table, passes, parsed.Query.Span);
+        var table = new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, rewritten);
+        return new Analysis(new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, plan), table, passes, parsed.Query.Span);
     }
 
     private static (string Schema, string Name) ResolveName(StreamTableDefinition parsed, SourceText definition, CompilationOptions options, DiagnosticBag diagnostics)

@@ -2,14 +2,37 @@ using Trickle.Compiler.Catalog;
 
 namespace Trickle.Compiler.Binding;
 
-/// <summary>The table a query reads and the names it may be referred to by (its alias, or its bare and qualified name).</summary>
-internal sealed record BindingScope(CatalogTable Table, string? Alias)
+/// <summary>
+/// One table occurrence in FROM. <see cref="Name"/> is how the query refers to it (its alias, else its table name) and
+/// is unique in the query; a self-join needs an alias on one side, as in PostgreSQL.
+/// </summary>
+internal sealed record RelationBinding(int Index, string Name, CatalogTable Table, bool Aliased)
 {
-    /// <summary>True when a qualifier such as <c>o</c>, <c>orders</c> or <c>public.orders</c> names this table.</summary>
+    /// <summary>True when a qualifier such as <c>o</c>, <c>orders</c> or <c>public.orders</c> names this relation.</summary>
     public bool IsNamedBy(IReadOnlyList<string> qualifier) => qualifier.Count switch
     {
-        1 => Alias is not null ? qualifier[0] == Alias : qualifier[0] == Table.Name,
-        2 => Alias is null && qualifier[0] == Table.Schema && qualifier[1] == Table.Name,
+        1 => qualifier[0] == Name,
+        2 => !Aliased && qualifier[0] == Table.Schema && qualifier[1] == Table.Name,
         _ => false,
     };
+}
+
+/// <summary>A column visible to the query: which relation it belongs to, and its name there.</summary>
+internal sealed record VisibleColumn(string Name, RelationBinding Relation, CatalogColumn Column);
+
+/// <summary>
+/// The relations of a query's FROM clause and the columns it exposes. <see cref="Columns"/> is the order of
+/// <c>SELECT *</c>; a column merged by JOIN … USING or NATURAL JOIN appears there once and unqualified references to it
+/// resolve to the left side (for inner joins both sides are equal).
+/// </summary>
+internal sealed class BindingScope(IReadOnlyList<RelationBinding> relations, IReadOnlyList<VisibleColumn> columns)
+{
+    public IReadOnlyList<RelationBinding> Relations { get; } = relations;
+
+    public IReadOnlyList<VisibleColumn> Columns { get; } = columns;
+
+    public RelationBinding? FindRelation(IReadOnlyList<string> qualifier) => Relations.FirstOrDefault(r => r.IsNamedBy(qualifier));
+
+    /// <summary>Every visible column an unqualified name can mean (more than one: ambiguous).</summary>
+    public IReadOnlyList<VisibleColumn> FindUnqualified(string name) => Columns.Where(c => c.Name == name).ToList();
 }

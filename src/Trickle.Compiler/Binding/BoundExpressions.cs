@@ -9,8 +9,8 @@ namespace Trickle.Compiler.Binding;
 /// </summary>
 public abstract record BoundExpression(SourceSpan Span, SqlType Type);
 
-/// <summary>A column of a source table in the FROM clause.</summary>
-public sealed record BoundColumn(SourceSpan Span, SqlType Type, string ColumnName) : BoundExpression(Span, Type);
+/// <summary>A column of a table in the FROM clause; <see cref="Relation"/> is the occurrence's name in the query.</summary>
+public sealed record BoundColumn(SourceSpan Span, SqlType Type, string Relation, string ColumnName) : BoundExpression(Span, Type);
 
 /// <summary>A constant, kept as the SQL text that reproduces it exactly (<c>42</c>, <c>'it''s'</c>, <c>DATE '2024-01-01'</c>).</summary>
 public sealed record BoundLiteral(SourceSpan Span, SqlType Type, string SqlText) : BoundExpression(Span, Type);

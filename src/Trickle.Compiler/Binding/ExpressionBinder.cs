@@ -77,20 +77,38 @@ internal sealed class ExpressionBinder(BindingScope scope, string filePath, Diag
             return Unsupported(reference, $"{string.Join(".", reference.Parts.Select(p => p.Value))}.* is only supported directly in the select list");
         var name = reference.Parts[^1].Value;
         var qualifier = reference.Parts.Take(reference.Parts.Count - 1).Select(p => p.Value).ToList();
-        if (qualifier.Count > 0 && !scope.IsNamedBy(qualifier))
+        if (qualifier.Count > 0)
         {
-            diagnostics.Error(DiagnosticCode.UnknownTable, filePath, reference.Span,
-                $"missing FROM-clause entry for table \"{string.Join(".", qualifier)}\"");
+            var relation = scope.FindRelation(qualifier);
+            if (relation is null)
+            {
+                diagnostics.Error(DiagnosticCode.UnknownTable, filePath, reference.Span,
+                    $"missing FROM-clause entry for table \"{string.Join(".", qualifier)}\"");
+                return new BoundLiteral(reference.Span, SqlType.Unknown, "NULL");
+            }
+            var column = relation.Table.FindColumn(name);
+            if (column is null)
+            {
+                diagnostics.Error(DiagnosticCode.UnknownColumn, filePath, reference.Span,
+                    $"column {relation.Name}.{name} does not exist ({relation.Table.Schema}.{relation.Table.Name} has no column \"{name}\")");
+                return new BoundLiteral(reference.Span, SqlType.Unknown, "NULL");
+            }
+            return new BoundColumn(reference.Span, column.Type, relation.Name, column.Name);
+        }
+        var candidates = scope.FindUnqualified(name);
+        if (candidates.Count == 1)
+            return new BoundColumn(reference.Span, candidates[0].Column.Type, candidates[0].Relation.Name, candidates[0].Column.Name);
+        if (candidates.Count > 1)
+        {
+            diagnostics.Error(DiagnosticCode.AmbiguousColumn, filePath, reference.Span,
+                $"column reference \"{name}\" is ambiguous: it exists in {string.Join(" and ", candidates.Select(c => c.Relation.Name))}");
             return new BoundLiteral(reference.Span, SqlType.Unknown, "NULL");
         }
-        var column = scope.Table.FindColumn(name);
-        if (column is null)
-        {
-            diagnostics.Error(DiagnosticCode.UnknownColumn, filePath, reference.Span,
-                $"column \"{name}\" does not exist in {scope.Table.Schema}.{scope.Table.Name}");
-            return new BoundLiteral(reference.Span, SqlType.Unknown, "NULL");
-        }
-        return new BoundColumn(reference.Span, column.Type, column.Name);
+        diagnostics.Error(DiagnosticCode.UnknownColumn, filePath, reference.Span,
+            scope.Relations.Count == 1
+                ? $"column \"{name}\" does not exist in {scope.Relations[0].Table.Schema}.{scope.Relations[0].Table.Name}"
+                : $"column \"{name}\" does not exist in any table of the FROM clause");
+        return new BoundLiteral(reference.Span, SqlType.Unknown, "NULL");
     }
 
     private BoundExpression BindTypedLiteral(TypedLiteral literal)

@@ -12,7 +12,7 @@ namespace Trickle.Compiler.Binding;
 /// </summary>
 internal sealed class QueryBinder(SourceCatalog catalog, string filePath, DiagnosticBag diagnostics, RefreshMode mode)
 {
-    public (RelNode Plan, CatalogTable Source)? Bind(Query query)
+    public (RelNode Plan, IReadOnlyList<CatalogTable> Sources)? Bind(Query query)
     {
         if (query.With is not null)
             Unsupported(query.With, "WITH (common table expressions) is not supported yet");
@@ -34,18 +34,20 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         return BindSelect(select);
     }
 
-    private (RelNode, CatalogTable)? BindSelect(SelectCore select)
+    private (RelNode, IReadOnlyList<CatalogTable>)? BindSelect(SelectCore select)
     {
-        var scope = BindFrom(select);
-        if (scope is null) return null;
+        var from = BindFrom(select);
+        if (from is null) return null;
+        var (scope, joins) = from.Value;
         var binder = new ExpressionBinder(scope, filePath, diagnostics, mode);
+        var sources = scope.Relations.Select(r => r.Table).Distinct().ToList();
 
         if (select.Distinct == DistinctKind.DistinctOn)
             Unsupported(select.DistinctOn.Count > 0 ? select.DistinctOn[0] : select, "DISTINCT ON is not supported yet");
         foreach (var window in select.Windows)
             Unsupported(window, "the WINDOW clause is not supported yet");
 
-        RelNode plan = new ScanNode(scope.Table);
+        RelNode plan = BuildJoinTree(joins, binder);
         if (select.Where is not null)
         {
             RejectAggregates(select.Where, "WHERE");
@@ -57,7 +59,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         {
             var outputs = BindOutputs(select.Items, scope, binder.Bind);
             plan = new ProjectNode(plan, outputs);
-            return (select.Distinct == DistinctKind.Distinct ? new DistinctNode(plan) : plan, scope.Table);
+            return (select.Distinct == DistinctKind.Distinct ? new DistinctNode(plan) : plan, sources);
         }
 
         if (select.Distinct != DistinctKind.None)
@@ -72,22 +74,36 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         plan = new AggregateNode(plan, keys, aggregates, Grouped: select.GroupBy is not null, Multiplicity: false);
         if (select.Having is not null)
             plan = new FilterNode(plan, postAggregation.Bind(select.Having));
-        return (new ProjectNode(plan, columns), scope.Table);
+        return (new ProjectNode(plan, columns), sources);
     }
 
-    private BindingScope? BindFrom(SelectCore select)
+    /// <summary>A FROM item after name resolution, before its conditions are bound.</summary>
+    private abstract record FromTree(IReadOnlyList<VisibleColumn> Columns);
+    private sealed record FromRelation(RelationBinding Relation, IReadOnlyList<VisibleColumn> Columns) : FromTree(Columns);
+    private sealed record FromJoin(FromTree Left, FromTree Right, Expression? On, IReadOnlyList<(VisibleColumn Left, VisibleColumn Right, Identifier Name)> Merged, IReadOnlyList<VisibleColumn> Columns)
+        : FromTree(Columns);
+
+    private (BindingScope Scope, IReadOnlyList<FromTree> Items)? BindFrom(SelectCore select)
     {
         if (select.From.Count == 0)
         {
             Unsupported(select, "a stream table's query must read a table (FROM is missing)");
             return null;
         }
-        if (select.From.Count > 1)
+        var relations = new List<RelationBinding>();
+        var items = new List<FromTree>();
+        foreach (var item in select.From)
         {
-            Unsupported(select.From[1], "joins (a comma-separated FROM list) are not supported yet");
-            return null;
+            var tree = BindFromItem(item, relations);
+            if (tree is null) return null;
+            items.Add(tree);
         }
-        switch (select.From[0])
+        return (new BindingScope(relations, items.SelectMany(i => i.Columns).ToList()), items);
+    }
+
+    private FromTree? BindFromItem(TableReference reference, List<RelationBinding> relations)
+    {
+        switch (reference)
         {
             case NamedTable named:
             {
@@ -102,11 +118,54 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                 }
                 if (named.Alias is { ColumnNames.Count: > 0 })
                     Unsupported(named.Alias, "column aliases on a table are not supported yet");
-                return new BindingScope(table, named.Alias?.Name.Value);
+                var name = named.Alias?.Name.Value ?? table.Name;
+                if (relations.Any(r => r.Name == name))
+                {
+                    diagnostics.Error(DiagnosticCode.DuplicateTable, filePath, (named.Alias?.Name.Span) ?? named.Name.Span,
+                        $"table name \"{name}\" specified more than once; give one occurrence an alias");
+                    return null;
+                }
+                var relation = new RelationBinding(relations.Count, name, table, named.Alias is not null);
+                relations.Add(relation);
+                return new FromRelation(relation, table.Columns.Select(c => new VisibleColumn(c.Name, relation, c)).ToList());
             }
-            case JoinedTable join:
-                Unsupported(join, $"{join.Kind.ToString().ToUpperInvariant()} JOIN is not supported yet");
+            case ParenthesizedTable { Alias: null } parenthesized:
+                return BindFromItem(parenthesized.Inner, relations);
+            case ParenthesizedTable parenthesized:
+                Unsupported(parenthesized.Alias!, "an alias on a parenthesised join is not supported yet");
                 return null;
+            case JoinedTable { Kind: JoinKind.Left or JoinKind.Right or JoinKind.Full } outer:
+                Unsupported(outer, $"{outer.Kind.ToString().ToUpperInvariant()} OUTER JOIN is not supported yet (inner joins are)");
+                return null;
+            case JoinedTable join:
+            {
+                var left = BindFromItem(join.Left, relations);
+                var right = left is null ? null : BindFromItem(join.Right, relations);
+                if (left is null || right is null) return null;
+                var usingNames = join.Natural
+                    ? left.Columns.Select(c => c.Name).Where(n => right.Columns.Any(r => r.Name == n)).Distinct()
+                        .Select(n => new Identifier(join.Span, n, true)).ToList()
+                    : join.Using.ToList();
+                var merged = new List<(VisibleColumn, VisibleColumn, Identifier)>();
+                foreach (var name in usingNames)
+                {
+                    var fromLeft = left.Columns.Where(c => c.Name == name.Value).ToList();
+                    var fromRight = right.Columns.Where(c => c.Name == name.Value).ToList();
+                    if (fromLeft.Count != 1 || fromRight.Count != 1)
+                    {
+                        diagnostics.Error(fromLeft.Count > 1 || fromRight.Count > 1 ? DiagnosticCode.AmbiguousColumn : DiagnosticCode.UnknownColumn,
+                            filePath, name.Span, $"column \"{name.Value}\" named in the join must exist exactly once on each side");
+                        return null;
+                    }
+                    merged.Add((fromLeft[0], fromRight[0], name));
+                }
+                // SELECT * over a USING/NATURAL join: the merged columns first, then the rest of each side.
+                var columns = merged.Select(m => m.Item1)
+                    .Concat(left.Columns.Where(c => merged.All(m => m.Item1 != c)))
+                    .Concat(right.Columns.Where(c => merged.All(m => m.Item2 != c)))
+                    .ToList();
+                return new FromJoin(left, right, join.On, merged, columns);
+            }
             case DerivedTable derived:
                 Unsupported(derived, "subqueries in FROM are not supported yet");
                 return null;
@@ -114,9 +173,39 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                 Unsupported(function, "set-returning functions in FROM are not supported yet");
                 return null;
             default:
-                Unsupported(select.From[0], "this FROM item is not supported yet");
+                Unsupported(reference, "this FROM item is not supported yet");
                 return null;
         }
+    }
+
+    /// <summary>Comma-separated FROM items are cross joins; ON and USING become join conditions.</summary>
+    private RelNode BuildJoinTree(IReadOnlyList<FromTree> items, ExpressionBinder binder)
+    {
+        RelNode Build(FromTree tree) => tree switch
+        {
+            FromRelation r => new ScanNode(r.Relation.Table, r.Relation.Name),
+            FromJoin j => new JoinNode(Build(j.Left), Build(j.Right), JoinCondition(j, binder)),
+            _ => throw new InvalidOperationException(),
+        };
+        var plan = Build(items[0]);
+        foreach (var item in items.Skip(1))
+            plan = new JoinNode(plan, Build(item), null);
+        return plan;
+    }
+
+    private BoundExpression? JoinCondition(FromJoin join, ExpressionBinder binder)
+    {
+        var conditions = new List<BoundExpression>();
+        foreach (var (left, right, name) in join.Merged)
+            conditions.Add(new BoundBinary(name.Span, SqlType.Boolean,
+                new BoundColumn(name.Span, left.Column.Type, left.Relation.Name, left.Column.Name), "=",
+                new BoundColumn(name.Span, right.Column.Type, right.Relation.Name, right.Column.Name)));
+        if (join.On is not null)
+        {
+            RejectAggregates(join.On, "JOIN conditions");
+            conditions.Add(binder.Bind(join.On));
+        }
+        return conditions.Count == 0 ? null : conditions.Aggregate((a, b) => new BoundBinary(a.Span, SqlType.Boolean, a, "AND", b));
     }
 
     private List<OutputColumn> BindOutputs(IReadOnlyList<SelectItem> items, BindingScope scope, Func<Expression, BoundExpression> bind)
@@ -127,17 +216,26 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             switch (item)
             {
                 case StarItem star:
-                    if (star.Qualifier is not null && !scope.IsNamedBy(star.Qualifier.Parts.Select(p => p.Value).ToList()))
+                {
+                    IEnumerable<VisibleColumn> expanded = scope.Columns;
+                    if (star.Qualifier is not null)
                     {
-                        diagnostics.Error(DiagnosticCode.UnknownTable, filePath, star.Qualifier.Span, $"missing FROM-clause entry for table \"{star.Qualifier}\"");
-                        continue;
+                        var relation = scope.FindRelation(star.Qualifier.Parts.Select(p => p.Value).ToList());
+                        if (relation is null)
+                        {
+                            diagnostics.Error(DiagnosticCode.UnknownTable, filePath, star.Qualifier.Span, $"missing FROM-clause entry for table \"{star.Qualifier}\"");
+                            continue;
+                        }
+                        expanded = relation.Table.Columns.Select(c => new VisibleColumn(c.Name, relation, c));
                     }
-                    foreach (var column in scope.Table.Columns)
+                    foreach (var column in expanded)
                     {
-                        var reference = new ColumnReference(star.Span, [new Identifier(star.Span, column.Name, true)], false);
+                        var reference = new ColumnReference(star.Span,
+                            [new Identifier(star.Span, column.Relation.Name, true), new Identifier(star.Span, column.Name, true)], false);
                         outputs.Add(new OutputColumn(column.Name, bind(reference)));
                     }
                     break;
+                }
                 case ExpressionItem expression:
                     var name = expression.Alias?.Value ?? OutputColumnNamer.Name(expression.Expression);
                     if (outputs.Any(o => o.Name == name))
@@ -169,7 +267,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                 });
                 continue;
             }
-            var expression = ResolveGroupByReference(grouping.Expression, select);
+            var expression = ResolveGroupByReference(grouping.Expression, select, binder.Scope);
             RejectAggregates(expression, "GROUP BY");
             var key = binder.Bind(expression);
             if (keys.All(k => SqlExpressionPrinter.Canonical(k) != SqlExpressionPrinter.Canonical(key)))
@@ -179,7 +277,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
     }
 
     /// <summary>GROUP BY 2 and GROUP BY alias refer to select-list items, as in PostgreSQL (a real column wins over an alias).</summary>
-    private Expression ResolveGroupByReference(Expression expression, SelectCore select)
+    private Expression ResolveGroupByReference(Expression expression, SelectCore select, BindingScope scope)
     {
         var expressionItems = select.Items.ToList();
         if (expression is NumericLiteral { Text: var text } literal && int.TryParse(text, out var ordinal))
@@ -194,8 +292,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         if (expression is ColumnReference { Parts.Count: 1, Star: false } reference)
         {
             var name = reference.Parts[0].Value;
-            var scopeTable = select.From.FirstOrDefault() is NamedTable named ? catalog.Find(named.Name.Parts.Count >= 2 ? named.Name.Parts[^2].Value : null, named.Name.Last.Value) : null;
-            if (scopeTable?.FindColumn(name) is null
+            if (scope.FindUnqualified(name).Count == 0
                 && expressionItems.OfType<ExpressionItem>().FirstOrDefault(i => i.Alias?.Value == name) is { } aliased)
                 return aliased.Expression;
         }
@@ -214,7 +311,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         var keyIndex = keys.FindIndex(k => SqlExpressionPrinter.Canonical(k) == canonical);
         if (keyIndex >= 0)
             return new BoundGroupKeyRef(node.Span, keys[keyIndex].Type, keyIndex);
-        if (node is ColumnReference { Star: false } column && preAggregation.Scope.Table.FindColumn(column.Parts[^1].Value) is not null)
+        if (node is ColumnReference { Star: false } column && probe is BoundColumn)
         {
             diagnostics.Error(DiagnosticCode.NotGrouped, filePath, column.Span,
                 $"column \"{string.Join(".", column.Parts.Select(p => p.Value))}\" must appear in the GROUP BY clause or be used in an aggregate function");

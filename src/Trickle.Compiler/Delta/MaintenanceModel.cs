@@ -10,7 +10,12 @@ public sealed record KeyColumn(string Column, string Comment, string OverSource,
 public sealed record ViewColumn(string Name, string Sql);
 
 /// <summary>A source table and every object Trickle creates around it for one stream table.</summary>
+/// <param name="Index">1-based; names the change CTEs (<c>changes_1</c>, <c>net_1</c>) and the buffer</param>
+/// <param name="Columns">quoted names of the columns the query reads from this table, in table order</param>
+/// <param name="NetKeys">GROUP BY list netting this source's change rows; null when a column has no equality operator</param>
+/// <param name="ImmediateTerms">join-delta terms when only this source changed (one IMMEDIATE statement)</param>
 public sealed record SourceModel(
+    int Index,
     string Table,
     string DisplayName,
     IReadOnlyList<string> Columns,
@@ -20,7 +25,31 @@ public sealed record SourceModel(
     string InsertTrigger,
     string UpdateTrigger,
     string DeleteTrigger,
-    string TruncateTrigger);
+    string TruncateTrigger,
+    IReadOnlyList<string>? NetKeys,
+    IReadOnlyList<JoinTerm> ImmediateTerms)
+{
+    public bool NetsChanges => NetKeys is not null;
+}
+
+/// <summary>One table occurrence in FROM, under its internal alias (<c>"src"</c>, or <c>"src1"</c>… in a join).</summary>
+public sealed record RelationModel(string Alias, int SourceIndex, string Table, IReadOnlyList<string> SourceColumns);
+
+/// <summary>A column of a joined change row: <c>"src2"."name" AS "src2.name"</c>.</summary>
+public sealed record JoinedColumn(string Relation, string Column, string Flat);
+
+/// <summary>How one relation enters a term of the join delta.</summary>
+/// <param name="Kind"><c>delta</c> (its source's change rows), <c>old</c> (the table as it was before the changes) or <c>new</c> (the table now)</param>
+public sealed record TermRelation(string Alias, string Kind, int SourceIndex, string Table, IReadOnlyList<string> SourceColumns);
+
+/// <summary>
+/// One term of Δ(R1 ⋈ … ⋈ Rn) = Σi R1_old ⋈ … ⋈ ΔRi ⋈ R(i+1)_new ⋈ … ⋈ Rn_new: relations before the changed one as
+/// they were, after it as they are. A row's weight is the product of the weights of its delta and old relations.
+/// </summary>
+public sealed record JoinTerm(IReadOnlyList<TermRelation> Relations)
+{
+    public IEnumerable<string> Weighted => Relations.Where(r => r.Kind != "new").Select(r => r.Alias);
+}
 
 /// <summary>
 /// Everything the templates need to emit one stream table, decided by the Delta phase. Names are already quoted and
@@ -56,16 +85,22 @@ public sealed record MaintenanceModel
     public required string? WhereOverChanges { get; init; }
     public required IReadOnlyList<ViewColumn> ViewColumns { get; init; }
     public required string? HavingOverStorage { get; init; }
-    public required SourceModel Source { get; init; }
+    public required IReadOnlyList<SourceModel> Sources { get; init; }
+    public required IReadOnlyList<RelationModel> Relations { get; init; }
+    public required IReadOnlyList<JoinedColumn> JoinedColumns { get; init; }
+    /// <summary>Join-delta terms when every source may have changed (a DIFFERENTIAL refresh).</summary>
+    public required IReadOnlyList<JoinTerm> DifferentialTerms { get; init; }
+    /// <summary>GROUP BY list netting joined change rows; null when a column has no equality operator.</summary>
+    public required IReadOnlyList<string>? JoinedNetKeys { get; init; }
+    /// <summary>The FROM list over the sources: <c>"public"."orders" AS "src"</c>.</summary>
+    public required string FromSql { get; init; }
+    public required string SourcesDisplay { get; init; }
+
+    public bool IsJoin => Relations.Count > 1;
+    public bool NetsJoinedChanges => JoinedNetKeys is not null;
     public required string IrText { get; init; }
 
-    /// <summary>
-    /// GROUP BY list that nets change rows before the delta: a -1/+1 pair of identical rows (an UPDATE that leaves
-    /// every column the query reads unchanged) cancels out. Null when a column has no equality operator.
-    /// </summary>
-    public required IReadOnlyList<string>? NetKeys { get; init; }
 
-    public bool NetsChanges => NetKeys is not null;
 
     public bool AnyRescan => States.Any(s => s.CanRescan);
     public IEnumerable<DeltaColumn> DeltaColumns => States.SelectMany(s => s.DeltaColumns);

@@ -18,27 +18,65 @@ public static class MaintenanceModelBuilder
 
     public static MaintenanceModel? Build(BoundStreamTable table, string filePath, SourceSpan querySpan, DiagnosticBag diagnostics)
     {
-        if (!TryMatch(table.Plan, out var project, out var having, out var aggregate, out var where, out var scan))
+        if (!TryMatch(table.Plan, out var project, out var having, out var aggregate, out var conditions, out var scans))
         {
             diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan,
                 "this query's shape cannot be maintained incrementally yet:" + Environment.NewLine + IrPrinter.Print(table.Plan));
             return null;
         }
+        var isJoin = scans.Count > 1;
+        // Internal aliases: user aliases could shadow the fixed ones the statements use (c, d, s, m, r, f, q).
+        var aliasOf = scans.Select((scan, i) => (scan.Name, Alias: isJoin ? $"src{i + 1}" : "src")).ToDictionary(p => p.Name, p => p.Alias);
+        var overSource = new SqlExpressionPrinter(c => SqlQuoting.Identifier(aliasOf[c.Relation]) + "." + SqlQuoting.Identifier(c.ColumnName));
+        var overChanges = new SqlExpressionPrinter(c => "c." + SqlQuoting.Identifier(isJoin ? Flat(aliasOf[c.Relation], c.ColumnName) : c.ColumnName));
 
-        var overSource = SqlExpressionPrinter.ForAlias("src");
-        var overChanges = SqlExpressionPrinter.ForAlias("c");
         foreach (var key in aggregate.GroupKeys.Where(k => k.Type.LacksEquality))
             diagnostics.Error(DiagnosticCode.UnsupportedType, filePath, key.Span,
                 $"values of type {key.Type} have no equality operator, so rows cannot be matched to their changes; cast to jsonb or text");
+        var used = ReferencedColumns(table.Plan);
         // The change buffer stores the source's columns beside its own weight column, under their own names.
-        if (scan.Table.FindColumn("__weight") is not null && ReferencedColumns(table.Plan, scan.Table).Contains("__weight"))
+        if (used.Any(u => u.Column == "__weight"))
             diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan,
                 "a source column named \"__weight\" collides with the weight column of Trickle's change buffer");
         if (diagnostics.HasErrors) return null;
 
+        var baseName = BaseName(table);
+        string Internal(string suffix) => SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(baseName, suffix));
+        string Trigger(string suffix) => SqlQuoting.Identifier(SqlQuoting.InternalName("trickle_" + baseName, suffix));
+
+        // Sources: distinct tables in FROM order; each reads the union of the columns its occurrences use.
+        var sourceTables = scans.Select(s => s.Table).Distinct().ToList();
+        var relations = scans.Select((scan, i) => (Scan: scan, Alias: SqlQuoting.Identifier(aliasOf[scan.Name]), Source: sourceTables.IndexOf(scan.Table) + 1)).ToList();
+        List<CatalogColumn> SourceColumns(CatalogTable source) => source.Columns
+            .Where(c => used.Any(u => scans.First(s => s.Name == u.Relation).Table == source && u.Column == c.Name)).ToList();
+        var relationModels = relations.Select(r => new RelationModel(r.Alias, r.Source, Qualified(r.Scan.Table),
+            SourceColumns(r.Scan.Table).Select(c => SqlQuoting.Identifier(c.Name)).ToList())).ToList();
+        var sources = sourceTables.Select((source, i) =>
+        {
+            var index = i + 1;
+            var columns = SourceColumns(source);
+            return new SourceModel(index, Qualified(source), $"{source.Schema}.{source.Name}",
+                columns.Select(c => SqlQuoting.Identifier(c.Name)).ToList(),
+                Internal($"changes_{index}"), Internal($"capture_{index}"), Internal($"maintain_{index}"),
+                Trigger("insert"), Trigger("update"), Trigger("delete"), Trigger("truncate"),
+                NetKeys(columns.Select(c => ("c." + SqlQuoting.Identifier(c.Name), c.Type)).ToList()),
+                isJoin ? JoinTerms(relationModels, new HashSet<int> { index }) : []);
+        }).ToList();
+
+        var joinedColumns = isJoin
+            ? used.Select(u => (u, Alias: aliasOf[u.Relation]))
+                .Select(x => new JoinedColumn(SqlQuoting.Identifier(x.Alias), SqlQuoting.Identifier(x.u.Column), SqlQuoting.Identifier(Flat(x.Alias, x.u.Column))))
+                .ToList()
+            : [];
+        var joinedNetKeys = isJoin
+            ? NetKeys(used.Select(u => ("c." + SqlQuoting.Identifier(Flat(aliasOf[u.Relation], u.Column)),
+                scans.First(s => s.Name == u.Relation).Table.FindColumn(u.Column)!.Type)).ToList())
+            : null;
+        var netted = isJoin ? joinedNetKeys is not null : sources[0].NetsChanges;
+
         var keys = aggregate.GroupKeys.Select((k, i) => new KeyColumn(
             SqlQuoting.Identifier($"k{i + 1}"), SqlExpressionPrinter.Canonical(k), overSource.Print(k), overChanges.Print(k),
-            Nullable: k is not BoundColumn column || !(scan.Table.FindColumn(column.ColumnName)?.NotNull ?? false),
+            Nullable: k is not BoundColumn column || !(scans.First(s => s.Name == column.Relation).Table.FindColumn(column.ColumnName)?.NotNull ?? false),
             HashCast: k.Type.IsArray ? "" : k.Type.Name switch
             {
                 "money" => "::numeric",
@@ -46,7 +84,6 @@ public static class MaintenanceModelBuilder
                 _ => "",
             })).ToList();
 
-        var netKeys = NetKeys(ReferencedColumns(table.Plan, scan.Table).Select(c => scan.Table.FindColumn(c)!).ToList());
         var states = new List<StateColumn>();
         var finals = new List<string>();
         for (var i = 0; i < aggregate.Aggregates.Count; i++)
@@ -55,7 +92,7 @@ public static class MaintenanceModelBuilder
             var context = new AggregateContext(call, i,
                 call.Argument is null ? null! : overSource.Print(call.Argument),
                 call.Argument is null ? null! : overChanges.Print(call.Argument),
-                ChangesAreNetted: netKeys is not null);
+                ChangesAreNetted: netted);
             var rule = Rules.First(r => r.Applies(call));
             foreach (var state in rule.States(context))
                 if (states.All(s => s.Column != state.Column))
@@ -68,15 +105,9 @@ public static class MaintenanceModelBuilder
             key => "s." + keys[key.Index].Column,
             reference => finals[reference.Index]);
 
-        // Internal objects live in schema trickle, so the stream table's schema must be part of their names. A dot alone
-        // would be ambiguous (analytics.x vs public."analytics.x"): such names also carry a hash of the exact pair.
-        var baseName = table.Schema == "public" && !table.Name.Contains('.')
-            ? table.Name
-            : $"{table.Schema}.{table.Name}_{SqlQuoting.StableHash(table.Schema + "\0" + table.Name):x8}";
-        string Internal(string suffix) => SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(baseName, suffix));
-        string Trigger(string suffix) => SqlQuoting.Identifier(SqlQuoting.InternalName("trickle_" + baseName, suffix));
         var qualifiedDisplay = $"{table.Schema}.{table.Name}";
         var lockSeed = SqlQuoting.StableHash("trickle:" + qualifiedDisplay);
+        var condition = conditions.Count == 0 ? null : string.Join(" AND ", conditions.Select(overSource.Print));
 
         return new MaintenanceModel
         {
@@ -96,33 +127,58 @@ public static class MaintenanceModelBuilder
             TruncateFunction = Internal("on_truncate"),
             DropFunction = Internal("drop"),
             // Two lock spaces: the bigint form serialises refreshes of this stream table; the (int, int) form with this
-            // class locks single groups during IMMEDIATE maintenance. PostgreSQL keeps the two forms apart.
+            // class locks single groups (or, for joins, the whole stream table) during IMMEDIATE maintenance.
             RefreshLockKey = ((long)lockSeed).ToString(),
             GroupLockClass = unchecked((int)lockSeed).ToString(),
             Grouped = aggregate.Grouped,
             Multiplicity = aggregate.Multiplicity,
             Keys = keys,
             States = states,
-            WhereOverSource = where is null ? null : overSource.Print(where),
-            WhereOverChanges = where is null ? null : overChanges.Print(where),
+            WhereOverSource = condition,
+            // In a join the conditions are applied where the joined change rows are formed.
+            WhereOverChanges = isJoin || conditions.Count == 0 ? null : string.Join(" AND ", conditions.Select(overChanges.Print)),
             ViewColumns = project.Columns.Select(c => new ViewColumn(SqlQuoting.Identifier(c.Name), overStorage.Print(c.Expression))).ToList(),
             HavingOverStorage = having is null ? null : overStorage.Print(having),
-            Source = new SourceModel(
-                SqlQuoting.Qualified(scan.Table.Schema, scan.Table.Name),
-                $"{scan.Table.Schema}.{scan.Table.Name}",
-                ReferencedColumns(table.Plan, scan.Table).Select(SqlQuoting.Identifier).ToList(),
-                Internal("changes_1"),
-                Internal("capture_1"),
-                Internal("maintain_1"),
-                Trigger("insert"), Trigger("update"), Trigger("delete"), Trigger("truncate")),
+            Sources = sources,
+            Relations = relationModels,
+            JoinedColumns = joinedColumns,
+            DifferentialTerms = isJoin ? JoinTerms(relationModels, sources.Select(s => s.Index).ToHashSet()) : [],
+            JoinedNetKeys = joinedNetKeys,
+            FromSql = string.Join(", ", relationModels.Select(r => $"{r.Table} AS {r.Alias}")),
+            SourcesDisplay = string.Join(", ", sources.Select(s => s.DisplayName)),
             IrText = IrPrinter.Print(table.Plan),
-            NetKeys = netKeys,
         };
     }
 
-    private static bool TryMatch(RelNode plan, out ProjectNode project, out BoundExpression? having, out AggregateNode aggregate, out BoundExpression? where, out ScanNode scan)
+    /// <summary>Internal objects live in schema trickle, so the stream table's schema is part of their names.</summary>
+    private static string BaseName(BoundStreamTable table) =>
+        // A dot alone would be ambiguous (analytics.x vs public."analytics.x"): such names carry a hash of the exact pair.
+        table.Schema == "public" && !table.Name.Contains('.')
+            ? table.Name
+            : $"{table.Schema}.{table.Name}_{SqlQuoting.StableHash(table.Schema + "\0" + table.Name):x8}";
+
+    private static string Qualified(CatalogTable table) => SqlQuoting.Qualified(table.Schema, table.Name);
+
+    private static string Flat(string alias, string column) => alias + "." + column;
+
+    /// <summary>The terms of the join delta for a set of changed sources; relations of unchanged sources are read as they are.</summary>
+    private static IReadOnlyList<JoinTerm> JoinTerms(IReadOnlyList<RelationModel> relations, ISet<int> changed)
     {
-        project = null!; having = null; aggregate = null!; where = null; scan = null!;
+        var terms = new List<JoinTerm>();
+        for (var i = 0; i < relations.Count; i++)
+        {
+            if (!changed.Contains(relations[i].SourceIndex)) continue;
+            terms.Add(new JoinTerm(relations.Select((r, j) => new TermRelation(r.Alias,
+                j == i ? "delta" : j < i && changed.Contains(r.SourceIndex) ? "old" : "new",
+                r.SourceIndex, r.Table, r.SourceColumns)).ToList()));
+        }
+        return terms;
+    }
+
+    private static bool TryMatch(RelNode plan, out ProjectNode project, out BoundExpression? having, out AggregateNode aggregate,
+        out List<BoundExpression> conditions, out List<ScanNode> scans)
+    {
+        project = null!; having = null; aggregate = null!; conditions = []; scans = [];
         if (plan is not ProjectNode p) return false;
         project = p;
         var node = p.Input;
@@ -130,48 +186,70 @@ public static class MaintenanceModelBuilder
         if (node is not AggregateNode a) return false;
         aggregate = a;
         node = a.Input;
-        if (node is FilterNode f) { where = f.Predicate; node = f.Input; }
-        if (node is not ScanNode s) return false;
-        scan = s;
-        return true;
+        while (node is FilterNode f) { conditions.Add(f.Predicate); node = f.Input; }
+        return FlattenJoins(node, conditions, scans);
     }
 
-    /// <summary>Source columns the query reads, in table order: change buffers capture only these.</summary>
-    private static IEnumerable<string> ReferencedColumns(RelNode plan, CatalogTable table)
+    /// <summary>Inner joins are a product filtered by the conjunction of their conditions.</summary>
+    private static bool FlattenJoins(RelNode node, List<BoundExpression> conditions, List<ScanNode> scans)
     {
-        var used = new HashSet<string>();
-        var collector = new LeafRewriter(e => { if (e is BoundColumn c) used.Add(c.ColumnName); return e; });
+        switch (node)
+        {
+            case ScanNode scan:
+                scans.Add(scan);
+                return true;
+            case JoinNode join:
+                if (!FlattenJoins(join.Left, conditions, scans) || !FlattenJoins(join.Right, conditions, scans)) return false;
+                if (join.Condition is not null) conditions.Add(join.Condition);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Every (relation, column) the query reads, in first-use order without duplicates.</summary>
+    private static List<(string Relation, string Column)> ReferencedColumns(RelNode plan)
+    {
+        var used = new List<(string, string)>();
+        var collector = new LeafRewriter(e =>
+        {
+            if (e is BoundColumn c && !used.Contains((c.Relation, c.ColumnName))) used.Add((c.Relation, c.ColumnName));
+            return e;
+        });
         void Visit(RelNode node)
         {
             switch (node)
             {
-                case FilterNode f: collector.Rewrite(f.Predicate); Visit(f.Input); break;
-                case ProjectNode p: foreach (var c in p.Columns) collector.Rewrite(c.Expression); Visit(p.Input); break;
+                case FilterNode f: Visit(f.Input); collector.Rewrite(f.Predicate); break;
+                case ProjectNode p: Visit(p.Input); foreach (var c in p.Columns) collector.Rewrite(c.Expression); break;
+                case JoinNode j:
+                    Visit(j.Left); Visit(j.Right);
+                    if (j.Condition is not null) collector.Rewrite(j.Condition);
+                    break;
                 case AggregateNode a:
+                    Visit(a.Input);
                     foreach (var k in a.GroupKeys) collector.Rewrite(k);
                     foreach (var call in a.Aggregates.Where(c => c.Argument is not null)) collector.Rewrite(call.Argument!);
-                    Visit(a.Input);
                     break;
                 case DistinctNode d: Visit(d.Input); break;
             }
         }
         Visit(plan);
-        return table.Columns.Select(c => c.Name).Where(used.Contains);
+        return used;
     }
 
     /// <summary>
     /// Rows are netted on every column the query reads. Equality is not identity for numerics (1.0 = 1.00), so their
     /// scale is part of the key: an update from 1.0 to 1.00 must still reach the numeric SUM scale tracking.
     /// </summary>
-    private static IReadOnlyList<string>? NetKeys(IReadOnlyList<CatalogColumn> columns)
+    private static IReadOnlyList<string>? NetKeys(IReadOnlyList<(string Reference, SqlType Type)> columns)
     {
         if (columns.Any(c => c.Type.LacksEquality)) return null;
         var keys = new List<string>();
-        foreach (var column in columns)
+        foreach (var (reference, type) in columns)
         {
-            var reference = "c." + SqlQuoting.Identifier(column.Name);
             keys.Add(reference);
-            if (column.Type.Category == TypeCategory.Numeric && column.Type.Modifiers is null)
+            if (type.Category == TypeCategory.Numeric && type.Modifiers is null)
                 keys.Add($"scale({reference})");
         }
         return keys;

@@ -17,9 +17,13 @@ public sealed class SqlExpressionPrinter(
     public static SqlExpressionPrinter ForAlias(string alias) =>
         new(c => SqlQuoting.Identifier(alias) + "." + SqlQuoting.Identifier(c.ColumnName));
 
-    /// <summary>A span-free canonical text, used to decide whether two expressions are the same expression.</summary>
+    /// <summary>
+    /// A span-free canonical text, used to decide whether two expressions are the same expression. Columns carry their
+    /// relation: in a join, <c>o.id</c> and <c>c.id</c> are different columns.
+    /// </summary>
     public static string Canonical(BoundExpression expression) =>
-        new SqlExpressionPrinter(c => SqlQuoting.Identifier(c.ColumnName), g => $"$key{g.Index}", a => $"$agg{a.Index}").Print(expression);
+        new SqlExpressionPrinter(c => SqlQuoting.Identifier(c.Relation) + "." + SqlQuoting.Identifier(c.ColumnName),
+            g => $"$key{g.Index}", a => $"$agg{a.Index}").Print(expression);
 
     public string Print(BoundExpression expression) => expression switch
     {

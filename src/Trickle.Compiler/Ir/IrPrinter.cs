@@ -19,7 +19,14 @@ public static class IrPrinter
         switch (node)
         {
             case ScanNode scan:
-                builder.Append("Scan ").Append(SqlQuoting.Qualified(scan.Table.Schema, scan.Table.Name)).AppendLine();
+                builder.Append("Scan ").Append(SqlQuoting.Qualified(scan.Table.Schema, scan.Table.Name));
+                if (scan.Name != scan.Table.Name) builder.Append(" AS ").Append(SqlQuoting.Identifier(scan.Name));
+                builder.AppendLine();
+                return;
+            case JoinNode join:
+                builder.Append(join.Condition is null ? "CrossJoin" : "InnerJoin " + SqlExpressionPrinter.Canonical(join.Condition)).AppendLine();
+                Append(builder, join.Left, depth + 1);
+                Append(builder, join.Right, depth + 1);
                 return;
             case FilterNode filter:
                 builder.Append("Filter ").Append(SqlExpressionPrinter.Canonical(filter.Predicate)).AppendLine();

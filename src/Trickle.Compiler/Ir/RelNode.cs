@@ -10,7 +10,11 @@ namespace Trickle.Compiler.Ir;
 /// </summary>
 public abstract record RelNode;
 
-public sealed record ScanNode(CatalogTable Table) : RelNode;
+/// <summary>One occurrence of a table; <see cref="Name"/> is unique in the query (its alias, else the table name).</summary>
+public sealed record ScanNode(CatalogTable Table, string Name) : RelNode;
+
+/// <summary>An inner join (a cross join when <see cref="Condition"/> is null).</summary>
+public sealed record JoinNode(RelNode Left, RelNode Right, BoundExpression? Condition) : RelNode;
 
 public sealed record FilterNode(RelNode Input, BoundExpression Predicate) : RelNode;
 

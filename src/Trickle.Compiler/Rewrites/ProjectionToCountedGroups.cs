@@ -5,7 +5,7 @@ using Trickle.Compiler.Ir;
 namespace Trickle.Compiler.Rewrites;
 
 /// <summary>
-/// A projection over one table is a bag: identical output rows must be kept with their multiplicity, with or without
+/// A projection over tables (one, or inner-joined) is a bag: identical output rows must be kept with their multiplicity, with or without
 /// a primary key. Rewriting it as groups of identical output rows with a row count makes it the same shape as an
 /// aggregate (a Z-set: each distinct row with its weight), so one delta rule maintains both: a change adds or
 /// subtracts weight, and a row disappears exactly when its weight reaches zero.
@@ -21,13 +21,20 @@ public sealed class ProjectionToCountedGroups : RewritePass
         _ => plan,
     };
 
-    /// <summary>True when the projection reads table rows through filters only: no aggregation below it.</summary>
+    /// <summary>True when the projection reads table rows through filters and inner joins only: no aggregation below it.</summary>
     internal static bool ReadsRowsDirectly(ProjectNode project)
     {
         var node = project.Input;
         while (node is FilterNode filter) node = filter.Input;
-        return node is ScanNode;
+        return IsJoinTree(node);
     }
+
+    private static bool IsJoinTree(RelNode node) => node switch
+    {
+        ScanNode => true,
+        JoinNode join => IsJoinTree(join.Left) && IsJoinTree(join.Right),
+        _ => false,
+    };
 
     /// <summary>Shared with <see cref="DistinctToGroups"/>, which is the same rewrite with every weight clamped to one.</summary>
     internal static RelNode Group(ProjectNode project, bool multiplicity)
