@@ -28,9 +28,12 @@ public sealed partial class RejectedConstructTests
     public static TheoryData<string, string, string> RejectedQueries => new()
     {
         // Joins and subqueries
-        { "SELECT i.id\nFROM items i\n  JOIN events e ON e.qty = i.qty", "TRK4001", "2:6" },
+        { "SELECT i.id\nFROM items i\n  RIGHT JOIN events e ON e.qty = i.qty", "TRK4001", "2:6" },
+        { "SELECT i.id\nFROM items i\n  FULL JOIN events e ON e.qty = i.qty", "TRK4001", "2:6" },
         { "SELECT i.id\nFROM items i\n  LEFT JOIN events e ON e.qty = i.qty", "TRK4001", "2:6" },
-        { "SELECT id\nFROM items,\n     events", "TRK4001", "3:6" },
+        { "SELECT qty\nFROM items,\n     events", "TRK3003", "1:8" },
+        { "SELECT i.id\nFROM items i\n  JOIN items i ON true", "TRK2002", "3:14" },
+        { "SELECT i.id\nFROM items i\n  JOIN (SELECT 1 AS one) s ON true", "TRK4001", "3:8" },
         { "SELECT id\nFROM items\nWHERE EXISTS (SELECT 1 FROM events)", "TRK4001", "3:7" },
         { "SELECT id\nFROM items\nWHERE qty IN (SELECT qty FROM events)", "TRK4001", "3:7" },
         { "SELECT id,\n       (SELECT max(qty) FROM events) AS m\nFROM items", "TRK4001", "2:8" },
