@@ -1,0 +1,80 @@
+using Npgsql;
+using Trickle.Database.Tests.Infrastructure;
+using Xunit;
+using static Trickle.Database.Tests.Lifecycle.StreamTableHarness;
+
+namespace Trickle.Database.Tests.Concurrency;
+
+/// <summary>
+/// An IMMEDIATE join's delta reads the other table as it is. Two writers whose new rows join each other, each unable
+/// to see the other's uncommitted row, would both miss the joined row; the stream-table lock makes the second wait
+/// and then see the first.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ImmediateJoinConcurrencyTests(PostgresCluster cluster)
+{
+    private const string Schema = """
+        CREATE TABLE customers (id integer PRIMARY KEY, region text);
+        CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer, amount integer);
+        """;
+    private const string Query = "SELECT c.region, count(*) AS n, sum(o.amount) AS total FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.region";
+
+    [Fact]
+    public async Task RowsThatJoinEachOther_WrittenConcurrently_BothCount()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("imm_join_race");
+        await CreateAndInstallAsync(database, Schema, null, Query, "region_totals", "immediate");
+        await using var orderWriter = await database.OpenConnectionAsync();
+        await using var customerWriter = await database.OpenConnectionAsync();
+
+        await using var orderTransaction = await orderWriter.BeginTransactionAsync();
+        await ExecuteAsync(orderWriter, "INSERT INTO orders VALUES (1, 7, 10)", orderTransaction);
+        // The customer row the open order joins arrives from another connection while the order is uncommitted.
+        var customerInsert = ExecuteAsync(customerWriter, "INSERT INTO customers VALUES (7, 'north')");
+        await Task.Delay(300);
+        Assert.False(customerInsert.IsCompleted, "the second writer should wait for the stream table lock held by the first");
+        await orderTransaction.CommitAsync();
+        await WithinAsync(TimeSpan.FromSeconds(10), "the customer insert", async _ => await customerInsert);
+
+        Assert.Equal(["north|1|10"], await RowsAsync(database, "SELECT region || '|' || n || '|' || total FROM region_totals"));
+        await AssertMatchesAsync(database, "region_totals", Query);
+    }
+
+    [Fact]
+    public async Task WritersOnBothTables_ManyTransactions_EndEqualToRecomputation()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("imm_join_writers");
+        await CreateAndInstallAsync(database, Schema, "INSERT INTO customers SELECT g, 'r' || (g % 3) FROM generate_series(1, 10) g", Query, "region_totals", "immediate");
+
+        async Task Writer(int seed, bool customers)
+        {
+            var random = new Random(seed);
+            await using var connection = await database.OpenConnectionAsync();
+            for (var i = 0; i < 60; i++)
+            {
+                var key = random.Next(1, 12);
+                var sql = customers
+                    ? random.Next(3) switch
+                    {
+                        0 => $"DELETE FROM customers WHERE id = {key}",
+                        1 => $"INSERT INTO customers VALUES ({key}, 'r{random.Next(3)}') ON CONFLICT (id) DO UPDATE SET region = EXCLUDED.region",
+                        _ => $"UPDATE customers SET region = 'r{random.Next(3)}' WHERE id = {key}",
+                    }
+                    : random.Next(3) switch
+                    {
+                        0 => $"DELETE FROM orders WHERE id = {seed * 1000 + random.Next(20)}",
+                        1 => $"INSERT INTO orders VALUES ({seed * 1000 + random.Next(20)}, {key}, {random.Next(1, 50)}) ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id",
+                        _ => $"UPDATE orders SET amount = amount + 1, customer_id = {key} WHERE id = {seed * 1000 + random.Next(20)}",
+                    };
+                await ExecuteAsync(connection, sql);
+            }
+        }
+
+        await WithinAsync(TimeSpan.FromSeconds(60), "the writers", async _ =>
+        {
+            await Task.WhenAll(Writer(1, customers: false), Writer(2, customers: false), Writer(3, customers: true), Writer(4, customers: true));
+            return 0;
+        });
+        await AssertMatchesAsync(database, "region_totals", Query);
+    }
+}
