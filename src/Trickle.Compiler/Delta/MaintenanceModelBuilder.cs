@@ -10,7 +10,7 @@ namespace Trickle.Compiler.Delta;
 /// <summary>
 /// Turns a rewritten plan into the maintenance model: which storage columns exist, how each is populated, how a
 /// batch of change rows updates it, and how the stream table's columns are read back. The one plan shape it accepts
-/// is the one every rewrite aims at: <c>Project(Filter?(Aggregate(Filter?(Scan))))</c>.
+/// is the one every rewrite aims at: <c>Project(Filter?(Aggregate(Filter*(inner joins of Scans))))</c>.
 /// </summary>
 public static class MaintenanceModelBuilder
 {
