@@ -80,7 +80,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
     /// <summary>A FROM item after name resolution, before its conditions are bound.</summary>
     private abstract record FromTree(IReadOnlyList<VisibleColumn> Columns);
     private sealed record FromRelation(RelationBinding Relation, IReadOnlyList<VisibleColumn> Columns) : FromTree(Columns);
-    private sealed record FromJoin(FromTree Left, FromTree Right, Expression? On, IReadOnlyList<(VisibleColumn Left, VisibleColumn Right, Identifier Name)> Merged, IReadOnlyList<VisibleColumn> Columns)
+    private sealed record FromJoin(FromTree Left, FromTree Right, JoinType Type, Expression? On, IReadOnlyList<(VisibleColumn Left, VisibleColumn Right, Identifier Name)> Merged, IReadOnlyList<VisibleColumn> Columns)
         : FromTree(Columns);
 
     private (BindingScope Scope, IReadOnlyList<FromTree> Items)? BindFrom(SelectCore select)
@@ -134,8 +134,8 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             case ParenthesizedTable parenthesized:
                 Unsupported(parenthesized.Alias!, "an alias on a parenthesised join is not supported yet");
                 return null;
-            case JoinedTable { Kind: JoinKind.Left or JoinKind.Right or JoinKind.Full } outer:
-                Unsupported(outer, $"{outer.Kind.ToString().ToUpperInvariant()} OUTER JOIN is not supported yet (inner joins are)");
+            case JoinedTable { Kind: JoinKind.Full } outer:
+                Unsupported(outer, "FULL OUTER JOIN is not supported yet (inner, LEFT and RIGHT joins are)");
                 return null;
             case JoinedTable join:
             {
@@ -159,12 +159,14 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                     }
                     merged.Add((fromLeft[0], fromRight[0], name));
                 }
-                // SELECT * over a USING/NATURAL join: the merged columns first, then the rest of each side.
-                var columns = merged.Select(m => m.Item1)
+                // SELECT * over a USING/NATURAL join: the merged columns first, then the rest of each side. A merged
+                // column is COALESCE(left, right); it equals the side that is never NULL-padded.
+                var type = join.Kind switch { JoinKind.Left => JoinType.Left, JoinKind.Right => JoinType.Right, _ => JoinType.Inner };
+                var columns = merged.Select(m => type == JoinType.Right ? m.Item2 : m.Item1)
                     .Concat(left.Columns.Where(c => merged.All(m => m.Item1 != c)))
                     .Concat(right.Columns.Where(c => merged.All(m => m.Item2 != c)))
                     .ToList();
-                return new FromJoin(left, right, join.On, merged, columns);
+                return new FromJoin(left, right, type, join.On, merged, columns);
             }
             case DerivedTable derived:
                 Unsupported(derived, "subqueries in FROM are not supported yet");
@@ -184,7 +186,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         RelNode Build(FromTree tree) => tree switch
         {
             FromRelation r => new ScanNode(r.Relation.Table, r.Relation.Name),
-            FromJoin j => new JoinNode(Build(j.Left), Build(j.Right), JoinCondition(j, binder)),
+            FromJoin j => new JoinNode(Build(j.Left), Build(j.Right), JoinCondition(j, binder), j.Type),
             _ => throw new InvalidOperationException(),
         };
         var plan = Build(items[0]);

@@ -35,6 +35,24 @@ public sealed record SourceModel(
 /// <summary>One table occurrence in FROM, under its internal alias (<c>"src"</c>, or <c>"src1"</c>… in a join).</summary>
 public sealed record RelationModel(string Alias, int SourceIndex, string Table, IReadOnlyList<string> SourceColumns);
 
+/// <summary>
+/// <c>preserved LEFT JOIN nullable ON condition</c>. Its delta is the inner join's plus the NULL-padded rows':
+/// ΔPadded = Σ over changed preserved rows of w·[no match now] + Σ over preserved rows (as before the batch) that a
+/// changed nullable-side row matches of ([no match now] − [no match before]). The match count before the batch is the
+/// count now minus the weights of the matching change rows.
+/// </summary>
+/// <param name="NullRow">a one-row relation of typed NULLs standing for the nullable side in padded rows</param>
+public sealed record OuterJoinModel(
+    string PreservedAlias,
+    int PreservedSourceIndex,
+    string PreservedTable,
+    IReadOnlyList<string> PreservedColumns,
+    string NullableAlias,
+    int NullableSourceIndex,
+    string NullableTable,
+    string OnSql,
+    string NullRow);
+
 /// <summary>A column of a joined change row: <c>"src2"."name" AS "src2.name"</c>.</summary>
 public sealed record JoinedColumn(string Relation, string Column, string Flat);
 
@@ -95,6 +113,11 @@ public sealed record MaintenanceModel
     /// <summary>The FROM list over the sources: <c>"public"."orders" AS "src"</c>.</summary>
     public required string FromSql { get; init; }
     public required string SourcesDisplay { get; init; }
+
+    /// <summary>The LEFT JOIN of two tables, when the query is one; null for inner joins and single tables.</summary>
+    public required OuterJoinModel? OuterJoin { get; init; }
+    /// <summary>Condition of the inner-join terms: every join condition and the WHERE clause.</summary>
+    public required string? InnerCondition { get; init; }
 
     public bool IsJoin => Relations.Count > 1;
     public bool NetsJoinedChanges => JoinedNetKeys is not null;

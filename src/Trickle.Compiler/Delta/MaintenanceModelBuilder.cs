@@ -18,8 +18,14 @@ public static class MaintenanceModelBuilder
 
     public static MaintenanceModel? Build(BoundStreamTable table, string filePath, SourceSpan querySpan, DiagnosticBag diagnostics)
     {
-        if (!TryMatch(table.Plan, out var project, out var having, out var aggregate, out var conditions, out var scans))
+        if (!TryMatch(table.Plan, out var project, out var having, out var aggregate, out var conditions, out var scans, out var outer))
         {
+            if (ContainsOuterJoin(table.Plan))
+            {
+                diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan,
+                    "an outer join is maintained between two tables (a LEFT or RIGHT JOIN b ON …); chained or nested outer joins are not supported yet");
+                return null;
+            }
             diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan,
                 "this query's shape cannot be maintained incrementally yet:" + Environment.NewLine + IrPrinter.Print(table.Plan));
             return null;
@@ -76,7 +82,9 @@ public static class MaintenanceModelBuilder
 
         var keys = aggregate.GroupKeys.Select((k, i) => new KeyColumn(
             SqlQuoting.Identifier($"k{i + 1}"), SqlExpressionPrinter.Canonical(k), overSource.Print(k), overChanges.Print(k),
-            Nullable: k is not BoundColumn column || !(scans.First(s => s.Name == column.Relation).Table.FindColumn(column.ColumnName)?.NotNull ?? false),
+            // Columns of an outer join's nullable side are NULL in padded rows whatever the catalog says.
+            Nullable: k is not BoundColumn column || column.Relation == outer?.Nullable.Name
+                || !(scans.First(s => s.Name == column.Relation).Table.FindColumn(column.ColumnName)?.NotNull ?? false),
             HashCast: k.Type.IsArray ? "" : k.Type.Name switch
             {
                 "money" => "::numeric",
@@ -108,6 +116,17 @@ public static class MaintenanceModelBuilder
         var qualifiedDisplay = $"{table.Schema}.{table.Name}";
         var lockSeed = SqlQuoting.StableHash("trickle:" + qualifiedDisplay);
         var condition = conditions.Count == 0 ? null : string.Join(" AND ", conditions.Select(overSource.Print));
+        var onSql = outer?.Condition is null ? "TRUE" : overSource.Print(outer.Condition);
+        OuterJoinModel? outerJoin = null;
+        if (outer is not null)
+        {
+            var preserved = relationModels[0];
+            var nullable = relationModels[1];
+            var nullColumns = SourceColumns(outer.Nullable.Table)
+                .Select(c => $"NULL::{c.Type.ToSql()} AS {SqlQuoting.Identifier(c.Name)}");
+            outerJoin = new OuterJoinModel(preserved.Alias, preserved.SourceIndex, preserved.Table, preserved.SourceColumns,
+                nullable.Alias, nullable.SourceIndex, nullable.Table, onSql, $"(SELECT {string.Join(", ", nullColumns)})");
+        }
 
         return new MaintenanceModel
         {
@@ -144,7 +163,11 @@ public static class MaintenanceModelBuilder
             JoinedColumns = joinedColumns,
             DifferentialTerms = isJoin ? JoinTerms(relationModels, sources.Select(s => s.Index).ToHashSet()) : [],
             JoinedNetKeys = joinedNetKeys,
-            FromSql = string.Join(", ", relationModels.Select(r => $"{r.Table} AS {r.Alias}")),
+            FromSql = outerJoin is null
+                ? string.Join(", ", relationModels.Select(r => $"{r.Table} AS {r.Alias}"))
+                : $"{outerJoin.PreservedTable} AS {outerJoin.PreservedAlias} LEFT JOIN {outerJoin.NullableTable} AS {outerJoin.NullableAlias} ON {onSql}",
+            OuterJoin = outerJoin,
+            InnerCondition = outerJoin is null ? condition : condition is null ? onSql : $"{onSql} AND {condition}",
             SourcesDisplay = string.Join(", ", sources.Select(s => s.DisplayName)),
             IrText = IrPrinter.Print(table.Plan),
         };
@@ -175,10 +198,13 @@ public static class MaintenanceModelBuilder
         return terms;
     }
 
+    /// <summary>The LEFT JOIN of a plan: the preserved and the nullable relation and the ON condition.</summary>
+    private sealed record OuterJoinPlan(ScanNode Preserved, ScanNode Nullable, BoundExpression? Condition);
+
     private static bool TryMatch(RelNode plan, out ProjectNode project, out BoundExpression? having, out AggregateNode aggregate,
-        out List<BoundExpression> conditions, out List<ScanNode> scans)
+        out List<BoundExpression> conditions, out List<ScanNode> scans, out OuterJoinPlan? outer)
     {
-        project = null!; having = null; aggregate = null!; conditions = []; scans = [];
+        project = null!; having = null; aggregate = null!; conditions = []; scans = []; outer = null;
         if (plan is not ProjectNode p) return false;
         project = p;
         var node = p.Input;
@@ -187,8 +213,26 @@ public static class MaintenanceModelBuilder
         aggregate = a;
         node = a.Input;
         while (node is FilterNode f) { conditions.Add(f.Predicate); node = f.Input; }
+        if (node is JoinNode { Type: JoinType.Left, Left: ScanNode preserved, Right: ScanNode nullable } leftJoin)
+        {
+            // ON is not a filter for an outer join: it decides which rows match, so it stays out of the conditions.
+            outer = new OuterJoinPlan(preserved, nullable, leftJoin.Condition);
+            scans.AddRange([preserved, nullable]);
+            return true;
+        }
         return FlattenJoins(node, conditions, scans);
     }
+
+    private static bool ContainsOuterJoin(RelNode node) => node switch
+    {
+        JoinNode { Type: not JoinType.Inner } => true,
+        JoinNode join => ContainsOuterJoin(join.Left) || ContainsOuterJoin(join.Right),
+        FilterNode filter => ContainsOuterJoin(filter.Input),
+        ProjectNode project => ContainsOuterJoin(project.Input),
+        AggregateNode aggregate => ContainsOuterJoin(aggregate.Input),
+        DistinctNode distinct => ContainsOuterJoin(distinct.Input),
+        _ => false,
+    };
 
     /// <summary>Inner joins are a product filtered by the conjunction of their conditions.</summary>
     private static bool FlattenJoins(RelNode node, List<BoundExpression> conditions, List<ScanNode> scans)
@@ -198,7 +242,7 @@ public static class MaintenanceModelBuilder
             case ScanNode scan:
                 scans.Add(scan);
                 return true;
-            case JoinNode join:
+            case JoinNode { Type: JoinType.Inner } join:
                 if (!FlattenJoins(join.Left, conditions, scans) || !FlattenJoins(join.Right, conditions, scans)) return false;
                 if (join.Condition is not null) conditions.Add(join.Condition);
                 return true;

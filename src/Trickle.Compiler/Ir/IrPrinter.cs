@@ -24,7 +24,7 @@ public static class IrPrinter
                 builder.AppendLine();
                 return;
             case JoinNode join:
-                builder.Append(join.Condition is null ? "CrossJoin" : "InnerJoin " + SqlExpressionPrinter.Canonical(join.Condition)).AppendLine();
+                builder.Append(join.Condition is null ? "CrossJoin" : $"{join.Type}Join " + SqlExpressionPrinter.Canonical(join.Condition)).AppendLine();
                 Append(builder, join.Left, depth + 1);
                 Append(builder, join.Right, depth + 1);
                 return;

@@ -13,8 +13,13 @@ public abstract record RelNode;
 /// <summary>One occurrence of a table; <see cref="Name"/> is unique in the query (its alias, else the table name).</summary>
 public sealed record ScanNode(CatalogTable Table, string Name) : RelNode;
 
-/// <summary>An inner join (a cross join when <see cref="Condition"/> is null).</summary>
-public sealed record JoinNode(RelNode Left, RelNode Right, BoundExpression? Condition) : RelNode;
+public enum JoinType { Inner, Left, Right }
+
+/// <summary>
+/// A join: inner (a cross join when <see cref="Condition"/> is null), or outer, where rows of the preserved side with
+/// no match appear once with NULLs for the other side's columns.
+/// </summary>
+public sealed record JoinNode(RelNode Left, RelNode Right, BoundExpression? Condition, JoinType Type = JoinType.Inner) : RelNode;
 
 public sealed record FilterNode(RelNode Input, BoundExpression Predicate) : RelNode;
 

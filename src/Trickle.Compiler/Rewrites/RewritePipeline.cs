@@ -7,6 +7,7 @@ public static class RewritePipeline
 {
     public static IReadOnlyList<RewritePass> Default { get; } =
     [
+        new RightToLeftJoin(),
         new DistinctToGroups(),
         new ProjectionToCountedGroups(),
         new AvgToSumAndCount(),

@@ -28,9 +28,9 @@ public sealed partial class RejectedConstructTests
     public static TheoryData<string, string, string> RejectedQueries => new()
     {
         // Joins and subqueries
-        { "SELECT i.id\nFROM items i\n  RIGHT JOIN events e ON e.qty = i.qty", "TRK4001", "2:6" },
+        { "SELECT i.id\nFROM items i\n  JOIN events e ON e.qty = i.qty\n  RIGHT JOIN events f ON f.qty = i.qty", "TRK4001", "1:1" },
         { "SELECT i.id\nFROM items i\n  FULL JOIN events e ON e.qty = i.qty", "TRK4001", "2:6" },
-        { "SELECT i.id\nFROM items i\n  LEFT JOIN events e ON e.qty = i.qty", "TRK4001", "2:6" },
+        { "SELECT i.id\nFROM items i\n  LEFT JOIN events e ON e.qty = i.qty\n  LEFT JOIN events f ON f.qty = i.qty", "TRK4001", "1:1" },
         { "SELECT qty\nFROM items,\n     events", "TRK3003", "1:8" },
         { "SELECT i.id\nFROM items i\n  JOIN items i ON true", "TRK2002", "3:14" },
         { "SELECT i.id\nFROM items i\n  JOIN (SELECT 1 AS one) s ON true", "TRK4001", "3:8" },

@@ -154,12 +154,12 @@ public sealed class RewritePassTests
 
         RewritePipeline.Run(plan, disabled: ["avg-to-sum-and-count"], afterPass: (pass, _) => run.Add(pass.Name));
 
-        Assert.Equal(["distinct-to-groups", "projection-to-counted-groups"], run);
+        Assert.Equal(["right-to-left-join", "distinct-to-groups", "projection-to-counted-groups"], run);
     }
 
     [Fact]
     public void RewritePipeline_DefaultPasses_HaveDistinctNamesInRunOrder() =>
-        Assert.Equal(["distinct-to-groups", "projection-to-counted-groups", "avg-to-sum-and-count"], RewritePipeline.Default.Select(p => p.Name));
+        Assert.Equal(["right-to-left-join", "distinct-to-groups", "projection-to-counted-groups", "avg-to-sum-and-count"], RewritePipeline.Default.Select(p => p.Name));
 
     private static (RelNode Before, RelNode After) ApplyAlone(RewritePass pass, string query)
     {
@@ -183,4 +183,21 @@ public sealed class RewritePassTests
 
     private static string BeforeAfter(RelNode before, RelNode after) =>
         "-- before\n" + IrPrinter.Print(before) + "-- after\n" + IrPrinter.Print(after);
+
+    [Fact]
+    public void RightToLeftJoin_SwapsSides_KeepsConditionAndOutputOrder()
+    {
+        var catalog = TestCompiler.Catalog("CREATE TABLE a (id int PRIMARY KEY, v int); CREATE TABLE b (id int PRIMARY KEY, a_id int);");
+        var analysis = TestCompiler.Analyze("SELECT a.v, b.id FROM a RIGHT JOIN b ON b.a_id = a.id", catalog);
+
+        var before = Trickle.Compiler.Ir.IrPrinter.Print(analysis.Bound.Plan);
+        var after = analysis.Passes.Single(p => p.Pass == "right-to-left-join").Plan;
+
+        Assert.Contains("RightJoin", before);
+        Assert.DoesNotContain("RightJoin", after);
+        Assert.Contains("LeftJoin (\"b\".\"a_id\" = \"a\".\"id\")", after);
+        Assert.True(after.IndexOf("Scan \"public\".\"b\"", StringComparison.Ordinal) < after.IndexOf("Scan \"public\".\"a\"", StringComparison.Ordinal),
+            "the preserved side (b) must become the left input");
+        Assert.Contains("Project \"v\" := \"a\".\"v\", \"id\" := \"b\".\"id\"", after);
+    }
 }
