@@ -322,40 +322,82 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         return null;
     }
 
+    /// <summary>Aggregates maintained by recomputing the groups a change touches, and their result types.</summary>
+    private static readonly Dictionary<string, Func<SqlType, SqlType>> RecomputedAggregates = new()
+    {
+        ["bool_and"] = _ => SqlType.Boolean, ["bool_or"] = _ => SqlType.Boolean, ["every"] = _ => SqlType.Boolean,
+        ["string_agg"] = t => t.Name == "bytea" ? t : SqlType.Text,
+        ["array_agg"] = t => t.IsArray ? t with { ArrayDimensions = t.ArrayDimensions + 1 } : TypeRules.Plain(t) with { ArrayDimensions = 1 },
+        ["jsonb_agg"] = _ => new SqlType("jsonb"), ["jsonb_object_agg"] = _ => new SqlType("jsonb"),
+        ["bit_and"] = TypeRules.Plain, ["bit_or"] = TypeRules.Plain, ["bit_xor"] = TypeRules.Plain,
+        ["stddev"] = Statistic, ["stddev_pop"] = Statistic, ["stddev_samp"] = Statistic,
+        ["variance"] = Statistic, ["var_pop"] = Statistic, ["var_samp"] = Statistic,
+    };
+
+    private static SqlType Statistic(SqlType argument) =>
+        argument.Category == TypeCategory.Float ? SqlType.DoublePrecision : SqlType.NumericType;
+
     private BoundExpression BindAggregate(FunctionCall call, List<AggregateCall> aggregates, ExpressionBinder preAggregation)
     {
         var name = call.Name.Last.Value;
         if (call.Over is not null || call.OverWindowName is not null)
             return preAggregation.Unsupported(call, $"window function {name}() OVER (…) is not supported yet");
-        if (name is not ("count" or "sum" or "avg" or "min" or "max"))
-            return preAggregation.Unsupported(call, $"aggregate {name}() is not supported yet (supported: count, sum, avg, min, max)");
+        var core = name is "count" or "sum" or "avg" or "min" or "max";
+        if (!core && !RecomputedAggregates.ContainsKey(name))
+            return preAggregation.Unsupported(call, $"aggregate {name}() is not supported yet");
         if (call.Distinct)
             return preAggregation.Unsupported(call, $"{name}(DISTINCT …) is not supported yet");
+        if (call.WithinGroup.Count > 0)
+            return preAggregation.Unsupported(call, $"{name}(…) WITHIN GROUP is not supported yet");
+        if (call.Arguments.Any(a => a.Name is not null || a.Variadic))
+            return preAggregation.Unsupported(call, "named and VARIADIC arguments are not supported yet");
+        foreach (var argument in call.Arguments)
+            if (ContainsAggregate(argument.Value))
+                diagnostics.Error(DiagnosticCode.NestedAggregate, filePath, argument.Span, "aggregate function calls cannot be nested");
         if (call.Filter is not null)
-            return preAggregation.Unsupported(call.Filter, "FILTER (WHERE …) on aggregates is not supported yet");
-        if (call.OrderBy.Count > 0 || call.WithinGroup.Count > 0)
-            return preAggregation.Unsupported(call, $"ORDER BY inside {name}() is not supported yet");
+            RejectAggregates(call.Filter, "FILTER");
+        var filter = call.Filter is null ? null : preAggregation.Bind(call.Filter);
 
         AggregateCall aggregate;
         if (call.Star)
         {
             if (name != "count")
                 return preAggregation.Unsupported(call, $"{name}(*) is not valid; only count(*) takes *");
-            aggregate = new AggregateCall(call.Span, AggregateFunction.CountStar, null, SqlType.BigInt);
+            // count(*) FILTER (WHERE p) counts the rows where p holds: count(CASE WHEN p THEN 1 END).
+            aggregate = filter is null
+                ? new AggregateCall(call.Span, AggregateFunction.CountStar, null, SqlType.BigInt)
+                : new AggregateCall(call.Span, AggregateFunction.Count, OnlyWhere(filter, new BoundLiteral(call.Span, SqlType.Integer, "1")), SqlType.BigInt);
         }
-        else
+        else if (core)
         {
             if (call.Arguments.Count != 1)
             {
                 diagnostics.Error(DiagnosticCode.WrongArgumentCount, filePath, call.Span, $"{name}() takes exactly one argument");
                 return new BoundLiteral(call.Span, SqlType.Unknown, "NULL");
             }
-            foreach (var argument in call.Arguments)
-                if (ContainsAggregate(argument.Value))
-                    diagnostics.Error(DiagnosticCode.NestedAggregate, filePath, argument.Span, "aggregate function calls cannot be nested");
+            // These aggregates ignore NULLs, so FILTER (WHERE p) is exactly the argument turned NULL where p fails;
+            // the delta rules then need nothing new. ORDER BY cannot change their results and is dropped.
             var bound = preAggregation.Bind(call.Arguments[0].Value);
+            if (filter is not null)
+                bound = OnlyWhere(filter, bound);
             var function = Enum.Parse<AggregateFunction>(name, ignoreCase: true);
             aggregate = new AggregateCall(call.Span, function, bound, AggregateResultType(function, bound.Type));
+        }
+        else
+        {
+            if (call.Arguments.Count == 0)
+            {
+                diagnostics.Error(DiagnosticCode.WrongArgumentCount, filePath, call.Span, $"{name}() needs an argument");
+                return new BoundLiteral(call.Span, SqlType.Unknown, "NULL");
+            }
+            var arguments = call.Arguments.Select(a => preAggregation.Bind(a.Value)).ToList();
+            aggregate = new AggregateCall(call.Span, AggregateFunction.Other, arguments[0], RecomputedAggregates[name](arguments[0].Type))
+            {
+                OtherName = name,
+                ExtraArguments = arguments.Skip(1).ToList(),
+                OrderBy = call.OrderBy.Select(o => new AggregateOrder(preAggregation.Bind(o.Expression), SortSuffix(o))).ToList(),
+                Filter = filter,
+            };
         }
         var canonical = aggregate.CanonicalText;
         var index = aggregates.FindIndex(a => a.CanonicalText == canonical);
@@ -366,6 +408,14 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         }
         return new BoundAggregateRef(call.Span, aggregates[index].ResultType, index);
     }
+
+    private static BoundExpression OnlyWhere(BoundExpression condition, BoundExpression value) =>
+        new BoundSyntaxForm(value.Span, value.Type, "case", ["CASE WHEN ", " THEN ", " END"], [condition, value]);
+
+    private static string SortSuffix(SortItem item) =>
+        (item.Direction switch { SortDirection.Ascending => " ASC", SortDirection.Descending => " DESC", _ => "" })
+        + (item.Nulls switch { NullsOrder.First => " NULLS FIRST", NullsOrder.Last => " NULLS LAST", _ => "" })
+        + (item.UsingOperator is null ? "" : " USING " + item.UsingOperator);
 
     /// <summary>PostgreSQL's result types: sum(int) is bigint, sum(bigint) and avg of integers are numeric, floats stay floats.</summary>
     private static SqlType AggregateResultType(AggregateFunction function, SqlType argument) => function switch

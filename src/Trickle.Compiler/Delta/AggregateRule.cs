@@ -7,7 +7,8 @@ namespace Trickle.Compiler.Delta;
 /// True when identical change rows cancel before the delta (see <see cref="MaintenanceModel.NetKeys"/>). Then every
 /// remaining deletion removes a row that existed before the batch, which lets extremum rules prove more values survive.
 /// </param>
-public sealed record AggregateContext(AggregateCall Call, int Index, string ArgumentOverSource, string ArgumentOverChanges, bool ChangesAreNetted)
+/// <param name="CallOverSource">the whole call as SQL over the source relations, for recomputing a group</param>
+public sealed record AggregateContext(AggregateCall Call, int Index, string ArgumentOverSource, string ArgumentOverChanges, bool ChangesAreNetted, string CallOverSource)
 {
     /// <summary>Storage column name for this aggregate's state: <c>"a2_sum"</c>.</summary>
     public string StateColumn(string suffix) => Emit.SqlQuoting.Identifier($"a{Index + 1}_{suffix}");

@@ -100,7 +100,8 @@ public static class MaintenanceModelBuilder
             var context = new AggregateContext(call, i,
                 call.Argument is null ? null! : overSource.Print(call.Argument),
                 call.Argument is null ? null! : overChanges.Print(call.Argument),
-                ChangesAreNetted: netted);
+                ChangesAreNetted: netted,
+                CallOverSource: call.ToSql(overSource));
             var rule = Rules.First(r => r.Applies(call));
             foreach (var state in rule.States(context))
                 if (states.All(s => s.Column != state.Column))
@@ -273,7 +274,7 @@ public static class MaintenanceModelBuilder
                 case AggregateNode a:
                     Visit(a.Input);
                     foreach (var k in a.GroupKeys) collector.Rewrite(k);
-                    foreach (var call in a.Aggregates.Where(c => c.Argument is not null)) collector.Rewrite(call.Argument!);
+                    foreach (var expression in a.Aggregates.SelectMany(c => c.Expressions)) collector.Rewrite(expression);
                     break;
                 case DistinctNode d: Visit(d.Input); break;
             }

@@ -27,15 +27,47 @@ public sealed record OutputColumn(string Name, BoundExpression Expression);
 
 public sealed record ProjectNode(RelNode Input, IReadOnlyList<OutputColumn> Columns) : RelNode;
 
-public enum AggregateFunction { CountStar, Count, Sum, Avg, Min, Max }
+public enum AggregateFunction { CountStar, Count, Sum, Avg, Min, Max, Other }
 
+/// <summary>An ORDER BY item inside an aggregate call: the expression and its SQL suffix (<c>DESC NULLS LAST</c>).</summary>
+public sealed record AggregateOrder(BoundExpression Expression, string Suffix);
+
+/// <summary>
+/// One aggregate call. count/sum/avg/min/max have delta rules of their own; any other aggregate (<see
+/// cref="AggregateFunction.Other"/>, named by <see cref="OtherName"/>) is recomputed for the groups a change touches,
+/// with its extra arguments, ORDER BY and FILTER printed as written.
+/// </summary>
 public sealed record AggregateCall(SourceSpan Span, AggregateFunction Function, BoundExpression? Argument, SqlType ResultType)
 {
-    public string Name => Function == AggregateFunction.CountStar ? "count" : Function.ToString().ToLowerInvariant();
+    public string? OtherName { get; init; }
+    public IReadOnlyList<BoundExpression> ExtraArguments { get; init; } = [];
+    public IReadOnlyList<AggregateOrder> OrderBy { get; init; } = [];
+    public BoundExpression? Filter { get; init; }
+
+    public string Name => Function switch
+    {
+        AggregateFunction.CountStar => "count",
+        AggregateFunction.Other => OtherName!,
+        _ => Function.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Every expression the call reads.</summary>
+    public IEnumerable<BoundExpression> Expressions =>
+        (Argument is null ? [] : new[] { Argument }).Concat(ExtraArguments).Concat(OrderBy.Select(o => o.Expression))
+        .Concat(Filter is null ? [] : [Filter]);
+
+    /// <summary>The call as SQL, its columns printed by <paramref name="printer"/>.</summary>
+    public string ToSql(Emit.SqlExpressionPrinter printer)
+    {
+        var arguments = Argument is null ? "*" : string.Join(", ", new[] { Argument }.Concat(ExtraArguments).Select(printer.Print));
+        var order = OrderBy.Count == 0 ? "" : " ORDER BY " + string.Join(", ", OrderBy.Select(o => printer.Print(o.Expression) + o.Suffix));
+        var filter = Filter is null ? "" : $" FILTER (WHERE {printer.Print(Filter)})";
+        return $"{Name}({arguments}{order}){filter}";
+    }
 
     /// <summary>Span-free text that is equal exactly for calls computing the same value, so they can share state.</summary>
-    public string CanonicalText =>
-        Function + "(" + (Argument is null ? "*" : Emit.SqlExpressionPrinter.Canonical(Argument)) + ")";
+    public string CanonicalText => ToSql(new Emit.SqlExpressionPrinter(
+        c => Emit.SqlQuoting.Identifier(c.Relation) + "." + Emit.SqlQuoting.Identifier(c.ColumnName)));
 }
 
 /// <summary>

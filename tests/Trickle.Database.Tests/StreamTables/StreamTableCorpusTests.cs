@@ -32,6 +32,11 @@ public sealed class StreamTableCorpusTests(PostgresCluster cluster, ITestOutputH
         { "distinct_rows", "SELECT DISTINCT grp, flag FROM items" },
         { "nulls_everywhere", "SELECT sub, count(*) AS n, min(grp) AS g, max(ts) AS t FROM items WHERE price IS NULL OR flag IS NOT TRUE GROUP BY sub" },
         { "predicates", "SELECT id, COALESCE(grp, '?') AS g, CASE WHEN qty BETWEEN 2 AND 5 THEN 'mid' END AS band, GREATEST(qty, sub) AS gr FROM items WHERE grp IN ('a', 'b') OR grp LIKE 'c%' OR code IS DISTINCT FROM 'x'" },
+        { "filter_clauses", "SELECT grp, count(*) FILTER (WHERE flag) AS flagged, sum(qty) FILTER (WHERE qty > 2) AS big_qty, avg(price) FILTER (WHERE code = 'x') AS avg_x, max(ts) FILTER (WHERE flag IS NOT TRUE) AS last_unflagged, min(price) FILTER (WHERE sub = 1) AS min_sub1 FROM items GROUP BY grp" },
+        { "boolean_aggregates", "SELECT grp, bool_and(flag) AS all_flagged, bool_or(flag) AS any_flagged, every(qty > 0) AS all_positive FROM items GROUP BY grp" },
+        { "ordered_aggregates", "SELECT grp, string_agg(code, ',' ORDER BY id) AS codes, array_agg(qty ORDER BY id DESC) AS qtys, jsonb_agg(price ORDER BY id) AS prices FROM items GROUP BY grp" },
+        { "statistics_exact", "SELECT sub, stddev(qty) AS sd, variance(price) AS v, var_pop(qty) AS vp, stddev_samp(big) AS sb, bit_and(qty) AS ba, bit_or(qty) AS bo FROM items GROUP BY sub" },
+        { "filters_without_group_by", "SELECT count(*) FILTER (WHERE flag) AS f, string_agg(grp, '|' ORDER BY id) FILTER (WHERE qty IS NOT NULL) AS gs, sum(price) AS total FROM items" },
         { "varchar_key_and_casts", "SELECT code, CAST(qty AS numeric) / 4 AS quarter, price::text AS shown FROM items WHERE qty IS NOT NULL" },
     };
 
@@ -41,6 +46,7 @@ public sealed class StreamTableCorpusTests(PostgresCluster cluster, ITestOutputH
         { "bag_projection", "SELECT kind, n FROM events WHERE n > 0 OR n IS NULL" },
         { "bag_aggregates", "SELECT kind, count(*) AS c, sum(n) AS s, sum(amount) AS total, avg(amount) AS a, max(note) AS m FROM events GROUP BY kind" },
         { "bag_distinct", "SELECT DISTINCT kind, note FROM events" },
+        { "bag_ordered_aggregate", "SELECT kind, string_agg(note, ',' ORDER BY note) AS notes, count(*) FILTER (WHERE n > 0) AS positive FROM events GROUP BY kind" },
         { "bag_no_group_by", "SELECT count(*) AS c, count(note) AS notes, sum(amount) AS total FROM events" },
     };
 
