@@ -24,9 +24,11 @@ public static class CliApp
         try
         {
             var compile = new CompileCommand(compiler);
+            var explain = new CompileCommand(compiler, explain: true);
             var root = new RootCommand("Compiles a PostgreSQL stream-table definition into one installable SQL script for incremental view maintenance.")
             {
                 compile.Command,
+                explain.Command,
             };
             var parseResult = root.Parse(args);
 
@@ -34,7 +36,7 @@ public static class CliApp
             // a distinct exit code for "you called it wrong".
             if (parseResult.Action is ParseErrorAction)
             {
-                var origin = compile.UsageErrorOrigin(parseResult);
+                var origin = compile.UsageErrorOrigin(parseResult) ?? explain.UsageErrorOrigin(parseResult);
                 foreach (var error in parseResult.Errors)
                     DiagnosticPrinter.PrintUsageError(stderr, origin, error.Message);
                 await stderr.FlushAsync(cancellationToken);

@@ -13,5 +13,10 @@ internal sealed record CompilerEntryPoints(
     Func<SourceText, SourceCatalog, CompilationOptions, CompilationResult> Compile,
     Func<string, CancellationToken, Task<SourceCatalog>> ReadLiveCatalogAsync)
 {
-    public static readonly CompilerEntryPoints Default = new(Compilation.ReadSchema, Compilation.Compile, LiveCatalogReader.ReadAsync);
+    public static readonly CompilerEntryPoints Default = new(Compilation.ReadSchema, Compilation.Compile, LiveCatalogReader.ReadAsync)
+    {
+        Explain = Compilation.Explain,
+    };
+
+    public Func<SourceText, SourceCatalog, CompilationOptions, CompilationResult> Explain { get; init; } = Compilation.Explain;
 }

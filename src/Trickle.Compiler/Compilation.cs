@@ -34,6 +34,23 @@ public static partial class Compilation
         return new CompilationResult(ScriptEmitter.Emit(model), diagnostics.Items, analysis.IrText);
     }
 
+    /// <summary>
+    /// What <c>trickle explain</c> shows: the bound plan, the plan after each rewrite pass, and the maintenance plan —
+    /// the tool for "why is this stream table slow, or rejected?". Rejections come back as diagnostics, as for Compile.
+    /// </summary>
+    public static CompilationResult Explain(SourceText definition, SourceCatalog catalog, CompilationOptions options)
+    {
+        var diagnostics = new DiagnosticBag();
+        var analysis = Analyze(definition, catalog, options, diagnostics);
+        if (analysis is null || diagnostics.HasErrors)
+            return new CompilationResult(null, diagnostics.Items);
+        var model = MaintenanceModelBuilder.Build(analysis.Rewritten, definition.Path, analysis.QuerySpan, diagnostics);
+        if (model is null || diagnostics.HasErrors)
+            return new CompilationResult(null, diagnostics.Items, analysis.IrText);
+        var text = ScriptEmitter.Explain(model, IrPrinter.Print(analysis.Bound.Plan), analysis.Passes, analysis.Rewritten.Schedule);
+        return new CompilationResult(text, diagnostics.Items, analysis.IrText);
+    }
+
     /// <summary>The front and middle end without emitting: what <c>trickle explain</c> and the IR snapshot tests show.</summary>
     public static Analysis? Analyze(SourceText definition, SourceCatalog catalog, CompilationOptions options, DiagnosticBag diagnostics)
     {

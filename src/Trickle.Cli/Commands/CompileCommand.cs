@@ -6,10 +6,14 @@ using Trickle.Compiler.Diagnostics;
 
 namespace Trickle.Cli.Commands;
 
-/// <summary><c>trickle compile FILE (--schema DDL.sql… | --connection CONNSTR) [options]</c>.</summary>
+/// <summary>
+/// <c>trickle compile FILE (--schema DDL.sql… | --connection CONNSTR) [options]</c>, and <c>trickle explain</c> with the
+/// same inputs, which prints the plans and how each storage column is maintained instead of the script.
+/// </summary>
 internal sealed class CompileCommand
 {
     private readonly CompilerEntryPoints _compiler;
+    private readonly bool _explain;
 
     private readonly Argument<string> _file = new("FILE")
     {
@@ -54,10 +58,13 @@ internal sealed class CompileCommand
         HelpName = "OUT",
     };
 
-    public CompileCommand(CompilerEntryPoints compiler)
+    public CompileCommand(CompilerEntryPoints compiler, bool explain = false)
     {
         _compiler = compiler;
-        Command = new Command("compile", "Compile a stream table definition into an installable SQL script.")
+        _explain = explain;
+        Command = new Command(explain ? "explain" : "compile", explain
+            ? "Show how a stream table would be maintained: the bound plan, each rewrite pass, the storage and delta plan."
+            : "Compile a stream table definition into an installable SQL script.")
         {
             _file, _schema, _connection, _name, _mode, _schedule, _output,
         };
@@ -136,7 +143,7 @@ internal sealed class CompileCommand
         }
 
         var options = new CompilationOptions(parseResult.GetValue(_name), parseResult.GetValue(_mode), parseResult.GetValue(_schedule));
-        var result = _compiler.Compile(definition, catalog, options);
+        var result = _explain ? _compiler.Explain(definition, catalog, options) : _compiler.Compile(definition, catalog, options);
         diagnostics.AddRange(result.Diagnostics);
         if (!result.Success)
         {

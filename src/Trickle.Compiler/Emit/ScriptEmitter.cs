@@ -35,6 +35,31 @@ public static class ScriptEmitter
         return Normalize(text);
     }
 
+    /// <summary>
+    /// What <c>trickle explain</c> prints: the bound plan, each rewrite pass's result, and how every storage column is
+    /// maintained, from the same model the script is rendered from.
+    /// </summary>
+    public static string Explain(MaintenanceModel model, string boundPlan, IReadOnlyList<(string Pass, string Plan)> passes, string? schedule)
+    {
+        var globals = new ScriptObject();
+        globals.SetValue("model", model, readOnly: true);
+        globals.SetValue("schedule", schedule, readOnly: true);
+        globals.SetValue("bound_plan", Indent(boundPlan), readOnly: true);
+        var previous = boundPlan;
+        var passList = new ScriptArray();
+        foreach (var (pass, plan) in passes)
+        {
+            passList.Add(new ScriptObject { ["name"] = pass, ["plan"] = Indent(plan), ["changed"] = plan != previous });
+            previous = plan;
+        }
+        globals.SetValue("passes", passList, readOnly: true);
+        var context = new TemplateContext { TemplateLoader = TemplateLibrary.Instance, StrictVariables = true, MemberRenamer = StandardMemberRenamer.Default };
+        context.PushGlobal(globals);
+        return Normalize(TemplateLibrary.Instance.Get("explain.txt.sbn").Render(context));
+    }
+
+    private static string Indent(string plan) => string.Join("\n", plan.TrimEnd().Split('\n').Select(l => "  " + l));
+
     /// <summary>Unix newlines, no trailing spaces, at most one blank line in a row, one final newline.</summary>
     private static string Normalize(string text)
     {

@@ -1,0 +1,52 @@
+namespace Trickle.Cli.Tests;
+
+/// <summary><c>trickle explain</c>: same inputs as compile, prints the plans and the maintenance plan instead of SQL.</summary>
+public sealed class ExplainTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private static readonly string Schema = Path.Combine(RepositoryPaths.Root, "examples", "schema.sql");
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Explain_JoinExample_ShowsPlansPassesStorageAndCapture()
+    {
+        var run = await CliRunner.RunAsync("explain", Path.Combine(RepositoryPaths.Root, "examples", "region_revenue.sql"), "--schema", Schema);
+
+        Assert.Equal("", run.Stderr);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("Stream table public.region_revenue (DIFFERENTIAL), schedule 10s", run.Stdout);
+        Assert.Contains("InnerJoin (\"c\".\"id\" = \"o\".\"customer_id\")", run.Stdout);
+        Assert.Contains("After avg-to-sum-and-count: unchanged", run.Stdout);
+        Assert.Contains("recomputed for a group only when a deletion may have removed its value", run.Stdout);
+        Assert.Contains("Join delta: 2 term(s)", run.Stdout);
+        Assert.DoesNotContain("CREATE TABLE", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Explain_AvgOverIntegers_ShowsTheRewrite_AndImmediateLocking()
+    {
+        var definition = _dir.File("avg.sql", "SELECT customer_id, avg(quantity) AS q FROM orders GROUP BY customer_id");
+
+        var run = await CliRunner.RunAsync("explain", definition, "--schema", Schema, "--mode", "immediate");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("aggs=[avg(\"orders\".\"quantity\")]", run.Stdout);
+        Assert.Contains("After avg-to-sum-and-count:\n", run.Stdout);
+        Assert.Contains("aggs=[sum(\"orders\".\"quantity\"), count(\"orders\".\"quantity\")]", run.Stdout);
+        Assert.Contains("advisory locks on the touched groups only", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Explain_RejectedQuery_PrintsPositionedDiagnostic_Exit1()
+    {
+        var definition = _dir.File("window.sql", "SELECT id,\n       row_number() OVER (ORDER BY id) AS n\nFROM orders");
+
+        var run = await CliRunner.RunAsync("explain", definition, "--schema", Schema);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("", run.Stdout);
+        var line = Assert.Single(run.StderrLines);
+        Assert.StartsWith($"{definition}:2:8: error TRK4001: ", line);
+    }
+}
