@@ -25,8 +25,11 @@ internal sealed record VisibleColumn(string Name, RelationBinding Relation, Cata
 /// <c>SELECT *</c>; a column merged by JOIN … USING or NATURAL JOIN appears there once and unqualified references to it
 /// resolve to the left side (for inner joins both sides are equal).
 /// </summary>
-internal sealed class BindingScope(IReadOnlyList<RelationBinding> relations, IReadOnlyList<VisibleColumn> columns)
+internal sealed class BindingScope(IReadOnlyList<RelationBinding> relations, IReadOnlyList<VisibleColumn> columns, BindingScope? parent = null)
 {
+    /// <summary>The enclosing query's scope, for correlated references from a subquery.</summary>
+    public BindingScope? Parent { get; } = parent;
+
     public IReadOnlyList<RelationBinding> Relations { get; } = relations;
 
     public IReadOnlyList<VisibleColumn> Columns { get; } = columns;

@@ -79,7 +79,7 @@ internal sealed class ExpressionBinder(BindingScope scope, string filePath, Diag
         var qualifier = reference.Parts.Take(reference.Parts.Count - 1).Select(p => p.Value).ToList();
         if (qualifier.Count > 0)
         {
-            var relation = scope.FindRelation(qualifier);
+            var relation = scope.FindRelation(qualifier) ?? scope.Parent?.FindRelation(qualifier);
             if (relation is null)
             {
                 diagnostics.Error(DiagnosticCode.UnknownTable, filePath, reference.Span,
@@ -96,6 +96,9 @@ internal sealed class ExpressionBinder(BindingScope scope, string filePath, Diag
             return new BoundColumn(reference.Span, column.Type, relation.Name, column.Name);
         }
         var candidates = scope.FindUnqualified(name);
+        // A name the subquery does not have is looked up in the enclosing query: a correlated reference.
+        if (candidates.Count == 0 && scope.Parent is not null)
+            candidates = scope.Parent.FindUnqualified(name);
         if (candidates.Count == 1)
             return new BoundColumn(reference.Span, candidates[0].Column.Type, candidates[0].Relation.Name, candidates[0].Column.Name);
         if (candidates.Count > 1)

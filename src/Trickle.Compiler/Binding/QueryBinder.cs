@@ -51,7 +51,15 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         if (select.Where is not null)
         {
             RejectAggregates(select.Where, "WHERE");
-            plan = new FilterNode(plan, binder.Bind(select.Where));
+            var rest = new List<Expression>();
+            foreach (var conjunct in Conjuncts(select.Where))
+            {
+                var existence = scope.Relations.Count == 1 && plan is ScanNode ? BindExistence(conjunct, scope, binder, plan) : null;
+                if (existence is not null) plan = existence;
+                else rest.Add(conjunct);
+            }
+            if (rest.Count > 0)
+                plan = new FilterNode(plan, rest.Select(binder.Bind).Aggregate((a, b) => new BoundBinary(a.Span, SqlType.Boolean, a, "AND", b)));
         }
 
         var isAggregate = select.GroupBy is not null || select.Having is not null || select.Items.Any(i => i is ExpressionItem e && ContainsAggregate(e.Expression));
@@ -76,6 +84,74 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             plan = new FilterNode(plan, postAggregation.Bind(select.Having));
         return (new ProjectNode(plan, columns), sources);
     }
+
+    private static IEnumerable<Expression> Conjuncts(Expression expression) => expression switch
+    {
+        ParenthesizedExpression p => Conjuncts(p.Inner),
+        BinaryExpression { Operator: "AND" } and => Conjuncts(and.Left).Concat(Conjuncts(and.Right)),
+        _ => [expression],
+    };
+
+    /// <summary>
+    /// A WHERE conjunct testing a subquery for rows — <c>[NOT] EXISTS (…)</c>, <c>a [NOT] IN (SELECT x …)</c> — becomes a
+    /// semi- or anti-join. <c>a NOT IN (SELECT x … WHERE p)</c> keeps SQL's NULL semantics as
+    /// <c>NOT EXISTS (… WHERE p AND (x = a OR x IS NULL OR a IS NULL))</c>: a NULL anywhere in a non-empty subquery
+    /// empties the result, and an empty subquery keeps every row. Null when the conjunct is not of that form.
+    /// </summary>
+    private RelNode? BindExistence(Expression conjunct, BindingScope outer, ExpressionBinder outerBinder, RelNode plan)
+    {
+        var (query, negated, operand) = conjunct switch
+        {
+            ExistsExpression e => (e.Query, false, (Expression?)null),
+            UnaryExpression { Operator: var op, Operand: var negatedOperand } when op.Equals("NOT", StringComparison.OrdinalIgnoreCase)
+                && Unparenthesize(negatedOperand) is ExistsExpression e => (e.Query, true, null),
+            InSubqueryExpression i => (i.Query, i.Negated, i.Operand),
+            _ => (null, false, null),
+        };
+        if (query is null) return null;
+        if (query.With is not null || query.Limit is not null || query.Offset is not null
+            || query.Body is not SelectCore { From: [NamedTable table], GroupBy: null, Having: null, Distinct: DistinctKind.None, Windows.Count: 0 } select
+            || select.Items.Any(i => i is ExpressionItem item && ContainsAggregate(item.Expression)))
+        {
+            Unsupported(conjunct, "this subquery is not supported yet: a subquery tested with EXISTS or IN must read one table, without GROUP BY, DISTINCT, LIMIT or aggregates");
+            return plan;
+        }
+        var relations = new List<RelationBinding>();
+        if (BindFromItem(table, relations) is not FromRelation inner)
+            return plan;
+        if (outer.Relations.Any(r => r.Name == inner.Relation.Name))
+        {
+            diagnostics.Error(DiagnosticCode.DuplicateTable, filePath, table.Span,
+                $"the subquery's table \"{inner.Relation.Name}\" has the same name as a table of the outer query; give it an alias");
+            return plan;
+        }
+        var innerBinder = new ExpressionBinder(new BindingScope(relations, inner.Columns, outer), filePath, diagnostics, mode);
+        var conditions = new List<BoundExpression>();
+        if (select.Where is not null)
+        {
+            RejectAggregates(select.Where, "WHERE");
+            conditions.Add(innerBinder.Bind(select.Where));
+        }
+        if (operand is not null)
+        {
+            if (select.Items is not [ExpressionItem item])
+            {
+                Unsupported(query, "an IN subquery must select exactly one expression");
+                return plan;
+            }
+            var x = innerBinder.Bind(item.Expression);
+            var a = outerBinder.Bind(operand);
+            BoundExpression equal = new BoundBinary(conjunct.Span, SqlType.Boolean, x, "=", a);
+            if (negated)
+                equal = new BoundSyntaxForm(conjunct.Span, SqlType.Boolean, "or", ["", " OR ", " IS NULL OR ", " IS NULL"], [equal, x, a]);
+            conditions.Add(equal);
+        }
+        var condition = conditions.Count == 0 ? null : conditions.Aggregate((l, r) => new BoundBinary(l.Span, SqlType.Boolean, l, "AND", r));
+        return new JoinNode(plan, new ScanNode(inner.Relation.Table, inner.Relation.Name), condition, negated ? JoinType.Anti : JoinType.Semi);
+    }
+
+    private static Expression Unparenthesize(Expression expression) =>
+        expression is ParenthesizedExpression p ? Unparenthesize(p.Inner) : expression;
 
     /// <summary>A FROM item after name resolution, before its conditions are bound.</summary>
     private abstract record FromTree(IReadOnlyList<VisibleColumn> Columns);

@@ -42,7 +42,10 @@ public sealed record RelationModel(string Alias, int SourceIndex, string Table, 
 /// count now minus the weights of the matching change rows.
 /// </summary>
 /// <param name="NullRow">a one-row relation of typed NULLs standing for the nullable side in padded rows</param>
+/// <param name="Kind"><c>left</c> (padded rows are output), <c>semi</c> (EXISTS: preserved rows with a match) or
+/// <c>anti</c> (NOT EXISTS: preserved rows without one, the padded rows' delta without the other side's columns)</param>
 public sealed record OuterJoinModel(
+    string Kind,
     string PreservedAlias,
     int PreservedSourceIndex,
     string PreservedTable,
@@ -118,6 +121,8 @@ public sealed record MaintenanceModel
     public required OuterJoinModel? OuterJoin { get; init; }
     /// <summary>Condition of the inner-join terms: every join condition and the WHERE clause.</summary>
     public required string? InnerCondition { get; init; }
+    /// <summary>What recomputing reads: WHERE, plus the EXISTS test of a semi- or anti-join.</summary>
+    public required string? SourceFilter { get; init; }
 
     public bool IsJoin => Relations.Count > 1;
     public bool NetsJoinedChanges => JoinedNetKeys is not null;

@@ -23,7 +23,7 @@ public static class MaintenanceModelBuilder
             if (ContainsOuterJoin(table.Plan))
             {
                 diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan,
-                    "an outer join is maintained between two tables (a LEFT or RIGHT JOIN b ON …); chained or nested outer joins are not supported yet");
+                    "an outer join or EXISTS/IN subquery is maintained between two tables (a LEFT JOIN b ON …, or one table with one subquery test); chained or nested ones are not supported yet");
                 return null;
             }
             diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan,
@@ -31,6 +31,7 @@ public static class MaintenanceModelBuilder
             return null;
         }
         var isJoin = scans.Count > 1;
+        var outerKind = outer?.Type;
         // Internal aliases: user aliases could shadow the fixed ones the statements use (c, d, s, m, r, f, q).
         var aliasOf = scans.Select((scan, i) => (scan.Name, Alias: isJoin ? $"src{i + 1}" : "src")).ToDictionary(p => p.Name, p => p.Alias);
         var overSource = new SqlExpressionPrinter(c => SqlQuoting.Identifier(aliasOf[c.Relation]) + "." + SqlQuoting.Identifier(c.ColumnName));
@@ -66,7 +67,7 @@ public static class MaintenanceModelBuilder
                 Internal($"changes_{index}"), Internal($"capture_{index}"), Internal($"maintain_{index}"),
                 Trigger("insert"), Trigger("update"), Trigger("delete"), Trigger("truncate"),
                 NetKeys(columns.Select(c => ("c." + SqlQuoting.Identifier(c.Name), c.Type)).ToList()),
-                isJoin ? JoinTerms(relationModels, new HashSet<int> { index }) : []);
+                isJoin && outerKind is not (JoinType.Semi or JoinType.Anti) ? JoinTerms(relationModels, new HashSet<int> { index }) : []);
         }).ToList();
 
         var joinedColumns = isJoin
@@ -125,7 +126,7 @@ public static class MaintenanceModelBuilder
             var nullable = relationModels[1];
             var nullColumns = SourceColumns(outer.Nullable.Table)
                 .Select(c => $"NULL::{c.Type.ToSql()} AS {SqlQuoting.Identifier(c.Name)}");
-            outerJoin = new OuterJoinModel(preserved.Alias, preserved.SourceIndex, preserved.Table, preserved.SourceColumns,
+            outerJoin = new OuterJoinModel(outer.Type.ToString().ToLowerInvariant(), preserved.Alias, preserved.SourceIndex, preserved.Table, preserved.SourceColumns,
                 nullable.Alias, nullable.SourceIndex, nullable.Table, onSql, $"(SELECT {string.Join(", ", nullColumns)})");
         }
 
@@ -162,13 +163,20 @@ public static class MaintenanceModelBuilder
             Sources = sources,
             Relations = relationModels,
             JoinedColumns = joinedColumns,
-            DifferentialTerms = isJoin ? JoinTerms(relationModels, sources.Select(s => s.Index).ToHashSet()) : [],
+            // A semi- or anti-join outputs no joined rows: only the existence terms of OuterJoin.
+            DifferentialTerms = isJoin && outer?.Type is not (JoinType.Semi or JoinType.Anti) ? JoinTerms(relationModels, sources.Select(s => s.Index).ToHashSet()) : [],
             JoinedNetKeys = joinedNetKeys,
-            FromSql = outerJoin is null
-                ? string.Join(", ", relationModels.Select(r => $"{r.Table} AS {r.Alias}"))
-                : $"{outerJoin.PreservedTable} AS {outerJoin.PreservedAlias} LEFT JOIN {outerJoin.NullableTable} AS {outerJoin.NullableAlias} ON {onSql}",
+            FromSql = outerJoin switch
+            {
+                null => string.Join(", ", relationModels.Select(r => $"{r.Table} AS {r.Alias}")),
+                { Kind: "left" } => $"{outerJoin.PreservedTable} AS {outerJoin.PreservedAlias} LEFT JOIN {outerJoin.NullableTable} AS {outerJoin.NullableAlias} ON {onSql}",
+                _ => $"{outerJoin.PreservedTable} AS {outerJoin.PreservedAlias}",
+            },
             OuterJoin = outerJoin,
             InnerCondition = outerJoin is null ? condition : condition is null ? onSql : $"{onSql} AND {condition}",
+            SourceFilter = outerJoin is { Kind: "semi" or "anti" }
+                ? string.Join(" AND ", new[] { $"{(outerJoin.Kind == "anti" ? "NOT " : "")}EXISTS (SELECT 1 FROM {outerJoin.NullableTable} AS {outerJoin.NullableAlias} WHERE {onSql})", condition }.Where(c => c is not null))
+                : condition,
             SourcesDisplay = string.Join(", ", sources.Select(s => s.DisplayName)),
             IrText = IrPrinter.Print(table.Plan),
         };
@@ -200,7 +208,7 @@ public static class MaintenanceModelBuilder
     }
 
     /// <summary>The LEFT JOIN of a plan: the preserved and the nullable relation and the ON condition.</summary>
-    private sealed record OuterJoinPlan(ScanNode Preserved, ScanNode Nullable, BoundExpression? Condition);
+    private sealed record OuterJoinPlan(ScanNode Preserved, ScanNode Nullable, BoundExpression? Condition, JoinType Type);
 
     private static bool TryMatch(RelNode plan, out ProjectNode project, out BoundExpression? having, out AggregateNode aggregate,
         out List<BoundExpression> conditions, out List<ScanNode> scans, out OuterJoinPlan? outer)
@@ -214,10 +222,10 @@ public static class MaintenanceModelBuilder
         aggregate = a;
         node = a.Input;
         while (node is FilterNode f) { conditions.Add(f.Predicate); node = f.Input; }
-        if (node is JoinNode { Type: JoinType.Left, Left: ScanNode preserved, Right: ScanNode nullable } leftJoin)
+        if (node is JoinNode { Type: JoinType.Left or JoinType.Semi or JoinType.Anti, Left: ScanNode preserved, Right: ScanNode nullable } leftJoin)
         {
             // ON is not a filter for an outer join: it decides which rows match, so it stays out of the conditions.
-            outer = new OuterJoinPlan(preserved, nullable, leftJoin.Condition);
+            outer = new OuterJoinPlan(preserved, nullable, leftJoin.Condition, leftJoin.Type);
             scans.AddRange([preserved, nullable]);
             return true;
         }

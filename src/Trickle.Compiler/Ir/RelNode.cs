@@ -13,7 +13,8 @@ public abstract record RelNode;
 /// <summary>One occurrence of a table; <see cref="Name"/> is unique in the query (its alias, else the table name).</summary>
 public sealed record ScanNode(CatalogTable Table, string Name) : RelNode;
 
-public enum JoinType { Inner, Left, Right }
+/// <summary>Semi and Anti keep the left row once if some / no right row matches, and output no right columns.</summary>
+public enum JoinType { Inner, Left, Right, Semi, Anti }
 
 /// <summary>
 /// A join: inner (a cross join when <see cref="Condition"/> is null), or outer, where rows of the preserved side with

@@ -34,8 +34,11 @@ public sealed partial class RejectedConstructTests
         { "SELECT qty\nFROM items,\n     events", "TRK3003", "1:8" },
         { "SELECT i.id\nFROM items i\n  JOIN items i ON true", "TRK2002", "3:14" },
         { "SELECT i.id\nFROM items i\n  JOIN (SELECT 1 AS one) s ON true", "TRK4001", "3:8" },
-        { "SELECT id\nFROM items\nWHERE EXISTS (SELECT 1 FROM events)", "TRK4001", "3:7" },
-        { "SELECT id\nFROM items\nWHERE qty IN (SELECT qty FROM events)", "TRK4001", "3:7" },
+        // EXISTS / IN as a WHERE conjunct over one table are semi-/anti-joins; other positions and shapes are not yet.
+        { "SELECT id\nFROM items\nWHERE qty > 0 OR EXISTS (SELECT 1 FROM events)", "TRK4001", "3:18" },
+        { "SELECT id\nFROM items\nWHERE qty IN (SELECT max(qty) FROM events)", "TRK4001", "3:7" },
+        { "SELECT id\nFROM items\nWHERE qty IN (SELECT qty FROM events)\n  AND id IN (SELECT qty FROM events e)", "TRK4001", "4:7" },
+        { "SELECT id\nFROM items\nWHERE EXISTS (SELECT 1 FROM items)", "TRK2002", "3:29" },
         { "SELECT id,\n       (SELECT max(qty) FROM events) AS m\nFROM items", "TRK4001", "2:8" },
         { "SELECT x\nFROM (SELECT id AS x FROM items) AS d", "TRK4001", "2:6" },
         // Set operations, WITH, LIMIT/OFFSET

@@ -45,6 +45,12 @@ public sealed class JoinCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         { "left_join_using", "SELECT customer_id, t.tag, o.qty FROM tags t LEFT JOIN orders o USING (customer_id)" },
         { "left_self_join", "SELECT a.id, b.id AS other FROM customers a LEFT JOIN customers b ON b.region = a.region AND b.id > a.id" },
         { "left_join_non_equi", "SELECT o.id, c.id AS cid FROM orders o LEFT JOIN customers c ON o.qty > c.tier" },
+        { "exists_subquery", "SELECT c.id, c.region FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.status <> 'x')" },
+        { "not_exists_subquery", "SELECT c.id, c.tier FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id)" },
+        { "in_subquery", "SELECT o.id, o.amount FROM orders o WHERE o.customer_id IN (SELECT c.id FROM customers c WHERE c.region = 'north')" },
+        { "not_in_with_nulls", "SELECT o.id, o.qty FROM orders o WHERE o.customer_id NOT IN (SELECT t.customer_id FROM tags t)" },
+        { "exists_under_aggregate", "SELECT c.region, count(*) AS n, max(c.tier) AS top FROM customers c WHERE EXISTS (SELECT 1 FROM tags t WHERE t.customer_id = c.id) AND c.tier IS NOT NULL GROUP BY c.region" },
+        { "not_in_keyless_aggregate", "SELECT t.tag, count(*) AS n FROM tags t WHERE t.customer_id NOT IN (SELECT o.customer_id FROM orders o WHERE o.qty > 2) GROUP BY t.tag" },
         { "left_join_min_max", "SELECT c.region, min(o.amount) AS lo, max(o.qty) AS hi, count(*) AS n FROM customers c LEFT JOIN orders o ON o.customer_id = c.id GROUP BY c.region" },
     };
 
