@@ -421,8 +421,11 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         var core = name is "count" or "sum" or "avg" or "min" or "max";
         if (!core && !RecomputedAggregates.ContainsKey(name))
             return preAggregation.Unsupported(call, $"aggregate {name}() is not supported yet");
-        if (call.Distinct)
-            return preAggregation.Unsupported(call, $"{name}(DISTINCT …) is not supported yet");
+        // min/max over distinct values are min/max; other DISTINCT aggregates are recomputed for the groups a change
+        // touches, printed as written (a reference-counted form for count/sum DISTINCT is future work).
+        var distinct = call.Distinct && name is not ("min" or "max");
+        if (distinct && call.Star)
+            return preAggregation.Unsupported(call, $"{name}(DISTINCT *) is not valid");
         if (call.WithinGroup.Count > 0)
             return preAggregation.Unsupported(call, $"{name}(…) WITHIN GROUP is not supported yet");
         if (call.Arguments.Any(a => a.Name is not null || a.Variadic))
@@ -444,7 +447,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                 ? new AggregateCall(call.Span, AggregateFunction.CountStar, null, SqlType.BigInt)
                 : new AggregateCall(call.Span, AggregateFunction.Count, OnlyWhere(filter, new BoundLiteral(call.Span, SqlType.Integer, "1")), SqlType.BigInt);
         }
-        else if (core)
+        else if (core && !distinct)
         {
             if (call.Arguments.Count != 1)
             {
@@ -467,11 +470,21 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                 return new BoundLiteral(call.Span, SqlType.Unknown, "NULL");
             }
             var arguments = call.Arguments.Select(a => preAggregation.Bind(a.Value)).ToList();
-            aggregate = new AggregateCall(call.Span, AggregateFunction.Other, arguments[0], RecomputedAggregates[name](arguments[0].Type))
+            var orderBy = call.OrderBy.Select(o => new AggregateOrder(preAggregation.Bind(o.Expression), SortSuffix(o))).ToList();
+            // PostgreSQL rejects this at install time; say so at compile time, where the position is known.
+            var argumentTexts = arguments.Select(SqlExpressionPrinter.Canonical).ToHashSet();
+            if (distinct && orderBy.FirstOrDefault(o => !argumentTexts.Contains(SqlExpressionPrinter.Canonical(o.Expression))) is { } stray)
+                diagnostics.Error(DiagnosticCode.DistinctOrderNotInArguments, filePath, stray.Expression.Span,
+                    $"in {name}(DISTINCT …), ORDER BY expressions must appear in the argument list");
+            var resultType = core
+                ? AggregateResultType(Enum.Parse<AggregateFunction>(name, ignoreCase: true), arguments[0].Type)
+                : RecomputedAggregates[name](arguments[0].Type);
+            aggregate = new AggregateCall(call.Span, AggregateFunction.Other, arguments[0], resultType)
             {
                 OtherName = name,
+                Distinct = distinct,
                 ExtraArguments = arguments.Skip(1).ToList(),
-                OrderBy = call.OrderBy.Select(o => new AggregateOrder(preAggregation.Bind(o.Expression), SortSuffix(o))).ToList(),
+                OrderBy = orderBy,
                 Filter = filter,
             };
         }

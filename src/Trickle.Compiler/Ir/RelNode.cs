@@ -44,6 +44,7 @@ public sealed record AggregateCall(SourceSpan Span, AggregateFunction Function, 
     public IReadOnlyList<BoundExpression> ExtraArguments { get; init; } = [];
     public IReadOnlyList<AggregateOrder> OrderBy { get; init; } = [];
     public BoundExpression? Filter { get; init; }
+    public bool Distinct { get; init; }
 
     public string Name => Function switch
     {
@@ -63,7 +64,7 @@ public sealed record AggregateCall(SourceSpan Span, AggregateFunction Function, 
         var arguments = Argument is null ? "*" : string.Join(", ", new[] { Argument }.Concat(ExtraArguments).Select(printer.Print));
         var order = OrderBy.Count == 0 ? "" : " ORDER BY " + string.Join(", ", OrderBy.Select(o => printer.Print(o.Expression) + o.Suffix));
         var filter = Filter is null ? "" : $" FILTER (WHERE {printer.Print(Filter)})";
-        return $"{Name}({arguments}{order}){filter}";
+        return $"{Name}({(Distinct ? "DISTINCT " : "")}{arguments}{order}){filter}";
     }
 
     /// <summary>Span-free text that is equal exactly for calls computing the same value, so they can share state.</summary>

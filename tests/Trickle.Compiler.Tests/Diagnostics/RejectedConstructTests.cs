@@ -53,8 +53,8 @@ public sealed partial class RejectedConstructTests
         { "SELECT id,\n       row_number() OVER (ORDER BY id) AS r\nFROM items", "TRK4001", "2:8" },
         { "SELECT grp,\n       percentile_cont(0.5) WITHIN GROUP (ORDER BY qty) AS median\nFROM items\nGROUP BY grp", "TRK4001", "2:8" },
         { "SELECT grp,\n       mode() WITHIN GROUP (ORDER BY qty) AS common\nFROM items\nGROUP BY grp", "TRK4001", "2:8" },
-        { "SELECT grp,\n       count(DISTINCT qty) AS kinds\nFROM items\nGROUP BY grp", "TRK4001", "2:8" },
-        { "SELECT grp,\n       string_agg(DISTINCT grp, ',') AS names\nFROM items\nGROUP BY grp", "TRK4001", "2:8" },
+        { "SELECT grp,\n       array_agg(DISTINCT qty ORDER BY id) AS qtys\nFROM items\nGROUP BY grp", "TRK3012", "2:40" },
+        { "SELECT grp,\n       json_agg(qty) AS all_qty\nFROM items\nGROUP BY grp", "TRK4001", "2:8" },
         { "SELECT grp,\n       count(*) FILTER (WHERE sum(qty) > 0) AS nested\nFROM items\nGROUP BY grp", "TRK3007", "2:31" },
         // Grouping sets, DISTINCT ON
         { "SELECT grp, count(*) AS n\nFROM items\nGROUP BY GROUPING SETS ((grp), ())", "TRK4001", "3:10" },

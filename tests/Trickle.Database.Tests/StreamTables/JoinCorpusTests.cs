@@ -51,6 +51,7 @@ public sealed class JoinCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         { "not_in_with_nulls", "SELECT o.id, o.qty FROM orders o WHERE o.customer_id NOT IN (SELECT t.customer_id FROM tags t)" },
         { "exists_under_aggregate", "SELECT c.region, count(*) AS n, max(c.tier) AS top FROM customers c WHERE EXISTS (SELECT 1 FROM tags t WHERE t.customer_id = c.id) AND c.tier IS NOT NULL GROUP BY c.region" },
         { "not_in_keyless_aggregate", "SELECT t.tag, count(*) AS n FROM tags t WHERE t.customer_id NOT IN (SELECT o.customer_id FROM orders o WHERE o.qty > 2) GROUP BY t.tag" },
+        { "join_distinct_count", "SELECT c.region, count(DISTINCT o.customer_id) AS buyers, count(*) AS orders FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.region" },
         { "left_join_min_max", "SELECT c.region, min(o.amount) AS lo, max(o.qty) AS hi, count(*) AS n FROM customers c LEFT JOIN orders o ON o.customer_id = c.id GROUP BY c.region" },
     };
 

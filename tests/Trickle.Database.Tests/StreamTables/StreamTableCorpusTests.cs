@@ -36,6 +36,7 @@ public sealed class StreamTableCorpusTests(PostgresCluster cluster, ITestOutputH
         { "boolean_aggregates", "SELECT grp, bool_and(flag) AS all_flagged, bool_or(flag) AS any_flagged, every(qty > 0) AS all_positive FROM items GROUP BY grp" },
         { "ordered_aggregates", "SELECT grp, string_agg(code, ',' ORDER BY id) AS codes, array_agg(qty ORDER BY id DESC) AS qtys, jsonb_agg(price ORDER BY id) AS prices FROM items GROUP BY grp" },
         { "statistics_exact", "SELECT sub, stddev(qty) AS sd, variance(price) AS v, var_pop(qty) AS vp, stddev_samp(big) AS sb, bit_and(qty) AS ba, bit_or(qty) AS bo FROM items GROUP BY sub" },
+        { "distinct_aggregates", "SELECT grp, count(DISTINCT qty) AS kinds, sum(DISTINCT qty) AS distinct_sum, avg(DISTINCT price) AS ad, string_agg(DISTINCT code, ',' ORDER BY code) AS codes, min(DISTINCT qty) AS mn FROM items GROUP BY grp" },
         { "filters_without_group_by", "SELECT count(*) FILTER (WHERE flag) AS f, string_agg(grp, '|' ORDER BY id) FILTER (WHERE qty IS NOT NULL) AS gs, sum(price) AS total FROM items" },
         { "varchar_key_and_casts", "SELECT code, CAST(qty AS numeric) / 4 AS quarter, price::text AS shown FROM items WHERE qty IS NOT NULL" },
     };
@@ -47,6 +48,7 @@ public sealed class StreamTableCorpusTests(PostgresCluster cluster, ITestOutputH
         { "bag_aggregates", "SELECT kind, count(*) AS c, sum(n) AS s, sum(amount) AS total, avg(amount) AS a, max(note) AS m FROM events GROUP BY kind" },
         { "bag_distinct", "SELECT DISTINCT kind, note FROM events" },
         { "bag_ordered_aggregate", "SELECT kind, string_agg(note, ',' ORDER BY note) AS notes, count(*) FILTER (WHERE n > 0) AS positive FROM events GROUP BY kind" },
+        { "bag_distinct_count", "SELECT kind, count(DISTINCT note) AS notes, count(DISTINCT amount) FILTER (WHERE n > 0) AS amounts FROM events GROUP BY kind" },
         { "bag_no_group_by", "SELECT count(*) AS c, count(note) AS notes, sum(amount) AS total FROM events" },
     };
 
