@@ -8,6 +8,9 @@ namespace Trickle.Compiler.Binding;
 /// </summary>
 internal sealed record RelationBinding(int Index, string Name, CatalogTable Table, bool Aliased)
 {
+    /// <summary>For a flattened subquery or CTE: its output columns, each defined by an expression over the table.</summary>
+    public IReadOnlyList<VisibleColumn>? DerivedColumns { get; init; }
+
     /// <summary>True when a qualifier such as <c>o</c>, <c>orders</c> or <c>public.orders</c> names this relation.</summary>
     public bool IsNamedBy(IReadOnlyList<string> qualifier) => qualifier.Count switch
     {
@@ -17,8 +20,11 @@ internal sealed record RelationBinding(int Index, string Name, CatalogTable Tabl
     };
 }
 
-/// <summary>A column visible to the query: which relation it belongs to, and its name there.</summary>
-internal sealed record VisibleColumn(string Name, RelationBinding Relation, CatalogColumn Column);
+/// <summary>
+/// A column visible to the query: which relation it belongs to, and its name there. A subquery's output column has a
+/// <see cref="Definition"/>: references to it bind to that expression (the subquery is flattened into the query).
+/// </summary>
+internal sealed record VisibleColumn(string Name, RelationBinding Relation, CatalogColumn Column, BoundExpression? Definition = null);
 
 /// <summary>
 /// The relations of a query's FROM clause and the columns it exposes. <see cref="Columns"/> is the order of

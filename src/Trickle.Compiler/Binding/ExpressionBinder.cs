@@ -86,6 +86,13 @@ internal sealed class ExpressionBinder(BindingScope scope, string filePath, Diag
                     $"missing FROM-clause entry for table \"{string.Join(".", qualifier)}\"");
                 return new BoundLiteral(reference.Span, SqlType.Unknown, "NULL");
             }
+            if (relation.DerivedColumns is { } derived)
+            {
+                var output = derived.FirstOrDefault(c => c.Name == name);
+                if (output is not null) return output.Definition!;
+                diagnostics.Error(DiagnosticCode.UnknownColumn, filePath, reference.Span, $"column {relation.Name}.{name} does not exist");
+                return new BoundLiteral(reference.Span, SqlType.Unknown, "NULL");
+            }
             var column = relation.Table.FindColumn(name);
             if (column is null)
             {
@@ -99,6 +106,8 @@ internal sealed class ExpressionBinder(BindingScope scope, string filePath, Diag
         // A name the subquery does not have is looked up in the enclosing query: a correlated reference.
         if (candidates.Count == 0 && scope.Parent is not null)
             candidates = scope.Parent.FindUnqualified(name);
+        if (candidates.Count == 1 && candidates[0].Definition is { } definition)
+            return definition;
         if (candidates.Count == 1)
             return new BoundColumn(reference.Span, candidates[0].Column.Type, candidates[0].Relation.Name, candidates[0].Column.Name);
         if (candidates.Count > 1)

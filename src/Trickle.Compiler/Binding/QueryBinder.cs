@@ -12,10 +12,15 @@ namespace Trickle.Compiler.Binding;
 /// </summary>
 internal sealed class QueryBinder(SourceCatalog catalog, string filePath, DiagnosticBag diagnostics, RefreshMode mode)
 {
+    /// <summary>Non-recursive CTEs of the defining query, by name: each reference is flattened like a subquery in FROM.</summary>
+    private readonly Dictionary<string, CommonTableExpression> _commonTables = new();
+
     public (RelNode Plan, IReadOnlyList<CatalogTable> Sources)? Bind(Query query)
     {
-        if (query.With is not null)
-            Unsupported(query.With, "WITH (common table expressions) is not supported yet");
+        if (query.With is { Recursive: true })
+            Unsupported(query.With, "WITH RECURSIVE is not supported yet");
+        foreach (var table in query.With?.Tables ?? [])
+            _commonTables[table.Name.Value] = table;
         if (query.Limit is not null || query.Offset is not null)
             Unsupported(query.Limit ?? query.Offset!, "LIMIT/OFFSET (top-k) is not supported yet");
         if (query.OrderBy.Count > 0)
@@ -156,6 +161,8 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
     /// <summary>A FROM item after name resolution, before its conditions are bound.</summary>
     private abstract record FromTree(IReadOnlyList<VisibleColumn> Columns);
     private sealed record FromRelation(RelationBinding Relation, IReadOnlyList<VisibleColumn> Columns) : FromTree(Columns);
+    /// <summary>A subquery or CTE flattened into its table, the condition it filtered by, and its output columns.</summary>
+    private sealed record FromDerived(RelationBinding Relation, IReadOnlyList<VisibleColumn> Columns, BoundExpression? Condition) : FromTree(Columns);
     private sealed record FromJoin(FromTree Left, FromTree Right, JoinType Type, Expression? On, IReadOnlyList<(VisibleColumn Left, VisibleColumn Right, Identifier Name)> Merged, IReadOnlyList<VisibleColumn> Columns)
         : FromTree(Columns);
 
@@ -181,6 +188,11 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
     {
         switch (reference)
         {
+            case NamedTable { Name.Parts.Count: 1 } cteReference when _commonTables.TryGetValue(cteReference.Name.Last.Value, out var cte):
+                return BindDerived(cte.Query, cteReference.Alias?.Name.Value ?? cte.Name.Value,
+                    cteReference.Alias is { ColumnNames.Count: > 0 } ? cteReference.Alias.ColumnNames : cte.ColumnNames, cteReference, relations);
+            case DerivedTable { Lateral: false } derived:
+                return BindDerived(derived.Query, derived.Alias?.Name.Value ?? "subquery", derived.Alias?.ColumnNames ?? [], derived, relations);
             case NamedTable named:
             {
                 var parts = named.Name.Parts;
@@ -218,6 +230,12 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                 var left = BindFromItem(join.Left, relations);
                 var right = left is null ? null : BindFromItem(join.Right, relations);
                 if (left is null || right is null) return null;
+                // A flattened subquery's filter and expressions hold for its own rows, not for NULL-padded ones.
+                if (join.Kind is JoinKind.Left or JoinKind.Right && (HasDerived(left) || HasDerived(right)))
+                {
+                    Unsupported(join, "a subquery or CTE inside an outer join is not supported yet");
+                    return null;
+                }
                 var usingNames = join.Natural
                     ? left.Columns.Select(c => c.Name).Where(n => right.Columns.Any(r => r.Name == n)).Distinct()
                         .Select(n => new Identifier(join.Span, n, true)).ToList()
@@ -245,7 +263,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                 return new FromJoin(left, right, type, join.On, merged, columns);
             }
             case DerivedTable derived:
-                Unsupported(derived, "subqueries in FROM are not supported yet");
+                Unsupported(derived, "LATERAL subqueries are not supported yet");
                 return null;
             case FunctionTable function:
                 Unsupported(function, "set-returning functions in FROM are not supported yet");
@@ -256,19 +274,87 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         }
     }
 
-    /// <summary>Comma-separated FROM items are cross joins; ON and USING become join conditions.</summary>
+    private static bool HasDerived(FromTree tree) => tree switch
+    {
+        FromDerived => true,
+        FromJoin j => HasDerived(j.Left) || HasDerived(j.Right),
+        _ => false,
+    };
+
+    /// <summary>
+    /// Comma-separated FROM items are cross joins; ON and USING become join conditions. The filters of flattened
+    /// subqueries apply above the joins, which is where they hold for inner joins.
+    /// </summary>
     private RelNode BuildJoinTree(IReadOnlyList<FromTree> items, ExpressionBinder binder)
     {
-        RelNode Build(FromTree tree) => tree switch
+        var derivedConditions = new List<BoundExpression>();
+        RelNode Build(FromTree tree)
         {
-            FromRelation r => new ScanNode(r.Relation.Table, r.Relation.Name),
-            FromJoin j => new JoinNode(Build(j.Left), Build(j.Right), JoinCondition(j, binder), j.Type),
-            _ => throw new InvalidOperationException(),
-        };
+            switch (tree)
+            {
+                case FromRelation r:
+                    return new ScanNode(r.Relation.Table, r.Relation.Name);
+                case FromDerived d:
+                    if (d.Condition is not null) derivedConditions.Add(d.Condition);
+                    return new ScanNode(d.Relation.Table, d.Relation.Name);
+                case FromJoin j:
+                    return new JoinNode(Build(j.Left), Build(j.Right), JoinCondition(j, binder), j.Type);
+                default:
+                    throw new InvalidOperationException();
+            }
+        }
         var plan = Build(items[0]);
         foreach (var item in items.Skip(1))
             plan = new JoinNode(plan, Build(item), null);
-        return plan;
+        return derivedConditions.Count == 0
+            ? plan
+            : new FilterNode(plan, derivedConditions.Aggregate((a, b) => new BoundBinary(a.Span, SqlType.Boolean, a, "AND", b)));
+    }
+
+    /// <summary>
+    /// Flattens <c>(SELECT e1 AS a1, … FROM t [WHERE p]) AS name</c> (or a CTE of that form): the query reads
+    /// <c>t</c> under <c>name</c>, <c>p</c> becomes a filter, and references to <c>name.a1</c> bind to <c>e1</c>.
+    /// </summary>
+    private FromTree? BindDerived(Query query, string name, IReadOnlyList<Identifier> columnNames, SyntaxNode at, List<RelationBinding> relations)
+    {
+        if (query.With is not null || query.Limit is not null || query.Offset is not null
+            || query.Body is not SelectCore { From: [NamedTable { Name.Parts.Count: var parts } table], GroupBy: null, Having: null, Distinct: DistinctKind.None, Windows.Count: 0 } select
+            || _commonTables.ContainsKey(table.Name.Last.Value) && parts == 1
+            || select.Items.Any(i => i is ExpressionItem item && ContainsAggregate(item.Expression)))
+        {
+            Unsupported(at, "this subquery or CTE is not supported yet: it must read one table, without GROUP BY, DISTINCT, LIMIT, aggregates or a nested WITH");
+            return null;
+        }
+        if (relations.Any(r => r.Name == name))
+        {
+            diagnostics.Error(DiagnosticCode.DuplicateTable, filePath, at.Span, $"table name \"{name}\" specified more than once; give one occurrence an alias");
+            return null;
+        }
+        var innerRelations = new List<RelationBinding>();
+        if (BindFromItem(table, innerRelations) is not FromRelation inner) return null;
+        var innerBinder = new ExpressionBinder(new BindingScope(innerRelations, inner.Columns), filePath, diagnostics, mode);
+        // Inner expressions name the subquery's table by its own alias; outside it is known by the subquery's name.
+        var rename = new LeafRewriter(e => e is BoundColumn c && c.Relation == inner.Relation.Name ? c with { Relation = name } : e);
+        if (select.Where is not null) RejectAggregates(select.Where, "WHERE");
+        var condition = select.Where is null ? null : rename.Rewrite(innerBinder.Bind(select.Where));
+        var outputs = BindOutputs(select.Items, innerBinder.Scope, innerBinder.Bind);
+        if (columnNames.Count > outputs.Count)
+        {
+            diagnostics.Error(DiagnosticCode.WrongArgumentCount, filePath, columnNames[outputs.Count].Span,
+                $"\"{name}\" has {outputs.Count} columns available but {columnNames.Count} column names were given");
+            return null;
+        }
+        var relation = new RelationBinding(relations.Count, name, inner.Relation.Table, Aliased: true);
+        var columns = outputs.Select((o, i) =>
+        {
+            var definition = rename.Rewrite(o.Expression);
+            var columnName = i < columnNames.Count ? columnNames[i].Value : o.Name;
+            return new VisibleColumn(columnName, relation, new CatalogColumn(columnName, definition.Type, false), definition);
+        }).ToList();
+        relation = relation with { DerivedColumns = columns };
+        columns = columns.Select(c => c with { Relation = relation }).ToList();
+        relations.Add(relation);
+        return new FromDerived(relation, columns, condition);
     }
 
     private BoundExpression? JoinCondition(FromJoin join, ExpressionBinder binder)
@@ -304,7 +390,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                             diagnostics.Error(DiagnosticCode.UnknownTable, filePath, star.Qualifier.Span, $"missing FROM-clause entry for table \"{star.Qualifier}\"");
                             continue;
                         }
-                        expanded = relation.Table.Columns.Select(c => new VisibleColumn(c.Name, relation, c));
+                        expanded = relation.DerivedColumns ?? relation.Table.Columns.Select(c => new VisibleColumn(c.Name, relation, c)).ToList();
                     }
                     foreach (var column in expanded)
                     {

@@ -40,12 +40,14 @@ public sealed partial class RejectedConstructTests
         { "SELECT id\nFROM items\nWHERE qty IN (SELECT qty FROM events)\n  AND id IN (SELECT qty FROM events e)", "TRK4001", "4:7" },
         { "SELECT id\nFROM items\nWHERE EXISTS (SELECT 1 FROM items)", "TRK2002", "3:29" },
         { "SELECT id,\n       (SELECT max(qty) FROM events) AS m\nFROM items", "TRK4001", "2:8" },
-        { "SELECT x\nFROM (SELECT id AS x FROM items) AS d", "TRK4001", "2:6" },
+        { "SELECT x\nFROM (SELECT max(id) AS x FROM items) AS d", "TRK4001", "2:6" },
+        { "SELECT x\nFROM items i\n  LEFT JOIN (SELECT qty AS x FROM events) AS d ON d.x = i.qty", "TRK4001", "2:6" },
         // Set operations, WITH, LIMIT/OFFSET
         { "SELECT id FROM items\nUNION\nSELECT qty FROM events", "TRK4001", "1:1" },
         { "SELECT id FROM items\nINTERSECT\nSELECT qty FROM events", "TRK4001", "1:1" },
         { "SELECT id FROM items\nEXCEPT\nSELECT qty FROM events", "TRK4001", "1:1" },
-        { "WITH t AS (SELECT id FROM items)\nSELECT id FROM t", "TRK4001", "1:1" },
+        { "WITH RECURSIVE t AS (SELECT id FROM items)\nSELECT id FROM t", "TRK4001", "1:1" },
+        { "WITH t AS (SELECT DISTINCT grp FROM items)\nSELECT grp FROM t", "TRK4001", "2:17" },
         { "SELECT id\nFROM items\nLIMIT 10", "TRK4001", "3:7" },
         { "SELECT id\nFROM items\nOFFSET 5", "TRK4001", "3:8" },
         // Window functions and aggregates that have no delta rule yet

@@ -52,6 +52,11 @@ public sealed class JoinCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         { "exists_under_aggregate", "SELECT c.region, count(*) AS n, max(c.tier) AS top FROM customers c WHERE EXISTS (SELECT 1 FROM tags t WHERE t.customer_id = c.id) AND c.tier IS NOT NULL GROUP BY c.region" },
         { "not_in_keyless_aggregate", "SELECT t.tag, count(*) AS n FROM tags t WHERE t.customer_id NOT IN (SELECT o.customer_id FROM orders o WHERE o.qty > 2) GROUP BY t.tag" },
         { "join_distinct_count", "SELECT c.region, count(DISTINCT o.customer_id) AS buyers, count(*) AS orders FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.region" },
+        { "cte_in_join", "WITH open_orders AS (SELECT id, customer_id AS cust, amount * qty AS line FROM orders WHERE status = 'open') SELECT c.region, count(*) AS n, sum(oo.line) AS total FROM open_orders oo JOIN customers c ON c.id = oo.cust GROUP BY c.region" },
+        { "derived_table", "SELECT s.region, count(*) AS n, sum(s.tier) AS tiers FROM (SELECT region, tier FROM customers WHERE tier IS NOT NULL) AS s GROUP BY s.region" },
+        { "cte_used_twice", "WITH named AS (SELECT id, region FROM customers WHERE region IS NOT NULL) SELECT a.id, b.id AS other FROM named a JOIN named b ON a.region = b.region AND a.id < b.id" },
+        { "derived_column_aliases", "SELECT * FROM (SELECT o.id, o.qty * 2 FROM orders o WHERE o.qty > 1) AS d(order_id, double_qty)" },
+        { "cte_non_strict_expression", "WITH t2 AS (SELECT COALESCE(tag, 'none') AS tag, customer_id FROM tags) SELECT t2.tag, count(*) AS n FROM t2 JOIN customers c ON c.id = t2.customer_id GROUP BY t2.tag" },
         { "left_join_min_max", "SELECT c.region, min(o.amount) AS lo, max(o.qty) AS hi, count(*) AS n FROM customers c LEFT JOIN orders o ON o.customer_id = c.id GROUP BY c.region" },
     };
 
