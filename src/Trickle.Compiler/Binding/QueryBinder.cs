@@ -26,6 +26,8 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         if (query.OrderBy.Count > 0)
             diagnostics.Add(new Diagnostic(DiagnosticSeverity.Warning, "TRK4100",
                 "ORDER BY does not order a stream table's rows and is ignored; order when you read it", filePath, query.OrderBy[0].Span));
+        if (query.Body is SetOperation setOperation)
+            return BindSetOperation(setOperation);
         if (query.Body is not SelectCore select)
         {
             Unsupported(query.Body, query.Body switch
@@ -88,6 +90,69 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         if (select.Having is not null)
             plan = new FilterNode(plan, postAggregation.Bind(select.Having));
         return (new ProjectNode(plan, columns), sources);
+    }
+
+    /// <summary>
+    /// A chain of one set operator (<c>a UNION ALL b UNION ALL c</c>, or <c>a INTERSECT b</c>, <c>a EXCEPT b</c>) whose
+    /// branches each filter and project one table. Branch columns are matched by position, as SQL does.
+    /// </summary>
+    private (RelNode, IReadOnlyList<CatalogTable>)? BindSetOperation(SetOperation root)
+    {
+        var branches = new List<QueryBody>();
+        void Collect(QueryBody body)
+        {
+            if (body is SetOperation s && s.Operator == root.Operator && s.All == root.All && root.Operator == SetOperator.Union)
+            {
+                Collect(s.Left);
+                Collect(s.Right);
+            }
+            else branches.Add(body);
+        }
+        Collect(root.Left);
+        Collect(root.Right);
+        if (branches.Any(b => b is SetOperation) || (root.Operator != SetOperator.Union && branches.Count != 2))
+        {
+            Unsupported(root, "set operations are maintained as a chain of one operator (UNION [ALL] of any number of queries, or one INTERSECT/EXCEPT [ALL]); mixed or nested ones are not supported yet");
+            return null;
+        }
+        var projects = new List<ProjectNode>();
+        var sources = new List<CatalogTable>();
+        foreach (var branch in branches)
+        {
+            var select = branch as SelectCore ?? (branch as NestedQuery)?.Query.Body as SelectCore;
+            if (select is null || branch is NestedQuery { Query: { With: not null } or { Limit: not null } or { Offset: not null } }
+                || select.Distinct != DistinctKind.None || select.GroupBy is not null || select.Having is not null
+                || select.Items.Any(i => i is ExpressionItem e && ContainsAggregate(e.Expression)))
+            {
+                Unsupported(branch, "each branch of a set operation must filter and project one table (no DISTINCT, GROUP BY or aggregates) for now");
+                return null;
+            }
+            var bound = BindSelect(select);
+            if (bound is null) return null;
+            if (bound.Value.Item1 is not ProjectNode { Input: FilterNode { Input: ScanNode } or ScanNode } project)
+            {
+                Unsupported(branch, "each branch of a set operation must read one table for now");
+                return null;
+            }
+            if (projects.Count > 0 && project.Columns.Count != projects[0].Columns.Count)
+            {
+                diagnostics.Error(DiagnosticCode.WrongArgumentCount, filePath, branch.Span,
+                    $"each {root.Operator.ToString().ToUpperInvariant()} query must have the same number of columns ({projects[0].Columns.Count}, not {project.Columns.Count})");
+                return null;
+            }
+            projects.Add(project);
+            sources.AddRange(bound.Value.Item2.Where(t => !sources.Contains(t)));
+        }
+        var kind = (root.Operator, root.All) switch
+        {
+            (SetOperator.Union, true) => SetOperationKind.UnionAll,
+            (SetOperator.Union, false) => SetOperationKind.Union,
+            (SetOperator.Intersect, true) => SetOperationKind.IntersectAll,
+            (SetOperator.Intersect, false) => SetOperationKind.Intersect,
+            (SetOperator.Except, true) => SetOperationKind.ExceptAll,
+            _ => SetOperationKind.Except,
+        };
+        return (new SetOperationNode(kind, projects), sources);
     }
 
     private static IEnumerable<Expression> Conjuncts(Expression expression) => expression switch

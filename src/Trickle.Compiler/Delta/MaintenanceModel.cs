@@ -56,6 +56,9 @@ public sealed record OuterJoinModel(
     string OnSql,
     string NullRow);
 
+/// <summary>One branch of a set operation: its projections and filter over its source's change rows (<c>c</c>).</summary>
+public sealed record BranchModel(int Index, int SourceIndex, IReadOnlyList<string> KeysOverChanges, string? WhereOverChanges);
+
 /// <summary>A column of a joined change row: <c>"src2"."name" AS "src2.name"</c>.</summary>
 public sealed record JoinedColumn(string Relation, string Column, string Flat);
 
@@ -124,7 +127,15 @@ public sealed record MaintenanceModel
     /// <summary>What recomputing reads: WHERE, plus the EXISTS test of a semi- or anti-join.</summary>
     public required string? SourceFilter { get; init; }
 
+    /// <summary>Branches of a UNION/INTERSECT/EXCEPT; empty otherwise.</summary>
+    public IReadOnlyList<BranchModel> Branches { get; init; } = [];
+    /// <summary>How many copies of a stored row the stream table shows.</summary>
+    public string MultiplicitySql { get; init; } = StoredRowCount;
+
     public bool IsJoin => Relations.Count > 1;
+    public bool IsSetOperation => Branches.Count > 0;
+    /// <summary>IMMEDIATE writers take one lock for the stream table when a change's delta reads other rows than its group's.</summary>
+    public bool LocksWholeStreamTable => IsJoin || IsSetOperation;
     public bool NetsJoinedChanges => JoinedNetKeys is not null;
     public required string IrText { get; init; }
 

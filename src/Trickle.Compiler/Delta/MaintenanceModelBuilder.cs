@@ -18,6 +18,8 @@ public static class MaintenanceModelBuilder
 
     public static MaintenanceModel? Build(BoundStreamTable table, string filePath, SourceSpan querySpan, DiagnosticBag diagnostics)
     {
+        if (table.Plan is SetOperationNode setOperation)
+            return BuildSetOperation(table, setOperation, filePath, diagnostics);
         if (!TryMatch(table.Plan, out var project, out var having, out var aggregate, out var conditions, out var scans, out var outer))
         {
             if (ContainsOuterJoin(table.Plan))
@@ -180,6 +182,118 @@ public static class MaintenanceModelBuilder
             SourcesDisplay = string.Join(", ", sources.Select(s => s.DisplayName)),
             IrText = IrPrinter.Print(table.Plan),
         };
+    }
+
+    /// <summary>
+    /// A set operation is counted groups over the union of its branches' projected rows: one row per distinct output
+    /// row, its total count, and (for INTERSECT/EXCEPT) one count per branch; the view shows as many copies as the
+    /// operator gives that row: all of them (UNION ALL), one (UNION), least(b1, b2) (INTERSECT ALL), greatest(b1 - b2, 0)
+    /// (EXCEPT ALL), and one or none for INTERSECT and EXCEPT.
+    /// </summary>
+    private static MaintenanceModel? BuildSetOperation(BoundStreamTable table, SetOperationNode node, string filePath, DiagnosticBag diagnostics)
+    {
+        var first = node.Branches[0];
+        foreach (var column in node.Branches.SelectMany(b => b.Columns).Where(c => c.Expression.Type.LacksEquality))
+            diagnostics.Error(DiagnosticCode.UnsupportedType, filePath, column.Expression.Span,
+                $"values of type {column.Expression.Type} have no equality operator, so a set operation cannot compare them");
+        if (diagnostics.HasErrors) return null;
+
+        var scans = node.Branches.Select(b => b.Input is FilterNode { Input: ScanNode s } ? s : (ScanNode)b.Input).ToList();
+        var filters = node.Branches.Select(b => b.Input is FilterNode f ? f.Predicate : null).ToList();
+        var sourceTables = scans.Select(s => s.Table).Distinct().ToList();
+        var perBranchCounts = node.Kind is not (SetOperationKind.UnionAll or SetOperationKind.Union);
+        var overChanges = new SqlExpressionPrinter(c => "c." + SqlQuoting.Identifier(c.ColumnName));
+        var overSource = SqlExpressionPrinter.ForAlias("src");
+        var keyNames = first.Columns.Select((_, i) => SqlQuoting.Identifier($"k{i + 1}")).ToList();
+        var countNames = node.Branches.Select((_, i) => SqlQuoting.Identifier($"b{i + 1}")).ToList();
+
+        var baseName = BaseName(table);
+        string Internal(string suffix) => SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(baseName, suffix));
+        string Trigger(string suffix) => SqlQuoting.Identifier(SqlQuoting.InternalName("trickle_" + baseName, suffix));
+        var branchColumns = node.Branches.Select(b => ReferencedColumns(b).Select(u => u.Column).ToHashSet()).ToList();
+        var sources = sourceTables.Select((source, i) =>
+        {
+            var index = i + 1;
+            var columns = source.Columns.Where(c => scans.Select((s, b) => (s, b)).Any(x => x.s.Table == source && branchColumns[x.b].Contains(c.Name))).ToList();
+            return new SourceModel(index, Qualified(source), $"{source.Schema}.{source.Name}",
+                columns.Select(c => SqlQuoting.Identifier(c.Name)).ToList(),
+                Internal($"changes_{index}"), Internal($"capture_{index}"), Internal($"maintain_{index}"),
+                Trigger("insert"), Trigger("update"), Trigger("delete"), Trigger("truncate"),
+                NetKeys(columns.Select(c => ("c." + SqlQuoting.Identifier(c.Name), c.Type)).ToList()), []);
+        }).ToList();
+
+        // Each branch's rows, projected to the output columns and tagged with its count column, as the population reads them.
+        var arms = node.Branches.Select((branch, b) =>
+            "SELECT " + string.Join(", ", countNames.Select((name, j) => $"{(j == b ? 1 : 0)} AS {name}")
+                .Concat(branch.Columns.Select((c, k) => $"{overSource.Print(c.Expression)} AS {keyNames[k]}")))
+            + $" FROM {Qualified(scans[b].Table)} AS \"src\"" + (filters[b] is null ? "" : $" WHERE {overSource.Print(filters[b]!)}"));
+        var states = perBranchCounts
+            ? countNames.Select((name, j) => new StateColumn(name, $"rows from branch {j + 1}", $"sum(\"src\".{name})",
+                [new DeltaColumn(name, $"COALESCE(sum(c.{name}), 0)")], $"COALESCE(s.{name}, 0) + d.{name}", null)).ToList()
+            : [];
+        var multiplicity = node.Kind switch
+        {
+            SetOperationKind.UnionAll => StoredRowCount(),
+            SetOperationKind.IntersectAll => "LEAST(s.\"b1\", s.\"b2\")",
+            SetOperationKind.Intersect => "CASE WHEN s.\"b1\" > 0 AND s.\"b2\" > 0 THEN 1 ELSE 0 END",
+            SetOperationKind.ExceptAll => "GREATEST(s.\"b1\" - s.\"b2\", 0)",
+            SetOperationKind.Except => "CASE WHEN s.\"b1\" > 0 AND s.\"b2\" = 0 THEN 1 ELSE 0 END",
+            _ => StoredRowCount(),
+        };
+        var qualifiedDisplay = $"{table.Schema}.{table.Name}";
+        var lockSeed = SqlQuoting.StableHash("trickle:" + qualifiedDisplay);
+        return new MaintenanceModel
+        {
+            DisplayName = qualifiedDisplay,
+            SchemaLiteral = SqlQuoting.Literal(table.Schema),
+            NameLiteral = SqlQuoting.Literal(table.Name),
+            StreamTable = SqlQuoting.Qualified(table.Schema, table.Name),
+            ViewSchema = SqlQuoting.Identifier(table.Schema),
+            Mode = table.Mode.ToString().ToLowerInvariant(),
+            ScheduleLiteral = table.Schedule is null ? "NULL" : SqlQuoting.Literal(table.Schedule),
+            QueryLiteral = DollarQuote(table.QueryText),
+            QueryComment = string.Join(Environment.NewLine, table.QueryText.Trim().Split('\n').Select(l => "--   " + l.TrimEnd('\r'))),
+            Storage = Internal("storage"),
+            StorageName = SqlQuoting.InternalName(baseName, "storage"),
+            RefreshFunction = Internal("refresh"),
+            RecomputeFunction = Internal("recompute"),
+            TruncateFunction = Internal("on_truncate"),
+            DropFunction = Internal("drop"),
+            RefreshLockKey = ((long)lockSeed).ToString(),
+            GroupLockClass = unchecked((int)lockSeed).ToString(),
+            Grouped = true,
+            // UNION keeps one copy of each distinct row; every other operator shows a computed number of copies.
+            Multiplicity = node.Kind != SetOperationKind.Union,
+            MultiplicitySql = multiplicity,
+            Keys = first.Columns.Select((c, i) => new KeyColumn(keyNames[i], $"output column {c.Name}", $"\"src\".{keyNames[i]}", $"c.{keyNames[i]}",
+                Nullable: true, HashCast: c.Expression.Type.IsArray ? "" : c.Expression.Type.Name switch
+                {
+                    "money" => "::numeric",
+                    "bit varying" or "bit" or "tsvector" => "::text",
+                    _ => "",
+                })).ToList(),
+            States = states,
+            WhereOverSource = null,
+            WhereOverChanges = null,
+            ViewColumns = first.Columns.Select((c, i) => new ViewColumn(SqlQuoting.Identifier(c.Name), "s." + keyNames[i])).ToList(),
+            HavingOverStorage = null,
+            Sources = sources,
+            Relations = [],
+            JoinedColumns = [],
+            DifferentialTerms = [],
+            JoinedNetKeys = null,
+            FromSql = "(" + string.Join(" UNION ALL ", arms) + ") AS \"src\"",
+            SourcesDisplay = string.Join(", ", sources.Select(s => s.DisplayName)),
+            OuterJoin = null,
+            InnerCondition = null,
+            SourceFilter = null,
+            Branches = node.Branches.Select((branch, b) => new BranchModel(b + 1, sourceTables.IndexOf(scans[b].Table) + 1,
+                branch.Columns.Select(c => overChanges.Print(c.Expression)).ToList(),
+                filters[b] is null ? null : overChanges.Print(filters[b]!))).ToList(),
+            IrText = IrPrinter.Print(table.Plan),
+        };
+
+        static string StoredRowCount() => MaintenanceModel.StoredRowCount;
     }
 
     /// <summary>Internal objects live in schema trickle, so the stream table's schema is part of their names.</summary>

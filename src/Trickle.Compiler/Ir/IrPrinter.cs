@@ -47,6 +47,11 @@ public static class IrPrinter
                     .AppendLine("]");
                 Append(builder, aggregate.Input, depth + 1);
                 return;
+            case SetOperationNode setOperation:
+                builder.Append("SetOperation ").AppendLine(setOperation.Kind.ToString());
+                foreach (var branch in setOperation.Branches)
+                    Append(builder, branch, depth + 1);
+                return;
             case DistinctNode distinct:
                 builder.AppendLine("Distinct");
                 Append(builder, distinct.Input, depth + 1);

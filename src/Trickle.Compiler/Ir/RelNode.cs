@@ -87,3 +87,11 @@ public sealed record AggregateNode(
 
 /// <summary>SELECT DISTINCT: removes duplicate rows of its input.</summary>
 public sealed record DistinctNode(RelNode Input) : RelNode;
+
+public enum SetOperationKind { UnionAll, Union, IntersectAll, Intersect, ExceptAll, Except }
+
+/// <summary>
+/// UNION/INTERSECT/EXCEPT [ALL] over branches that each project rows of one table; output columns are named by the
+/// first branch. Maintained as counted groups with one row count per branch.
+/// </summary>
+public sealed record SetOperationNode(SetOperationKind Kind, IReadOnlyList<ProjectNode> Branches) : RelNode;

@@ -57,6 +57,13 @@ public sealed class JoinCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         { "cte_used_twice", "WITH named AS (SELECT id, region FROM customers WHERE region IS NOT NULL) SELECT a.id, b.id AS other FROM named a JOIN named b ON a.region = b.region AND a.id < b.id" },
         { "derived_column_aliases", "SELECT * FROM (SELECT o.id, o.qty * 2 FROM orders o WHERE o.qty > 1) AS d(order_id, double_qty)" },
         { "cte_non_strict_expression", "WITH t2 AS (SELECT COALESCE(tag, 'none') AS tag, customer_id FROM tags) SELECT t2.tag, count(*) AS n FROM t2 JOIN customers c ON c.id = t2.customer_id GROUP BY t2.tag" },
+        { "union_all", "SELECT customer_id AS id, 'order' AS what FROM orders WHERE status <> 'x' UNION ALL SELECT id, 'customer' FROM customers WHERE region IS NOT NULL" },
+        { "union_distinct", "SELECT customer_id FROM orders UNION SELECT customer_id FROM tags" },
+        { "intersect_distinct", "SELECT customer_id FROM orders INTERSECT SELECT customer_id FROM tags" },
+        { "intersect_all", "SELECT customer_id FROM orders INTERSECT ALL SELECT customer_id FROM tags" },
+        { "except_distinct", "SELECT id FROM customers EXCEPT SELECT customer_id FROM orders" },
+        { "except_all", "SELECT customer_id FROM tags EXCEPT ALL SELECT customer_id FROM orders" },
+        { "union_all_three_branches", "SELECT qty AS v FROM orders UNION ALL SELECT tier FROM customers UNION ALL SELECT qty FROM orders WHERE qty > 2" },
         { "left_join_min_max", "SELECT c.region, min(o.amount) AS lo, max(o.qty) AS hi, count(*) AS n FROM customers c LEFT JOIN orders o ON o.customer_id = c.id GROUP BY c.region" },
     };
 
