@@ -22,23 +22,20 @@ public static partial class Compilation
         DdlCatalogReader.Read(ddlFiles, diagnostics);
 
     /// <summary>Compiles one stream-table definition file against a catalog. Never throws for bad input.</summary>
-    public static CompilationResult Compile(SourceText definition, SourceCatalog catalog, CompilationOptions options)
-    {
-        var diagnostics = new DiagnosticBag();
-        var analysis = Analyze(definition, catalog, options, diagnostics);
-        if (analysis is null || diagnostics.HasErrors)
-            return new CompilationResult(null, diagnostics.Items);
-        var model = MaintenanceModelBuilder.Build(analysis.Rewritten, definition.Path, analysis.QuerySpan, diagnostics);
-        if (model is null || diagnostics.HasErrors)
-            return new CompilationResult(null, diagnostics.Items, analysis.IrText);
-        return new CompilationResult(ScriptEmitter.Emit(model), diagnostics.Items, analysis.IrText);
-    }
+    public static CompilationResult Compile(SourceText definition, SourceCatalog catalog, CompilationOptions options) =>
+        Render(definition, catalog, options, (model, _) => ScriptEmitter.Emit(model));
 
     /// <summary>
     /// What <c>trickle explain</c> shows: the bound plan, the plan after each rewrite pass, and the maintenance plan —
     /// the tool for "why is this stream table slow, or rejected?". Rejections come back as diagnostics, as for Compile.
     /// </summary>
-    public static CompilationResult Explain(SourceText definition, SourceCatalog catalog, CompilationOptions options)
+    public static CompilationResult Explain(SourceText definition, SourceCatalog catalog, CompilationOptions options) =>
+        Render(definition, catalog, options, (model, analysis) =>
+            ScriptEmitter.Explain(model, IrPrinter.Print(analysis.Bound.Plan), analysis.Passes, analysis.Rewritten.Schedule));
+
+    /// <summary>Runs every phase up to the maintenance model, then renders it; stops at the first phase with errors.</summary>
+    private static CompilationResult Render(SourceText definition, SourceCatalog catalog, CompilationOptions options,
+        Func<MaintenanceModel, Analysis, string> render)
     {
         var diagnostics = new DiagnosticBag();
         var analysis = Analyze(definition, catalog, options, diagnostics);
@@ -47,8 +44,7 @@ public static partial class Compilation
         var model = MaintenanceModelBuilder.Build(analysis.Rewritten, definition.Path, analysis.QuerySpan, diagnostics);
         if (model is null || diagnostics.HasErrors)
             return new CompilationResult(null, diagnostics.Items, analysis.IrText);
-        var text = ScriptEmitter.Explain(model, IrPrinter.Print(analysis.Bound.Plan), analysis.Passes, analysis.Rewritten.Schedule);
-        return new CompilationResult(text, diagnostics.Items, analysis.IrText);
+        return new CompilationResult(render(model, analysis), diagnostics.Items, analysis.IrText);
     }
 
     /// <summary>The front and middle end without emitting: what <c>trickle explain</c> and the IR snapshot tests show.</summary>

@@ -75,6 +75,25 @@ public sealed record JoinTerm(IReadOnlyList<TermRelation> Relations)
     public IEnumerable<string> Weighted => Relations.Where(r => r.Kind != "new").Select(r => r.Alias);
 }
 
+/// <summary>What every stream table has whatever its query: names (quoted), literals and lock keys.</summary>
+public sealed record StreamTableIdentity(
+    string DisplayName,
+    string SchemaLiteral,
+    string NameLiteral,
+    string StreamTable,
+    string Mode,
+    string ScheduleLiteral,
+    string QueryLiteral,
+    string QueryComment,
+    string Storage,
+    string RefreshFunction,
+    string RecomputeFunction,
+    string TruncateFunction,
+    string DropFunction,
+    string RefreshLockKey,
+    string GroupLockClass,
+    string IrText);
+
 /// <summary>
 /// Everything the templates need to emit one stream table, decided by the Delta phase. Names are already quoted and
 /// qualified; SQL fragments are over the fixed aliases documented on <see cref="StateColumn"/>.
@@ -84,23 +103,25 @@ public sealed record MaintenanceModel
     /// <summary>The group's row count as read from the stored row: count(*) and the weight of counted rows.</summary>
     public const string StoredRowCount = "s.\"__count\"";
 
-    public required string DisplayName { get; init; }
-    public required string SchemaLiteral { get; init; }
-    public required string NameLiteral { get; init; }
-    public required string StreamTable { get; init; }
-    public required string ViewSchema { get; init; }
-    public required string Mode { get; init; }
-    public required string ScheduleLiteral { get; init; }
-    public required string QueryLiteral { get; init; }
-    public required string QueryComment { get; init; }
-    public required string Storage { get; init; }
-    public required string StorageName { get; init; }
-    public required string RefreshFunction { get; init; }
-    public required string RecomputeFunction { get; init; }
-    public required string TruncateFunction { get; init; }
-    public required string DropFunction { get; init; }
-    public required string RefreshLockKey { get; init; }
-    public required string GroupLockClass { get; init; }
+    /// <summary>Names, literals and lock keys of the stream table and of every object created for it.</summary>
+    public required StreamTableIdentity Identity { get; init; }
+
+    public string DisplayName => Identity.DisplayName;
+    public string SchemaLiteral => Identity.SchemaLiteral;
+    public string NameLiteral => Identity.NameLiteral;
+    public string StreamTable => Identity.StreamTable;
+    public string Mode => Identity.Mode;
+    public string ScheduleLiteral => Identity.ScheduleLiteral;
+    public string QueryLiteral => Identity.QueryLiteral;
+    public string QueryComment => Identity.QueryComment;
+    public string Storage => Identity.Storage;
+    public string RefreshFunction => Identity.RefreshFunction;
+    public string RecomputeFunction => Identity.RecomputeFunction;
+    public string TruncateFunction => Identity.TruncateFunction;
+    public string DropFunction => Identity.DropFunction;
+    public string RefreshLockKey => Identity.RefreshLockKey;
+    public string GroupLockClass => Identity.GroupLockClass;
+    public string IrText => Identity.IrText;
     public required bool Grouped { get; init; }
     public required bool Multiplicity { get; init; }
     public required IReadOnlyList<KeyColumn> Keys { get; init; }
@@ -137,7 +158,6 @@ public sealed record MaintenanceModel
     /// <summary>IMMEDIATE writers take one lock for the stream table when a change's delta reads other rows than its group's.</summary>
     public bool LocksWholeStreamTable => IsJoin || IsSetOperation;
     public bool NetsJoinedChanges => JoinedNetKeys is not null;
-    public required string IrText { get; init; }
 
 
 

@@ -49,9 +49,6 @@ public static class MaintenanceModelBuilder
                 "a source column named \"__weight\" collides with the weight column of Trickle's change buffer");
         if (diagnostics.HasErrors) return null;
 
-        var baseName = BaseName(table);
-        string Internal(string suffix) => SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(baseName, suffix));
-        string Trigger(string suffix) => SqlQuoting.Identifier(SqlQuoting.InternalName("trickle_" + baseName, suffix));
 
         // Sources: distinct tables in FROM order; each reads the union of the columns its occurrences use.
         var sourceTables = scans.Select(s => s.Table).Distinct().ToList();
@@ -64,11 +61,7 @@ public static class MaintenanceModelBuilder
         {
             var index = i + 1;
             var columns = SourceColumns(source);
-            return new SourceModel(index, Qualified(source), $"{source.Schema}.{source.Name}",
-                columns.Select(c => SqlQuoting.Identifier(c.Name)).ToList(),
-                Internal($"changes_{index}"), Internal($"capture_{index}"), Internal($"maintain_{index}"),
-                Trigger("insert"), Trigger("update"), Trigger("delete"), Trigger("truncate"),
-                NetKeys(columns.Select(c => ("c." + SqlQuoting.Identifier(c.Name), c.Type)).ToList()),
+            return SourceModelFor(table, source, index, columns,
                 isJoin && outerKind is not (JoinType.Semi or JoinType.Anti) ? JoinTerms(relationModels, new HashSet<int> { index }) : []);
         }).ToList();
 
@@ -117,8 +110,6 @@ public static class MaintenanceModelBuilder
             key => "s." + keys[key.Index].Column,
             reference => finals[reference.Index]);
 
-        var qualifiedDisplay = $"{table.Schema}.{table.Name}";
-        var lockSeed = SqlQuoting.StableHash("trickle:" + qualifiedDisplay);
         var condition = conditions.Count == 0 ? null : string.Join(" AND ", conditions.Select(overSource.Print));
         var onSql = outer?.Condition is null ? "TRUE" : overSource.Print(outer.Condition);
         OuterJoinModel? outerJoin = null;
@@ -134,25 +125,7 @@ public static class MaintenanceModelBuilder
 
         return new MaintenanceModel
         {
-            DisplayName = qualifiedDisplay,
-            SchemaLiteral = SqlQuoting.Literal(table.Schema),
-            NameLiteral = SqlQuoting.Literal(table.Name),
-            StreamTable = SqlQuoting.Qualified(table.Schema, table.Name),
-            ViewSchema = SqlQuoting.Identifier(table.Schema),
-            Mode = table.Mode.ToString().ToLowerInvariant(),
-            ScheduleLiteral = table.Schedule is null ? "NULL" : SqlQuoting.Literal(table.Schedule),
-            QueryLiteral = DollarQuote(table.QueryText),
-            QueryComment = string.Join(Environment.NewLine, table.QueryText.Trim().Split('\n').Select(l => "--   " + l.TrimEnd('\r'))),
-            Storage = Internal("storage"),
-            StorageName = SqlQuoting.InternalName(baseName, "storage"),
-            RefreshFunction = Internal("refresh"),
-            RecomputeFunction = Internal("recompute"),
-            TruncateFunction = Internal("on_truncate"),
-            DropFunction = Internal("drop"),
-            // Two lock spaces: the bigint form serialises refreshes of this stream table; the (int, int) form with this
-            // class locks single groups (or, for joins, the whole stream table) during IMMEDIATE maintenance.
-            RefreshLockKey = ((long)lockSeed).ToString(),
-            GroupLockClass = unchecked((int)lockSeed).ToString(),
+            Identity = Identity(table),
             Grouped = aggregate.Grouped,
             Multiplicity = aggregate.Multiplicity,
             Keys = keys,
@@ -180,7 +153,6 @@ public static class MaintenanceModelBuilder
                 ? string.Join(" AND ", new[] { $"{(outerJoin.Kind == "anti" ? "NOT " : "")}EXISTS (SELECT 1 FROM {outerJoin.NullableTable} AS {outerJoin.NullableAlias} WHERE {onSql})", condition }.Where(c => c is not null))
                 : condition,
             SourcesDisplay = string.Join(", ", sources.Select(s => s.DisplayName)),
-            IrText = IrPrinter.Print(table.Plan),
         };
     }
 
@@ -207,19 +179,12 @@ public static class MaintenanceModelBuilder
         var keyNames = first.Columns.Select((_, i) => SqlQuoting.Identifier($"k{i + 1}")).ToList();
         var countNames = node.Branches.Select((_, i) => SqlQuoting.Identifier($"b{i + 1}")).ToList();
 
-        var baseName = BaseName(table);
-        string Internal(string suffix) => SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(baseName, suffix));
-        string Trigger(string suffix) => SqlQuoting.Identifier(SqlQuoting.InternalName("trickle_" + baseName, suffix));
         var branchColumns = node.Branches.Select(b => ReferencedColumns(b).Select(u => u.Column).ToHashSet()).ToList();
         var sources = sourceTables.Select((source, i) =>
         {
             var index = i + 1;
             var columns = source.Columns.Where(c => scans.Select((s, b) => (s, b)).Any(x => x.s.Table == source && branchColumns[x.b].Contains(c.Name))).ToList();
-            return new SourceModel(index, Qualified(source), $"{source.Schema}.{source.Name}",
-                columns.Select(c => SqlQuoting.Identifier(c.Name)).ToList(),
-                Internal($"changes_{index}"), Internal($"capture_{index}"), Internal($"maintain_{index}"),
-                Trigger("insert"), Trigger("update"), Trigger("delete"), Trigger("truncate"),
-                NetKeys(columns.Select(c => ("c." + SqlQuoting.Identifier(c.Name), c.Type)).ToList()), []);
+            return SourceModelFor(table, source, index, columns, []);
         }).ToList();
 
         // Each branch's rows, projected to the output columns and tagged with its count column, as the population reads them.
@@ -240,27 +205,9 @@ public static class MaintenanceModelBuilder
             SetOperationKind.Except => "CASE WHEN s.\"b1\" > 0 AND s.\"b2\" = 0 THEN 1 ELSE 0 END",
             _ => StoredRowCount(),
         };
-        var qualifiedDisplay = $"{table.Schema}.{table.Name}";
-        var lockSeed = SqlQuoting.StableHash("trickle:" + qualifiedDisplay);
         return new MaintenanceModel
         {
-            DisplayName = qualifiedDisplay,
-            SchemaLiteral = SqlQuoting.Literal(table.Schema),
-            NameLiteral = SqlQuoting.Literal(table.Name),
-            StreamTable = SqlQuoting.Qualified(table.Schema, table.Name),
-            ViewSchema = SqlQuoting.Identifier(table.Schema),
-            Mode = table.Mode.ToString().ToLowerInvariant(),
-            ScheduleLiteral = table.Schedule is null ? "NULL" : SqlQuoting.Literal(table.Schedule),
-            QueryLiteral = DollarQuote(table.QueryText),
-            QueryComment = string.Join(Environment.NewLine, table.QueryText.Trim().Split('\n').Select(l => "--   " + l.TrimEnd('\r'))),
-            Storage = Internal("storage"),
-            StorageName = SqlQuoting.InternalName(baseName, "storage"),
-            RefreshFunction = Internal("refresh"),
-            RecomputeFunction = Internal("recompute"),
-            TruncateFunction = Internal("on_truncate"),
-            DropFunction = Internal("drop"),
-            RefreshLockKey = ((long)lockSeed).ToString(),
-            GroupLockClass = unchecked((int)lockSeed).ToString(),
+            Identity = Identity(table),
             Grouped = true,
             // UNION keeps one copy of each distinct row; every other operator shows a computed number of copies.
             Multiplicity = node.Kind != SetOperationKind.Union,
@@ -290,10 +237,50 @@ public static class MaintenanceModelBuilder
             Branches = node.Branches.Select((branch, b) => new BranchModel(b + 1, sourceTables.IndexOf(scans[b].Table) + 1,
                 branch.Columns.Select(c => overChanges.Print(c.Expression)).ToList(),
                 filters[b] is null ? null : overChanges.Print(filters[b]!))).ToList(),
-            IrText = IrPrinter.Print(table.Plan),
         };
 
         static string StoredRowCount() => MaintenanceModel.StoredRowCount;
+    }
+
+    private static StreamTableIdentity Identity(BoundStreamTable table)
+    {
+        var baseName = BaseName(table);
+        string Internal(string suffix) => SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(baseName, suffix));
+        var display = $"{table.Schema}.{table.Name}";
+        var lockSeed = SqlQuoting.StableHash("trickle:" + display);
+        return new StreamTableIdentity(
+            display,
+            SqlQuoting.Literal(table.Schema),
+            SqlQuoting.Literal(table.Name),
+            SqlQuoting.Qualified(table.Schema, table.Name),
+            table.Mode.ToString().ToLowerInvariant(),
+            table.Schedule is null ? "NULL" : SqlQuoting.Literal(table.Schedule),
+            DollarQuote(table.QueryText),
+            string.Join(Environment.NewLine, table.QueryText.Trim().Split('\n').Select(l => "--   " + l.TrimEnd('\r'))),
+            Internal("storage"),
+            Internal("refresh"),
+            Internal("recompute"),
+            Internal("on_truncate"),
+            Internal("drop"),
+            // Two lock spaces: the bigint form serialises refreshes of this stream table (and IMMEDIATE writers of a
+            // join or set operation); the (int, int) form with this class locks single groups during IMMEDIATE maintenance.
+            ((long)lockSeed).ToString(),
+            unchecked((int)lockSeed).ToString(),
+            IrPrinter.Print(table.Plan));
+    }
+
+    /// <summary>A source table and its buffer, capture and maintenance functions and triggers for this stream table.</summary>
+    private static SourceModel SourceModelFor(BoundStreamTable table, CatalogTable source, int index, IReadOnlyList<CatalogColumn> columns, IReadOnlyList<JoinTerm> immediateTerms)
+    {
+        var baseName = BaseName(table);
+        string Internal(string suffix) => SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(baseName, suffix));
+        string Trigger(string suffix) => SqlQuoting.Identifier(SqlQuoting.InternalName("trickle_" + baseName, suffix));
+        return new SourceModel(index, Qualified(source), $"{source.Schema}.{source.Name}",
+            columns.Select(c => SqlQuoting.Identifier(c.Name)).ToList(),
+            Internal($"changes_{index}"), Internal($"capture_{index}"), Internal($"maintain_{index}"),
+            Trigger("insert"), Trigger("update"), Trigger("delete"), Trigger("truncate"),
+            NetKeys(columns.Select(c => ("c." + SqlQuoting.Identifier(c.Name), c.Type)).ToList()),
+            immediateTerms);
     }
 
     /// <summary>Internal objects live in schema trickle, so the stream table's schema is part of their names.</summary>

@@ -34,16 +34,6 @@ public sealed class GraphCorpusTests(PostgresCluster cluster, ITestOutputHelper 
     [Theory]
     [MemberData(nameof(Queries))]
     public Task Graph_MatchesRecomputation(string name, string query) =>
-        new DifferentialChecker(cluster, output.WriteLine).RunAsync(new DifferentialScenario
-        {
-            SchemaDdl = Schema,
-            SeedDataSql = Seed,
-            DefiningQuery = query,
-            StreamTableName = name,
-            CompileScript = (ddl, q, _, mode) => TrickleCompiler.CompileScript(ddl, q, name, mode),
-            Steps = 30,
-            Seed = name.Length * 7717 + SeedOffset,
-        });
+        CorpusRun.CheckAsync(cluster, output.WriteLine, Schema, Seed, name, query, seed: name.Length * 7717);
 
-    private static readonly int SeedOffset = int.TryParse(Environment.GetEnvironmentVariable("TRICKLE_TEST_SEED_OFFSET"), out var offset) ? offset : 0;
 }

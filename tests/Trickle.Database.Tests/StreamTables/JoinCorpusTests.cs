@@ -70,16 +70,6 @@ public sealed class JoinCorpusTests(PostgresCluster cluster, ITestOutputHelper o
     [Theory]
     [MemberData(nameof(Queries))]
     public Task Join_MatchesRecomputation(string name, string query) =>
-        new DifferentialChecker(cluster, output.WriteLine).RunAsync(new DifferentialScenario
-        {
-            SchemaDdl = Schema,
-            SeedDataSql = Seed,
-            DefiningQuery = query,
-            StreamTableName = name,
-            CompileScript = (ddl, q, _, mode) => TrickleCompiler.CompileScript(ddl, q, name, mode),
-            Steps = 30,
-            Seed = name.Length * 31337 + SeedOffset,
-        });
+        CorpusRun.CheckAsync(cluster, output.WriteLine, Schema, Seed, name, query, seed: name.Length * 31337);
 
-    private static readonly int SeedOffset = int.TryParse(Environment.GetEnvironmentVariable("TRICKLE_TEST_SEED_OFFSET"), out var offset) ? offset : 0;
 }

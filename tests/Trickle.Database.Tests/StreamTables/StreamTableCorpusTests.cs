@@ -72,17 +72,5 @@ public sealed class StreamTableCorpusTests(PostgresCluster cluster, ITestOutputH
             seed: 5, streamTableSqlName: "\"Weird \"\"Stream\"\" Täble\"");
 
     private Task Check(string name, string schema, string? seedData, string query, int seed, string? streamTableSqlName = null) =>
-        new DifferentialChecker(cluster, output.WriteLine).RunAsync(new DifferentialScenario
-        {
-            SchemaDdl = schema,
-            SeedDataSql = seedData,
-            DefiningQuery = query,
-            StreamTableName = streamTableSqlName ?? name,
-            CompileScript = (ddl, q, _, mode) => TrickleCompiler.CompileScript(ddl, q, name, mode),
-            Steps = 30,
-            Seed = seed + SeedOffset,
-        });
-
-    /// <summary>TRICKLE_TEST_SEED_OFFSET=n shifts every seed: a soak run explores new write sequences, CI stays reproducible.</summary>
-    private static readonly int SeedOffset = int.TryParse(Environment.GetEnvironmentVariable("TRICKLE_TEST_SEED_OFFSET"), out var offset) ? offset : 0;
+        CorpusRun.CheckAsync(cluster, output.WriteLine, schema, seedData, name, query, seed, streamTableSqlName);
 }
