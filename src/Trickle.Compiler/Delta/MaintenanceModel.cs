@@ -63,7 +63,8 @@ public sealed record BranchModel(int Index, int SourceIndex, IReadOnlyList<strin
 public sealed record JoinedColumn(string Relation, string Column, string Flat);
 
 /// <summary>How one relation enters a term of the join delta.</summary>
-/// <param name="Kind"><c>delta</c> (its source's change rows), <c>old</c> (the table as it was before the changes) or <c>new</c> (the table now)</param>
+/// <param name="Kind"><c>delta</c> (its source's change rows), <c>minus</c> (the same rows with their weights negated), <c>old</c>
+/// (the table as it was before the changes) or <c>new</c> (the table now)</param>
 public sealed record TermRelation(string Alias, string Kind, int SourceIndex, string Table, IReadOnlyList<string> SourceColumns);
 
 /// <summary>
@@ -72,7 +73,9 @@ public sealed record TermRelation(string Alias, string Kind, int SourceIndex, st
 /// </summary>
 public sealed record JoinTerm(IReadOnlyList<TermRelation> Relations)
 {
-    public IEnumerable<string> Weighted => Relations.Where(r => r.Kind != "new").Select(r => r.Alias);
+    /// <summary>The factors of a row's weight: each changed or old relation's weight, negated for <c>minus</c>.</summary>
+    public IEnumerable<string> Weighted => Relations.Where(r => r.Kind != "new")
+        .Select(r => r.Kind == "minus" ? $"(-{r.Alias}.\"__weight\")" : $"{r.Alias}.\"__weight\"");
 }
 
 /// <summary>What every stream table has whatever its query: names (quoted), literals and lock keys.</summary>

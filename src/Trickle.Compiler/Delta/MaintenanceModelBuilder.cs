@@ -294,19 +294,41 @@ public static class MaintenanceModelBuilder
 
     private static string Flat(string alias, string column) => alias + "." + column;
 
-    /// <summary>The terms of the join delta for a set of changed sources; relations of unchanged sources are read as they are.</summary>
+    /// <summary>
+    /// The terms of the join delta for a set of changed sources; relations of unchanged sources are read as they are.
+    /// A relation read "as it was" (R_old = R_now − ΔR) is expanded into two terms, one with R_now and one with ΔR and
+    /// its weight negated: plain joins the planner can drive through the sources' indexes, where the equivalent
+    /// <c>R_now UNION ALL −ΔR</c> subquery is typically scanned whole. The expansion doubles the terms per earlier
+    /// changed relation, so past <see cref="MaxExpandedTerms"/> the union form is kept.
+    /// </summary>
     private static IReadOnlyList<JoinTerm> JoinTerms(IReadOnlyList<RelationModel> relations, ISet<int> changed)
     {
-        var terms = new List<JoinTerm>();
+        var compact = new List<JoinTerm>();
         for (var i = 0; i < relations.Count; i++)
         {
             if (!changed.Contains(relations[i].SourceIndex)) continue;
-            terms.Add(new JoinTerm(relations.Select((r, j) => new TermRelation(r.Alias,
+            compact.Add(new JoinTerm(relations.Select((r, j) => new TermRelation(r.Alias,
                 j == i ? "delta" : j < i && changed.Contains(r.SourceIndex) ? "old" : "new",
                 r.SourceIndex, r.Table, r.SourceColumns)).ToList()));
         }
-        return terms;
+        var expandedCount = compact.Sum(t => 1 << t.Relations.Count(r => r.Kind == "old"));
+        if (expandedCount > MaxExpandedTerms) return compact;
+        var expanded = new List<JoinTerm>();
+        foreach (var term in compact)
+        {
+            var olds = term.Relations.Select((r, j) => (r, j)).Where(x => x.r.Kind == "old").Select(x => x.j).ToList();
+            for (var mask = 0; mask < 1 << olds.Count; mask++)
+            {
+                var relationsOfTerm = term.Relations.ToList();
+                for (var bit = 0; bit < olds.Count; bit++)
+                    relationsOfTerm[olds[bit]] = relationsOfTerm[olds[bit]] with { Kind = (mask & (1 << bit)) != 0 ? "minus" : "new" };
+                expanded.Add(new JoinTerm(relationsOfTerm));
+            }
+        }
+        return expanded;
     }
+
+    private const int MaxExpandedTerms = 32;
 
     /// <summary>The LEFT JOIN of a plan: the preserved and the nullable relation and the ON condition.</summary>
     private sealed record OuterJoinPlan(ScanNode Preserved, ScanNode Nullable, BoundExpression? Condition, JoinType Type);
