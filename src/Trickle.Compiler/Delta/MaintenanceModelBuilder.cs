@@ -81,12 +81,7 @@ public static class MaintenanceModelBuilder
             // Columns of an outer join's nullable side are NULL in padded rows whatever the catalog says.
             Nullable: k is not BoundColumn column || column.Relation == outer?.Nullable.Name
                 || !(scans.First(s => s.Name == column.Relation).Table.FindColumn(column.ColumnName)?.NotNull ?? false),
-            HashCast: k.Type.IsArray ? "" : k.Type.Name switch
-            {
-                "money" => "::numeric",
-                "bit varying" or "bit" or "tsvector" => "::text",
-                _ => "",
-            })).ToList();
+            HashCast: HashCastFor(k.Type))).ToList();
 
         var states = new List<StateColumn>();
         var finals = new List<string>();
@@ -213,12 +208,7 @@ public static class MaintenanceModelBuilder
             Multiplicity = node.Kind != SetOperationKind.Union,
             MultiplicitySql = multiplicity,
             Keys = first.Columns.Select((c, i) => new KeyColumn(keyNames[i], $"output column {c.Name}", $"\"src\".{keyNames[i]}", $"c.{keyNames[i]}",
-                Nullable: true, HashCast: c.Expression.Type.IsArray ? "" : c.Expression.Type.Name switch
-                {
-                    "money" => "::numeric",
-                    "bit varying" or "bit" or "tsvector" => "::text",
-                    _ => "",
-                })).ToList(),
+                Nullable: true, HashCast: HashCastFor(c.Expression.Type))).ToList(),
             States = states,
             WhereOverSource = null,
             WhereOverChanges = null,
@@ -289,6 +279,17 @@ public static class MaintenanceModelBuilder
         table.Schema == "public" && !table.Name.Contains('.')
             ? table.Name
             : $"{table.Schema}.{table.Name}_{SqlQuoting.StableHash(table.Schema + "\0" + table.Name):x8}";
+
+    /// <summary>
+    /// money, bit strings and tsvector have equality but no extended hash function; an exact cast that keeps equal
+    /// values equal (money to numeric, the others to their canonical text) is hashed in their place.
+    /// </summary>
+    private static string HashCastFor(SqlType type) => type.IsArray ? "" : type.Name switch
+    {
+        "money" => "::numeric",
+        "bit varying" or "bit" or "tsvector" => "::text",
+        _ => "",
+    };
 
     private static string Qualified(CatalogTable table) => SqlQuoting.Qualified(table.Schema, table.Name);
 
