@@ -45,13 +45,11 @@ internal sealed class ExpressionBinder(BindingScope scope, string filePath, Diag
             FunctionCall f => BindFunction(f),
             QuantifiedComparison { Array: not null } q => Form(q.Span, SqlType.Boolean, "quantified",
                 ["", $" {q.Operator} {q.Quantifier.ToString().ToUpperInvariant()} (", ")"], Bind(q.Operand), Bind(q.Array)),
-            ArrayConstructor a => Form(a.Span, a.Elements.Count > 0 ? Bind(a.Elements[0]).Type with { ArrayDimensions = 1 } : SqlType.Unknown, "array",
-                ["ARRAY[", .. Enumerable.Repeat(", ", Math.Max(0, a.Elements.Count - 1)), "]"], [.. a.Elements.Select(Bind)]),
+            ArrayConstructor a => BindArray(a),
             Subscript s => BindSubscript(s),
             RowConstructor r => Form(r.Span, new SqlType("record"), "row",
                 ["ROW(", .. Enumerable.Repeat(", ", Math.Max(0, r.Fields.Count - 1)), ")"], [.. r.Fields.Select(Bind)]),
-            CollateExpression c => Form(c.Span, Bind(c.Operand).Type, "collate",
-                ["", " COLLATE " + string.Join(".", c.Collation.Parts.Select(p => SqlQuoting.Identifier(p.Value)))], Bind(c.Operand)),
+            CollateExpression c => BindCollate(c),
             AtTimeZoneExpression a => Form(a.Span, SqlType.Unknown, "at time zone", ["", " AT TIME ZONE ", ""], Bind(a.Operand), Bind(a.Zone)),
             ParameterReference p => Unsupported(p, $"parameter ${p.Number}: a stream table's query cannot take parameters"),
             ExistsExpression or InSubqueryExpression or ScalarSubquery or ArraySubquery or QuantifiedComparison =>
@@ -121,6 +119,20 @@ internal sealed class ExpressionBinder(BindingScope scope, string filePath, Diag
                 ? $"column \"{name}\" does not exist in {scope.Relations[0].Table.Schema}.{scope.Relations[0].Table.Name}"
                 : $"column \"{name}\" does not exist in any table of the FROM clause");
         return new BoundLiteral(reference.Span, SqlType.Unknown, "NULL");
+    }
+
+    private BoundExpression BindArray(ArrayConstructor array)
+    {
+        var elements = array.Elements.Select(Bind).ToArray();
+        var type = elements.Length > 0 ? elements[0].Type with { ArrayDimensions = 1 } : SqlType.Unknown;
+        return Form(array.Span, type, "array", ["ARRAY[", .. Enumerable.Repeat(", ", Math.Max(0, elements.Length - 1)), "]"], elements);
+    }
+
+    private BoundExpression BindCollate(CollateExpression collate)
+    {
+        var operand = Bind(collate.Operand);
+        return Form(collate.Span, operand.Type, "collate",
+            ["", " COLLATE " + string.Join(".", collate.Collation.Parts.Select(p => SqlQuoting.Identifier(p.Value)))], operand);
     }
 
     private BoundExpression BindTypedLiteral(TypedLiteral literal)

@@ -31,6 +31,17 @@ public sealed class StreamTableNameTests
         Assert.Contains(result.Diagnostics, d => d.Code == "TRK1004");
     }
 
+    [Theory]
+    [InlineData("SELECT ARRAY[nope, v] AS a FROM t")]
+    [InlineData("SELECT nope COLLATE \"C\" AS a FROM t")]
+    public void ErrorInsideArrayOrCollate_IsReportedOnce(string query)
+    {
+        var result = TestCompiler.Compile(query, Catalog);
+
+        Assert.Null(result.Script);
+        Assert.Single(result.Diagnostics, d => d.Code == "TRK3002");
+    }
+
     private static HashSet<string> InternalObjects(string script) =>
         Regex.Matches(script, "\"trickle\"\\.\"([^\"]*__[a-z_0-9]+)\"").Select(m => m.Groups[1].Value).ToHashSet();
 }
