@@ -23,7 +23,8 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             _commonTables[table.Name.Value] = table;
         if (query.Limit is not null || query.Offset is not null)
             Unsupported(query.Limit ?? query.Offset!, "LIMIT/OFFSET (top-k) is not supported yet");
-        if (query.OrderBy.Count > 0)
+        var distinctOn = query.Body is SelectCore { Distinct: DistinctKind.DistinctOn };
+        if (query.OrderBy.Count > 0 && !distinctOn)
             diagnostics.Add(new Diagnostic(DiagnosticSeverity.Warning, "TRK4100",
                 "ORDER BY does not order a stream table's rows and is ignored; order when you read it", filePath, query.OrderBy[0].Span));
         if (query.Body is SetOperation setOperation)
@@ -38,10 +39,10 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             });
             return null;
         }
-        return BindSelect(select);
+        return BindSelect(select, query.OrderBy);
     }
 
-    private (RelNode, IReadOnlyList<CatalogTable>)? BindSelect(SelectCore select)
+    private (RelNode, IReadOnlyList<CatalogTable>)? BindSelect(SelectCore select, IReadOnlyList<SortItem> orderBy)
     {
         var from = BindFrom(select);
         if (from is null) return null;
@@ -49,8 +50,6 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         var binder = new ExpressionBinder(scope, filePath, diagnostics, mode);
         var sources = scope.Relations.Select(r => r.Table).Distinct().ToList();
 
-        if (select.Distinct == DistinctKind.DistinctOn)
-            Unsupported(select.DistinctOn.Count > 0 ? select.DistinctOn[0] : select, "DISTINCT ON is not supported yet");
         foreach (var window in select.Windows)
             Unsupported(window, "the WINDOW clause is not supported yet");
 
@@ -70,6 +69,11 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         }
 
         var isAggregate = select.GroupBy is not null || select.Having is not null || select.Items.Any(i => i is ExpressionItem e && ContainsAggregate(e.Expression));
+        if (select.Distinct == DistinctKind.DistinctOn)
+        {
+            if (!isAggregate) return BindDistinctOn(select, orderBy, plan, binder, sources);
+            Unsupported(select.DistinctOn[0], "DISTINCT ON over an aggregate query is not supported yet");
+        }
         if (!isAggregate)
         {
             var outputs = BindOutputs(select.Items, scope, binder.Bind);
@@ -90,6 +94,70 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         if (select.Having is not null)
             plan = new FilterNode(plan, postAggregation.Bind(select.Having));
         return (new ProjectNode(plan, columns), sources);
+    }
+
+    /// <summary>
+    /// <c>SELECT DISTINCT ON (e…) c… ORDER BY e…, o…</c> keeps, for each distinct e, the first row in the order o (pass
+    /// <c>distinct-on-to-first-rows</c> makes that a grouping). Rows tied on o would make "first" whatever PostgreSQL
+    /// happens to read first, so the stream table and a recomputation could disagree: the order must break every tie
+    /// that can show in the output.
+    /// </summary>
+    private (RelNode, IReadOnlyList<CatalogTable>)? BindDistinctOn(SelectCore select, IReadOnlyList<SortItem> orderBy, RelNode plan,
+        ExpressionBinder binder, IReadOnlyList<CatalogTable> sources)
+    {
+        var keys = new List<BoundExpression>();
+        foreach (var expression in select.DistinctOn)
+        {
+            var key = binder.Bind(ResolveOutputReference(expression, select));
+            if (keys.All(k => SqlExpressionPrinter.Canonical(k) != SqlExpressionPrinter.Canonical(key)))
+                keys.Add(key);
+        }
+        bool IsKey(BoundExpression e) => keys.Any(k => SqlExpressionPrinter.Canonical(k) == SqlExpressionPrinter.Canonical(e));
+        var order = orderBy.Select(o => (Item: o, Expression: binder.Bind(ResolveOutputReference(o.Expression, select)))).ToList();
+
+        // As in PostgreSQL: the leading ORDER BY items are the DISTINCT ON expressions, in any order.
+        var leading = 0;
+        var seen = new HashSet<string>();
+        while (leading < order.Count && seen.Count < keys.Count && IsKey(order[leading].Expression))
+            seen.Add(SqlExpressionPrinter.Canonical(order[leading++].Expression));
+        if (seen.Count < keys.Count && leading < order.Count)
+        {
+            diagnostics.Error(DiagnosticCode.DistinctOnOrderMismatch, filePath, order[leading].Item.Span,
+                "SELECT DISTINCT ON expressions must match initial ORDER BY expressions");
+            return null;
+        }
+        var tieBreakers = order.Skip(leading).ToList();
+        var outputs = BindOutputs(select.Items, binder.Scope, binder.Bind);
+        var ordered = tieBreakers.Select(t => SqlExpressionPrinter.Canonical(t.Expression)).ToHashSet();
+        var orderedColumns = tieBreakers.Select(t => t.Expression).OfType<BoundColumn>().Select(c => (c.Relation, c.ColumnName)).ToHashSet();
+        var everyOutputOrdered = outputs.All(o => IsKey(o.Expression) || ordered.Contains(SqlExpressionPrinter.Canonical(o.Expression)));
+        var everyRowOrdered = binder.Scope.Relations.All(r => r.Table.HasPrimaryKey
+            && r.Table.PrimaryKey.All(column => orderedColumns.Contains((r.Name, column))));
+        if (!everyOutputOrdered && !everyRowOrdered)
+        {
+            diagnostics.Error(DiagnosticCode.AmbiguousTies, filePath, select.DistinctOn[0].Span,
+                "DISTINCT ON keeps whichever tied row PostgreSQL reads first, so a recomputation could pick another: add to ORDER BY every primary-key column of "
+                + string.Join(", ", binder.Scope.Relations.Select(r => r.Name)) + ", or every selected column");
+            return null;
+        }
+
+        foreach (var output in outputs.Where(o => o.Expression.Type.IsArray && !IsKey(o.Expression)))
+            diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, output.Expression.Span,
+                "DISTINCT ON with an array column outside the DISTINCT ON list is not supported yet");
+        return (new DistinctOnNode(new ProjectNode(plan, outputs), keys,
+            tieBreakers.Select(t => new AggregateOrder(t.Expression, SortSuffix(t.Item))).ToList()), sources);
+    }
+
+    /// <summary>ORDER BY and DISTINCT ON items name output columns by position or by name before input columns, as in PostgreSQL.</summary>
+    private static Expression ResolveOutputReference(Expression expression, SelectCore select)
+    {
+        if (expression is NumericLiteral { Text: var text } && int.TryParse(text, out var ordinal)
+            && ordinal >= 1 && ordinal <= select.Items.Count && select.Items[ordinal - 1] is ExpressionItem positioned)
+            return positioned.Expression;
+        if (expression is ColumnReference { Parts.Count: 1, Star: false } reference
+            && select.Items.OfType<ExpressionItem>().FirstOrDefault(i => i.Alias?.Value == reference.Parts[0].Value) is { } aliased)
+            return aliased.Expression;
+        return expression;
     }
 
     /// <summary>
@@ -127,7 +195,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                 Unsupported(branch, "each branch of a set operation must filter and project one table (no DISTINCT, GROUP BY or aggregates) for now");
                 return null;
             }
-            var bound = BindSelect(select);
+            var bound = BindSelect(select, []);
             if (bound is null) return null;
             if (bound.Value.Item1 is not ProjectNode { Input: FilterNode { Input: ScanNode } or ScanNode } project)
             {
@@ -170,20 +238,22 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
     /// </summary>
     private RelNode? BindExistence(Expression conjunct, BindingScope outer, ExpressionBinder outerBinder, RelNode plan)
     {
-        var (query, negated, operand) = conjunct switch
+        var isNot = conjunct is UnaryExpression { Operator: var notOperator } && notOperator.Equals("NOT", StringComparison.OrdinalIgnoreCase);
+        var tested = isNot ? Unparenthesize(((UnaryExpression)conjunct).Operand) : conjunct;
+        var (query, negated, operand) = tested switch
         {
-            ExistsExpression e => (e.Query, false, (Expression?)null),
-            UnaryExpression { Operator: var op, Operand: var negatedOperand } when op.Equals("NOT", StringComparison.OrdinalIgnoreCase)
-                && Unparenthesize(negatedOperand) is ExistsExpression e => (e.Query, true, null),
-            InSubqueryExpression i => (i.Query, i.Negated, i.Operand),
+            ExistsExpression e => (e.Query, isNot, (Expression?)null),
+            InSubqueryExpression i => (i.Query, i.Negated != isNot, i.Operand),
+            QuantifiedComparison { Query: not null } q => (q.Query, false, q.Operand),
             _ => (null, false, null),
         };
         if (query is null) return null;
+        var quantified = tested as QuantifiedComparison;
         if (query.With is not null || query.Limit is not null || query.Offset is not null
             || query.Body is not SelectCore { From: [NamedTable table], GroupBy: null, Having: null, Distinct: DistinctKind.None, Windows.Count: 0 } select
             || select.Items.Any(i => i is ExpressionItem item && ContainsAggregate(item.Expression)))
         {
-            Unsupported(conjunct, "this subquery is not supported yet: a subquery tested with EXISTS or IN must read one table, without GROUP BY, DISTINCT, LIMIT or aggregates");
+            Unsupported(conjunct, "this subquery is not supported yet: a subquery tested with EXISTS, IN, ANY or ALL must read one table, without GROUP BY, DISTINCT, LIMIT or aggregates");
             return plan;
         }
         var relations = new List<RelationBinding>();
@@ -206,18 +276,46 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         {
             if (select.Items is not [ExpressionItem item])
             {
-                Unsupported(query, "an IN subquery must select exactly one expression");
+                Unsupported(query, $"{(quantified is null ? "an IN" : "an ANY/ALL")} subquery must select exactly one expression");
                 return plan;
             }
             var x = innerBinder.Bind(item.Expression);
             var a = outerBinder.Bind(operand);
-            BoundExpression equal = new BoundBinary(conjunct.Span, SqlType.Boolean, x, "=", a);
-            if (negated)
-                equal = new BoundSyntaxForm(conjunct.Span, SqlType.Boolean, "or", ["", " OR ", " IS NULL OR ", " IS NULL"], [equal, x, a]);
-            conditions.Add(equal);
+            if (quantified is not null)
+            {
+                var (test, anti) = QuantifiedCondition(quantified, isNot, a, x);
+                conditions.Add(test);
+                negated = anti;
+            }
+            else
+            {
+                BoundExpression equal = new BoundBinary(conjunct.Span, SqlType.Boolean, x, "=", a);
+                if (negated)
+                    equal = new BoundSyntaxForm(conjunct.Span, SqlType.Boolean, "or", ["", " OR ", " IS NULL OR ", " IS NULL"], [equal, x, a]);
+                conditions.Add(equal);
+            }
         }
         var condition = conditions.Count == 0 ? null : conditions.Aggregate((l, r) => new BoundBinary(l.Span, SqlType.Boolean, l, "AND", r));
         return new JoinNode(plan, new ScanNode(inner.Relation.Table, inner.Relation.Name), condition, negated ? JoinType.Anti : JoinType.Semi);
+    }
+
+    /// <summary>
+    /// <c>a op ANY (SELECT x …)</c> keeps the rows for which some x makes <c>a op x</c> true: a semi-join on it.
+    /// <c>a op ALL (…)</c> keeps those for which no x makes it false or NULL: an anti-join on <c>(a op x) IS NOT TRUE</c>,
+    /// which is SQL's three-valued result exactly (<c>&lt;&gt; ALL</c> is NOT IN). Under NOT the two swap: no x may make
+    /// <c>a op x</c> true or NULL, or some x must make it false.
+    /// </summary>
+    private static (BoundExpression Condition, bool Anti) QuantifiedCondition(QuantifiedComparison q, bool isNot, BoundExpression a, BoundExpression x)
+    {
+        BoundExpression comparison = new BoundBinary(q.Span, SqlType.Boolean, a, q.Operator, x);
+        BoundExpression Is(string truth) => new BoundSyntaxForm(q.Span, SqlType.Boolean, "is truth", ["(", ") " + truth], [comparison]);
+        return (q.Quantifier == Quantifier.All, isNot) switch
+        {
+            (false, false) => (comparison, false),
+            (true, false) => (Is("IS NOT TRUE"), true),
+            (false, true) => (Is("IS NOT FALSE"), true),
+            (true, true) => (Is("IS FALSE"), false),
+        };
     }
 
     private static Expression Unparenthesize(Expression expression) =>
@@ -555,6 +653,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         ["bool_and"] = _ => SqlType.Boolean, ["bool_or"] = _ => SqlType.Boolean, ["every"] = _ => SqlType.Boolean,
         ["string_agg"] = t => t.Name == "bytea" ? t : SqlType.Text,
         ["array_agg"] = t => t.IsArray ? t with { ArrayDimensions = t.ArrayDimensions + 1 } : TypeRules.Plain(t) with { ArrayDimensions = 1 },
+        ["json_agg"] = _ => new SqlType("json"), ["json_object_agg"] = _ => new SqlType("json"),
         ["jsonb_agg"] = _ => new SqlType("jsonb"), ["jsonb_object_agg"] = _ => new SqlType("jsonb"),
         ["bit_and"] = TypeRules.Plain, ["bit_or"] = TypeRules.Plain, ["bit_xor"] = TypeRules.Plain,
         ["stddev"] = Statistic, ["stddev_pop"] = Statistic, ["stddev_samp"] = Statistic,

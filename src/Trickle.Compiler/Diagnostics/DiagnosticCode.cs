@@ -30,10 +30,12 @@ public sealed record DiagnosticCode(string Id, string Title)
     public static readonly DiagnosticCode WrongArgumentCount = new("TRK3010", "wrong number of arguments");
     public static readonly DiagnosticCode GroupByOrdinalOutOfRange = new("TRK3011", "GROUP BY position out of range");
     public static readonly DiagnosticCode DistinctOrderNotInArguments = new("TRK3012", "ORDER BY of a DISTINCT aggregate must use its arguments");
+    public static readonly DiagnosticCode DistinctOnOrderMismatch = new("TRK3013", "DISTINCT ON expressions must match the initial ORDER BY expressions");
 
     public static readonly DiagnosticCode UnsupportedConstruct = new("TRK4001", "construct not supported for incremental maintenance yet");
     public static readonly DiagnosticCode VolatileFunction = new("TRK4002", "volatile function in an incrementally maintained query");
     public static readonly DiagnosticCode UnsupportedType = new("TRK4003", "type cannot be maintained");
+    public static readonly DiagnosticCode AmbiguousTies = new("TRK4004", "the result depends on how ties are broken");
 
     public static readonly DiagnosticCode InvalidOption = new("TRK5001", "invalid option");
     public static readonly DiagnosticCode InvalidSchedule = new("TRK5002", "invalid schedule");

@@ -52,6 +52,12 @@ public static class IrPrinter
                 foreach (var branch in setOperation.Branches)
                     Append(builder, branch, depth + 1);
                 return;
+            case DistinctOnNode distinctOn:
+                builder.Append("DistinctOn keys=[").AppendJoin(", ", distinctOn.Keys.Select(SqlExpressionPrinter.Canonical))
+                    .Append("] order=[").AppendJoin(", ", distinctOn.TieBreakers.Select(o => SqlExpressionPrinter.Canonical(o.Expression) + o.Suffix))
+                    .AppendLine("]");
+                Append(builder, distinctOn.Input, depth + 1);
+                return;
             case DistinctNode distinct:
                 builder.AppendLine("Distinct");
                 Append(builder, distinct.Input, depth + 1);

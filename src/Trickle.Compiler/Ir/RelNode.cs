@@ -28,7 +28,11 @@ public sealed record OutputColumn(string Name, BoundExpression Expression);
 
 public sealed record ProjectNode(RelNode Input, IReadOnlyList<OutputColumn> Columns) : RelNode;
 
-public enum AggregateFunction { CountStar, Count, Sum, Avg, Min, Max, Other }
+/// <summary>
+/// <see cref="First"/> is the value of the group's first row in the call's ORDER BY: what <c>DISTINCT ON</c> keeps of a
+/// column. PostgreSQL has no such aggregate, so it is printed as <c>(array_agg(x ORDER BY …))[1]</c>.
+/// </summary>
+public enum AggregateFunction { CountStar, Count, Sum, Avg, Min, Max, First, Other }
 
 /// <summary>An ORDER BY item inside an aggregate call: the expression and its SQL suffix (<c>DESC NULLS LAST</c>).</summary>
 public sealed record AggregateOrder(BoundExpression Expression, string Suffix);
@@ -64,7 +68,9 @@ public sealed record AggregateCall(SourceSpan Span, AggregateFunction Function, 
         var arguments = Argument is null ? "*" : string.Join(", ", new[] { Argument }.Concat(ExtraArguments).Select(printer.Print));
         var order = OrderBy.Count == 0 ? "" : " ORDER BY " + string.Join(", ", OrderBy.Select(o => printer.Print(o.Expression) + o.Suffix));
         var filter = Filter is null ? "" : $" FILTER (WHERE {printer.Print(Filter)})";
-        return $"{Name}({(Distinct ? "DISTINCT " : "")}{arguments}{order}){filter}";
+        return Function == AggregateFunction.First
+            ? $"(array_agg({arguments}{order}){filter})[1]"
+            : $"{Name}({(Distinct ? "DISTINCT " : "")}{arguments}{order}){filter}";
     }
 
     /// <summary>Span-free text that is equal exactly for calls computing the same value, so they can share state.</summary>
@@ -87,6 +93,13 @@ public sealed record AggregateNode(
 
 /// <summary>SELECT DISTINCT: removes duplicate rows of its input.</summary>
 public sealed record DistinctNode(RelNode Input) : RelNode;
+
+/// <summary>
+/// SELECT DISTINCT ON (<see cref="Keys"/>): of the rows of <see cref="Input"/>'s input with equal keys, keeps the first in
+/// <see cref="TieBreakers"/> order, projected by <see cref="Input"/>. The binder has checked that the order decides
+/// every tie that could show in the output.
+/// </summary>
+public sealed record DistinctOnNode(ProjectNode Input, IReadOnlyList<BoundExpression> Keys, IReadOnlyList<AggregateOrder> TieBreakers) : RelNode;
 
 public enum SetOperationKind { UnionAll, Union, IntersectAll, Intersect, ExceptAll, Except }
 

@@ -9,6 +9,7 @@ public static class RewritePipeline
     [
         new RightToLeftJoin(),
         new DistinctToGroups(),
+        new DistinctOnToFirstRows(),
         new ProjectionToCountedGroups(),
         new AvgToSumAndCount(),
     ];

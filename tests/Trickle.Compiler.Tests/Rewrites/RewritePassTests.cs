@@ -49,6 +49,24 @@ public sealed class RewritePassTests
         AssertUnchanged(new DistinctToGroups(), "SELECT site, whole FROM measurements");
 
     [Theory]
+    [InlineData("latest_per_site", "SELECT DISTINCT ON (site) site, id, exact FROM measurements ORDER BY site, id DESC")]
+    [InlineData("expression_key_repeated_column", "SELECT DISTINCT ON (lower(site)) whole, whole AS again, lower(site) AS s FROM measurements WHERE whole > 0 ORDER BY lower(site), big NULLS FIRST, id")]
+    public void DistinctOnToFirstRows_BecomesGroupsOfFirstValues(string name, string query)
+    {
+        var (before, after) = ApplyAlone(new DistinctOnToFirstRows(), query);
+
+        Assert.IsType<DistinctOnNode>(before);
+        var project = Assert.IsType<ProjectNode>(after);
+        var aggregate = Assert.IsType<AggregateNode>(project.Input);
+        Assert.True(aggregate.Grouped);
+        Assert.False(aggregate.Multiplicity);
+        Assert.All(aggregate.Aggregates, a => Assert.Equal(AggregateFunction.First, a.Function));
+        // A column selected twice is one first-value; a selected key is the key itself.
+        Assert.Equal(project.Columns.Count(c => c.Expression is Binding.BoundAggregateRef) - (name == "expression_key_repeated_column" ? 1 : 0), aggregate.Aggregates.Count);
+        Snapshot.Match(BeforeAfter(before, after), new SnapshotNameExtension(name));
+    }
+
+    [Theory]
     [InlineData("projection", "SELECT site, whole FROM measurements")]
     [InlineData("filtered_projection_with_expression", "SELECT site, exact * whole AS total FROM measurements WHERE site <> 'x'")]
     public void ProjectionToCountedGroups_BagProjection_BecomesCountedGroups(string name, string query)
@@ -134,6 +152,7 @@ public sealed class RewritePassTests
 
     [Theory]
     [InlineData("distinct-to-groups", "SELECT DISTINCT site FROM measurements")]
+    [InlineData("distinct-on-to-first-rows", "SELECT DISTINCT ON (site) site, whole FROM measurements ORDER BY site, id")]
     [InlineData("projection-to-counted-groups", "SELECT site, whole FROM measurements")]
     [InlineData("avg-to-sum-and-count", "SELECT site, avg(whole) AS a FROM measurements GROUP BY site")]
     public void RewritePipeline_PassDisabledByName_LeavesThePlanAsItWas(string pass, string query)
@@ -154,12 +173,12 @@ public sealed class RewritePassTests
 
         RewritePipeline.Run(plan, disabled: ["avg-to-sum-and-count"], afterPass: (pass, _) => run.Add(pass.Name));
 
-        Assert.Equal(["right-to-left-join", "distinct-to-groups", "projection-to-counted-groups"], run);
+        Assert.Equal(["right-to-left-join", "distinct-to-groups", "distinct-on-to-first-rows", "projection-to-counted-groups"], run);
     }
 
     [Fact]
     public void RewritePipeline_DefaultPasses_HaveDistinctNamesInRunOrder() =>
-        Assert.Equal(["right-to-left-join", "distinct-to-groups", "projection-to-counted-groups", "avg-to-sum-and-count"], RewritePipeline.Default.Select(p => p.Name));
+        Assert.Equal(["right-to-left-join", "distinct-to-groups", "distinct-on-to-first-rows", "projection-to-counted-groups", "avg-to-sum-and-count"], RewritePipeline.Default.Select(p => p.Name));
 
     private static (RelNode Before, RelNode After) ApplyAlone(RewritePass pass, string query)
     {

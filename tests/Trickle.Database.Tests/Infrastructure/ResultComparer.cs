@@ -9,9 +9,14 @@ public static class ResultComparer
 {
     public const int MaxRowsShownPerSide = 50;
 
+    // Whole-row references by alias: a plain alias such as s would resolve to a column of that name first.
+    private const string StreamRow = "\"__stream_row\"";
+    private const string QueryRow = "\"__query_row\"";
+
     /// <summary>
     /// Checks column names (and types) first, then both EXCEPT ALL directions in a single statement so that both
-    /// sides are read under one snapshot.
+    /// sides are read under one snapshot. Rows are compared as their text: stricter than equality (numeric 1.0 and
+    /// 1.00 differ, as a reader sees them) and defined for types without an equality operator (json).
     /// </summary>
     /// <param name="streamTable">Already quoted SQL name, e.g. <c>public."order totals"</c>.</param>
     public static async Task<ComparisonResult> CompareAsync(
@@ -33,11 +38,11 @@ public static class ResultComparer
                        count(*) OVER (PARTITION BY side) AS total,
                        row_number() OVER (PARTITION BY side ORDER BY row_text COLLATE "C") AS position
                 FROM (
-                    SELECT 1 AS side, d::text AS row_text
-                    FROM (SELECT * FROM {streamTable} EXCEPT ALL ({query})) AS d
+                    SELECT 1 AS side, row_text
+                    FROM (SELECT {StreamRow}::text AS row_text FROM {streamTable} AS {StreamRow} EXCEPT ALL SELECT {QueryRow}::text FROM ({query}) AS {QueryRow}) AS d
                     UNION ALL
-                    SELECT 2 AS side, d::text AS row_text
-                    FROM (({query}) EXCEPT ALL SELECT * FROM {streamTable}) AS d
+                    SELECT 2 AS side, row_text
+                    FROM (SELECT {QueryRow}::text AS row_text FROM ({query}) AS {QueryRow} EXCEPT ALL SELECT {StreamRow}::text FROM {streamTable} AS {StreamRow}) AS d
                 ) AS differences
             ) AS numbered
             WHERE position <= {MaxRowsShownPerSide}
