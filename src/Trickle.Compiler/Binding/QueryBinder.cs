@@ -161,66 +161,78 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
     }
 
     /// <summary>
-    /// A chain of one set operator (<c>a UNION ALL b UNION ALL c</c>, or <c>a INTERSECT b</c>, <c>a EXCEPT b</c>) whose
-    /// branches each filter and project one table. Branch columns are matched by position, as SQL does.
+    /// UNION, INTERSECT and EXCEPT [ALL], nested and parenthesised in any way, over branches that each filter and project
+    /// one table. A chain of the same UNION [ALL] is one node; branch columns are matched by position, as SQL does.
     /// </summary>
     private (RelNode, IReadOnlyList<CatalogTable>)? BindSetOperation(SetOperation root)
     {
-        var branches = new List<QueryBody>();
-        void Collect(QueryBody body)
+        var sources = new List<CatalogTable>();
+        var branches = new List<ProjectNode>();
+        var tree = BindSetInput(root, branches, sources);
+        return tree is null ? null : (tree, sources);
+    }
+
+    private RelNode? BindSetInput(QueryBody body, List<ProjectNode> branches, List<CatalogTable> sources)
+    {
+        if (body is NestedQuery { Query: { Body: SetOperation nestedOperation, With: null, Limit: null, Offset: null, OrderBy.Count: 0 } })
+            return BindSetInput(nestedOperation, branches, sources);
+        if (body is SetOperation operation)
         {
-            if (body is SetOperation s && s.Operator == root.Operator && s.All == root.All && root.Operator == SetOperator.Union)
+            var inputs = new List<QueryBody>();
+            void Collect(QueryBody part)
             {
-                Collect(s.Left);
-                Collect(s.Right);
+                if (part is SetOperation s && s.Operator == SetOperator.Union && s.Operator == operation.Operator && s.All == operation.All)
+                {
+                    Collect(s.Left);
+                    Collect(s.Right);
+                }
+                else inputs.Add(part);
             }
-            else branches.Add(body);
+            if (operation.Operator == SetOperator.Union) Collect(operation);
+            else inputs.AddRange([operation.Left, operation.Right]);
+            var bound = new List<RelNode>();
+            foreach (var input in inputs)
+            {
+                var node = BindSetInput(input, branches, sources);
+                if (node is null) return null;
+                bound.Add(node);
+            }
+            var kind = (operation.Operator, operation.All) switch
+            {
+                (SetOperator.Union, true) => SetOperationKind.UnionAll,
+                (SetOperator.Union, false) => SetOperationKind.Union,
+                (SetOperator.Intersect, true) => SetOperationKind.IntersectAll,
+                (SetOperator.Intersect, false) => SetOperationKind.Intersect,
+                (SetOperator.Except, true) => SetOperationKind.ExceptAll,
+                _ => SetOperationKind.Except,
+            };
+            return new SetOperationNode(kind, bound);
         }
-        Collect(root.Left);
-        Collect(root.Right);
-        if (branches.Any(b => b is SetOperation) || (root.Operator != SetOperator.Union && branches.Count != 2))
+
+        var select = body as SelectCore ?? (body as NestedQuery)?.Query.Body as SelectCore;
+        if (select is null || body is NestedQuery { Query: { With: not null } or { Limit: not null } or { Offset: not null } }
+            || select.Distinct != DistinctKind.None || select.GroupBy is not null || select.Having is not null
+            || select.Items.Any(i => i is ExpressionItem e && ContainsAggregate(e.Expression)))
         {
-            Unsupported(root, "set operations are maintained as a chain of one operator (UNION [ALL] of any number of queries, or one INTERSECT/EXCEPT [ALL]); mixed or nested ones are not supported yet");
+            Unsupported(body, "each branch of a set operation must filter and project one table (no DISTINCT, GROUP BY or aggregates) for now");
             return null;
         }
-        var projects = new List<ProjectNode>();
-        var sources = new List<CatalogTable>();
-        foreach (var branch in branches)
+        var boundSelect = BindSelect(select, []);
+        if (boundSelect is null) return null;
+        if (boundSelect.Value.Item1 is not ProjectNode { Input: FilterNode { Input: ScanNode } or ScanNode } project)
         {
-            var select = branch as SelectCore ?? (branch as NestedQuery)?.Query.Body as SelectCore;
-            if (select is null || branch is NestedQuery { Query: { With: not null } or { Limit: not null } or { Offset: not null } }
-                || select.Distinct != DistinctKind.None || select.GroupBy is not null || select.Having is not null
-                || select.Items.Any(i => i is ExpressionItem e && ContainsAggregate(e.Expression)))
-            {
-                Unsupported(branch, "each branch of a set operation must filter and project one table (no DISTINCT, GROUP BY or aggregates) for now");
-                return null;
-            }
-            var bound = BindSelect(select, []);
-            if (bound is null) return null;
-            if (bound.Value.Item1 is not ProjectNode { Input: FilterNode { Input: ScanNode } or ScanNode } project)
-            {
-                Unsupported(branch, "each branch of a set operation must read one table for now");
-                return null;
-            }
-            if (projects.Count > 0 && project.Columns.Count != projects[0].Columns.Count)
-            {
-                diagnostics.Error(DiagnosticCode.WrongArgumentCount, filePath, branch.Span,
-                    $"each {root.Operator.ToString().ToUpperInvariant()} query must have the same number of columns ({projects[0].Columns.Count}, not {project.Columns.Count})");
-                return null;
-            }
-            projects.Add(project);
-            sources.AddRange(bound.Value.Item2.Where(t => !sources.Contains(t)));
+            Unsupported(body, "each branch of a set operation must read one table for now");
+            return null;
         }
-        var kind = (root.Operator, root.All) switch
+        if (branches.Count > 0 && project.Columns.Count != branches[0].Columns.Count)
         {
-            (SetOperator.Union, true) => SetOperationKind.UnionAll,
-            (SetOperator.Union, false) => SetOperationKind.Union,
-            (SetOperator.Intersect, true) => SetOperationKind.IntersectAll,
-            (SetOperator.Intersect, false) => SetOperationKind.Intersect,
-            (SetOperator.Except, true) => SetOperationKind.ExceptAll,
-            _ => SetOperationKind.Except,
-        };
-        return (new SetOperationNode(kind, projects), sources);
+            diagnostics.Error(DiagnosticCode.WrongArgumentCount, filePath, body.Span,
+                $"each query of a set operation must have the same number of columns ({branches[0].Columns.Count}, not {project.Columns.Count})");
+            return null;
+        }
+        branches.Add(project);
+        sources.AddRange(boundSelect.Value.Item2.Where(t => !sources.Contains(t)));
+        return project;
     }
 
     private static IEnumerable<Expression> Conjuncts(Expression expression) => expression switch

@@ -168,7 +168,8 @@ public static class MaintenanceModelBuilder
         var scans = node.Branches.Select(b => b.Input is FilterNode { Input: ScanNode s } ? s : (ScanNode)b.Input).ToList();
         var filters = node.Branches.Select(b => b.Input is FilterNode f ? f.Predicate : null).ToList();
         var sourceTables = scans.Select(s => s.Table).Distinct().ToList();
-        var perBranchCounts = node.Kind is not (SetOperationKind.UnionAll or SetOperationKind.Union);
+        // A flat UNION [ALL] needs only the total count; anything else decides a row's copies from its count per branch.
+        var perBranchCounts = !(node.IsFlat && node.Kind is SetOperationKind.UnionAll or SetOperationKind.Union);
         var overChanges = new SqlExpressionPrinter(c => "c." + SqlQuoting.Identifier(c.ColumnName));
         var overSource = SqlExpressionPrinter.ForAlias("src");
         var keyNames = first.Columns.Select((_, i) => SqlQuoting.Identifier($"k{i + 1}")).ToList();
@@ -191,21 +192,13 @@ public static class MaintenanceModelBuilder
             ? countNames.Select((name, j) => new StateColumn(name, $"rows from branch {j + 1}", $"sum(\"src\".{name})",
                 [new DeltaColumn(name, $"COALESCE(sum(c.{name}), 0)")], $"COALESCE(s.{name}, 0) + d.{name}", null)).ToList()
             : [];
-        var multiplicity = node.Kind switch
-        {
-            SetOperationKind.UnionAll => StoredRowCount(),
-            SetOperationKind.IntersectAll => "LEAST(s.\"b1\", s.\"b2\")",
-            SetOperationKind.Intersect => "CASE WHEN s.\"b1\" > 0 AND s.\"b2\" > 0 THEN 1 ELSE 0 END",
-            SetOperationKind.ExceptAll => "GREATEST(s.\"b1\" - s.\"b2\", 0)",
-            SetOperationKind.Except => "CASE WHEN s.\"b1\" > 0 AND s.\"b2\" = 0 THEN 1 ELSE 0 END",
-            _ => StoredRowCount(),
-        };
+        var multiplicity = perBranchCounts ? Copies(node, new Counter()) : StoredRowCount();
         return new MaintenanceModel
         {
             Identity = Identity(table),
             Grouped = true,
-            // UNION keeps one copy of each distinct row; every other operator shows a computed number of copies.
-            Multiplicity = node.Kind != SetOperationKind.Union,
+            // A flat UNION keeps one copy of each distinct row; everything else shows a computed number of copies.
+            Multiplicity = perBranchCounts || node.Kind != SetOperationKind.Union,
             MultiplicitySql = multiplicity,
             Keys = first.Columns.Select((c, i) => new KeyColumn(keyNames[i], $"output column {c.Name}", $"\"src\".{keyNames[i]}", $"c.{keyNames[i]}",
                 Nullable: true, HashCast: HashCastFor(c.Expression.Type))).ToList(),
@@ -230,6 +223,29 @@ public static class MaintenanceModelBuilder
         };
 
         static string StoredRowCount() => MaintenanceModel.StoredRowCount;
+    }
+
+    private sealed class Counter { public int Next; }
+
+    /// <summary>
+    /// How many copies of a row a set operation outputs, from the row's count in each branch (<c>s."b1"</c>, … numbered
+    /// left to right): UNION ALL adds, INTERSECT ALL takes the least, EXCEPT ALL subtracts down to zero, and the
+    /// operators without ALL output one copy or none.
+    /// </summary>
+    private static string Copies(RelNode input, Counter branch)
+    {
+        if (input is not SetOperationNode node)
+            return $"s.\"b{++branch.Next}\"";
+        var operands = node.Inputs.Select(i => Copies(i, branch)).ToList();
+        return node.Kind switch
+        {
+            SetOperationKind.UnionAll => "(" + string.Join(" + ", operands) + ")",
+            SetOperationKind.Union => "CASE WHEN " + string.Join(" OR ", operands.Select(o => $"{o} > 0")) + " THEN 1 ELSE 0 END",
+            SetOperationKind.IntersectAll => $"LEAST({operands[0]}, {operands[1]})",
+            SetOperationKind.Intersect => $"CASE WHEN {operands[0]} > 0 AND {operands[1]} > 0 THEN 1 ELSE 0 END",
+            SetOperationKind.ExceptAll => $"GREATEST({operands[0]} - {operands[1]}, 0)",
+            _ => $"CASE WHEN {operands[0]} > 0 AND {operands[1]} = 0 THEN 1 ELSE 0 END",
+        };
     }
 
     private static StreamTableIdentity Identity(BoundStreamTable table)

@@ -49,8 +49,8 @@ public static class IrPrinter
                 return;
             case SetOperationNode setOperation:
                 builder.Append("SetOperation ").AppendLine(setOperation.Kind.ToString());
-                foreach (var branch in setOperation.Branches)
-                    Append(builder, branch, depth + 1);
+                foreach (var input in setOperation.Inputs)
+                    Append(builder, input, depth + 1);
                 return;
             case DistinctOnNode distinctOn:
                 builder.Append("DistinctOn keys=[").AppendJoin(", ", distinctOn.Keys.Select(SqlExpressionPrinter.Canonical))

@@ -104,7 +104,16 @@ public sealed record DistinctOnNode(ProjectNode Input, IReadOnlyList<BoundExpres
 public enum SetOperationKind { UnionAll, Union, IntersectAll, Intersect, ExceptAll, Except }
 
 /// <summary>
-/// UNION/INTERSECT/EXCEPT [ALL] over branches that each project rows of one table; output columns are named by the
-/// first branch. Maintained as counted groups with one row count per branch.
+/// UNION/INTERSECT/EXCEPT [ALL] over its inputs: UNION [ALL] over any number, INTERSECT and EXCEPT over two. An input is
+/// a branch (a projection of one table's rows) or a nested set operation; output columns are named by the first branch.
+/// Maintained as counted groups with one row count per branch.
 /// </summary>
-public sealed record SetOperationNode(SetOperationKind Kind, IReadOnlyList<ProjectNode> Branches) : RelNode;
+public sealed record SetOperationNode(SetOperationKind Kind, IReadOnlyList<RelNode> Inputs) : RelNode
+{
+    /// <summary>The branches under this node and every nested one, left to right.</summary>
+    public IReadOnlyList<ProjectNode> Branches => Inputs
+        .SelectMany(input => input is SetOperationNode nested ? nested.Branches : [(ProjectNode)input]).ToList();
+
+    /// <summary>True when every input is a branch: no nested set operation.</summary>
+    public bool IsFlat => Inputs.All(input => input is ProjectNode);
+}

@@ -43,8 +43,8 @@ public sealed partial class RejectedConstructTests
         { "SELECT x\nFROM (SELECT max(id) AS x FROM items) AS d", "TRK4001", "2:6" },
         { "SELECT x\nFROM items i\n  LEFT JOIN (SELECT qty AS x FROM events) AS d ON d.x = i.qty", "TRK4001", "2:6" },
         // Set operations, WITH, LIMIT/OFFSET
-        // Set operations: a chain of one operator over one-table branches is maintained; these are not yet.
-        { "SELECT id FROM items\nUNION\nSELECT qty FROM events\nEXCEPT\nSELECT 1 FROM items", "TRK4001", "1:1" },
+        // Set operations of any shape over one-table branches are maintained; branches with joins or aggregates are not yet.
+        { "SELECT id FROM items\nUNION\nSELECT i.qty FROM items i JOIN events e ON e.qty = i.qty", "TRK4001", "3:1" },
         { "SELECT id FROM items\nINTERSECT\nSELECT count(*) FROM events", "TRK4001", "3:1" },
         { "SELECT id, grp FROM items\nEXCEPT\nSELECT qty FROM events", "TRK3010", "3:1" },
         { "WITH RECURSIVE t AS (SELECT id FROM items)\nSELECT id FROM t", "TRK4001", "1:1" },

@@ -62,7 +62,7 @@ public sealed class RewritePassTests
         Assert.False(aggregate.Multiplicity);
         Assert.All(aggregate.Aggregates, a => Assert.Equal(AggregateFunction.First, a.Function));
         // A column selected twice is one first-value; a selected key is the key itself.
-        Assert.Equal(project.Columns.Count(c => c.Expression is Binding.BoundAggregateRef) - (name == "expression_key_repeated_column" ? 1 : 0), aggregate.Aggregates.Count);
+        Assert.Equal(project.Columns.Count(c => c.Expression is Trickle.Compiler.Binding.BoundAggregateRef) - (name == "expression_key_repeated_column" ? 1 : 0), aggregate.Aggregates.Count);
         Snapshot.Match(BeforeAfter(before, after), new SnapshotNameExtension(name));
     }
 

@@ -71,6 +71,10 @@ public sealed class JoinCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         { "except_distinct", "SELECT id FROM customers EXCEPT SELECT customer_id FROM orders" },
         { "except_all", "SELECT customer_id FROM tags EXCEPT ALL SELECT customer_id FROM orders" },
         { "union_all_three_branches", "SELECT qty AS v FROM orders UNION ALL SELECT tier FROM customers UNION ALL SELECT qty FROM orders WHERE qty > 2" },
+        { "union_then_except", "SELECT customer_id FROM orders UNION SELECT customer_id FROM tags EXCEPT SELECT id FROM customers WHERE tier = 1" },
+        { "intersect_binds_tighter", "SELECT customer_id FROM tags UNION ALL SELECT customer_id FROM orders INTERSECT ALL SELECT id FROM customers" },
+        { "parenthesised_set_operations", "(SELECT customer_id FROM orders EXCEPT ALL SELECT customer_id FROM tags) UNION ALL (SELECT id FROM customers INTERSECT SELECT customer_id FROM orders WHERE qty > 1)" },
+        { "except_of_union", "SELECT id FROM customers EXCEPT (SELECT customer_id FROM orders UNION SELECT customer_id FROM tags WHERE tag <> 'new')" },
         { "left_join_min_max", "SELECT c.region, min(o.amount) AS lo, max(o.qty) AS hi, count(*) AS n FROM customers c LEFT JOIN orders o ON o.customer_id = c.id GROUP BY c.region" },
     };
 
