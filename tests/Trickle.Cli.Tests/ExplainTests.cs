@@ -25,6 +25,19 @@ public sealed class ExplainTests : IDisposable
     }
 
     [Fact]
+    public async Task Explain_FullJoinExample_DescribesBothPaddedSides()
+    {
+        var run = await CliRunner.RunAsync("explain", Path.Combine(RepositoryPaths.Root, "examples", "customer_activity.sql"), "--schema", Schema);
+
+        Assert.Equal("", run.Stderr);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("FullJoin (\"o\".\"customer_id\" = \"c\".\"id\")", run.Stdout);
+        Assert.Contains("key \"k1\" = \"c\".\"region\" (may be NULL)", run.Stdout);
+        Assert.Contains("FULL JOIN: NULL-padded rows of either side", run.Stdout);
+        Assert.DoesNotContain("LEFT JOIN:", run.Stdout);
+    }
+
+    [Fact]
     public async Task Explain_AvgOverIntegers_ShowsTheRewrite_AndImmediateLocking()
     {
         var definition = _dir.File("avg.sql", "SELECT customer_id, avg(quantity) AS q FROM orders GROUP BY customer_id");

@@ -397,16 +397,13 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             case ParenthesizedTable parenthesized:
                 Unsupported(parenthesized.Alias!, "an alias on a parenthesised join is not supported yet");
                 return null;
-            case JoinedTable { Kind: JoinKind.Full } outer:
-                Unsupported(outer, "FULL OUTER JOIN is not supported yet (inner, LEFT and RIGHT joins are)");
-                return null;
             case JoinedTable join:
             {
                 var left = BindFromItem(join.Left, relations);
                 var right = left is null ? null : BindFromItem(join.Right, relations);
                 if (left is null || right is null) return null;
                 // A flattened subquery's filter and expressions hold for its own rows, not for NULL-padded ones.
-                if (join.Kind is JoinKind.Left or JoinKind.Right && (HasDerived(left) || HasDerived(right)))
+                if (join.Kind is JoinKind.Left or JoinKind.Right or JoinKind.Full && (HasDerived(left) || HasDerived(right)))
                 {
                     Unsupported(join, "a subquery or CTE inside an outer join is not supported yet");
                     return null;
@@ -429,9 +426,15 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                     merged.Add((fromLeft[0], fromRight[0], name));
                 }
                 // SELECT * over a USING/NATURAL join: the merged columns first, then the rest of each side. A merged
-                // column is COALESCE(left, right); it equals the side that is never NULL-padded.
-                var type = join.Kind switch { JoinKind.Left => JoinType.Left, JoinKind.Right => JoinType.Right, _ => JoinType.Inner };
-                var columns = merged.Select(m => type == JoinType.Right ? m.Item2 : m.Item1)
+                // column is COALESCE(left, right): the side that is never NULL-padded, or for FULL both, as written.
+                var type = join.Kind switch
+                {
+                    JoinKind.Left => JoinType.Left,
+                    JoinKind.Right => JoinType.Right,
+                    JoinKind.Full => JoinType.Full,
+                    _ => JoinType.Inner,
+                };
+                var columns = merged.Select(m => type switch { JoinType.Right => m.Item2, JoinType.Full => Coalesced(m.Item1, m.Item2, m.Item3), _ => m.Item1 })
                     .Concat(left.Columns.Where(c => merged.All(m => m.Item1 != c)))
                     .Concat(right.Columns.Where(c => merged.All(m => m.Item2 != c)))
                     .ToList();
@@ -447,6 +450,21 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                 Unsupported(reference, "this FROM item is not supported yet");
                 return null;
         }
+    }
+
+    /// <summary>
+    /// The merged USING column of a FULL join: either side may be NULL-padded, so it is <c>COALESCE(left, right)</c>.
+    /// Unqualified references bind to that definition; <c>a.id</c> and <c>b.id</c> still name each side's own column.
+    /// </summary>
+    private static VisibleColumn Coalesced(VisibleColumn left, VisibleColumn right, Identifier name)
+    {
+        var type = TypeRules.Common([left.Column.Type, right.Column.Type]);
+        var definition = new BoundFunctionCall(name.Span, type, "coalesce",
+        [
+            new BoundColumn(name.Span, left.Column.Type, left.Relation.Name, left.Column.Name),
+            new BoundColumn(name.Span, right.Column.Type, right.Relation.Name, right.Column.Name),
+        ]);
+        return new VisibleColumn(name.Value, left.Relation, new CatalogColumn(name.Value, type, false), definition);
     }
 
     private static bool HasDerived(FromTree tree) => tree switch
@@ -473,7 +491,10 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                     if (d.Condition is not null) derivedConditions.Add(d.Condition);
                     return new ScanNode(d.Relation.Table, d.Relation.Name);
                 case FromJoin j:
-                    return new JoinNode(Build(j.Left), Build(j.Right), JoinCondition(j, binder), j.Type);
+                    var condition = JoinCondition(j, binder);
+                    if (j.Type == JoinType.Full && j.On is not null)
+                        RequireHashableFullJoin(j, condition);
+                    return new JoinNode(Build(j.Left), Build(j.Right), condition, j.Type);
                 default:
                     throw new InvalidOperationException();
             }
@@ -484,6 +505,53 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         return derivedConditions.Count == 0
             ? plan
             : new FilterNode(plan, derivedConditions.Aggregate((a, b) => new BoundBinary(a.Span, SqlType.Boolean, a, "AND", b)));
+    }
+
+    /// <summary>
+    /// PostgreSQL runs a FULL JOIN only as a merge or hash join: its condition must equate an expression of one side
+    /// with one of the other (<c>a.x = b.y AND …</c>; further conjuncts may be anything), or read no column at all
+    /// (<c>ON TRUE</c>). Otherwise the script would fail at install with "FULL JOIN is only supported with
+    /// merge-joinable or hash-joinable join conditions"; say so here, at the condition.
+    /// </summary>
+    private void RequireHashableFullJoin(FromJoin join, BoundExpression? condition)
+    {
+        if (condition is null) return;
+        var left = RelationNames(join.Left);
+        var right = RelationNames(join.Right);
+        var conjuncts = BoundConjuncts(condition).ToList();
+        bool Within(BoundExpression e, ISet<string> side)
+        {
+            var read = ColumnsRead(e);
+            return read.Count > 0 && read.IsSubsetOf(side);
+        }
+        if (conjuncts.All(c => ColumnsRead(c).Count == 0)
+            || conjuncts.Any(c => c is BoundBinary { Operator: "=" } equal
+                && (Within(equal.Left, left) && Within(equal.Right, right) || Within(equal.Left, right) && Within(equal.Right, left))))
+            return;
+        diagnostics.Error(DiagnosticCode.FullJoinCondition, filePath, join.On!.Span,
+            "FULL JOIN is only supported with merge-joinable or hash-joinable join conditions: the ON condition must equate an expression of one side with an expression of the other (a.x = b.y AND …)");
+    }
+
+    private static HashSet<string> RelationNames(FromTree tree) => tree switch
+    {
+        FromRelation r => [r.Relation.Name],
+        FromDerived d => [d.Relation.Name],
+        FromJoin j => [.. RelationNames(j.Left), .. RelationNames(j.Right)],
+        _ => [],
+    };
+
+    private static IEnumerable<BoundExpression> BoundConjuncts(BoundExpression expression) =>
+        expression is BoundBinary { Operator: "AND" } and ? BoundConjuncts(and.Left).Concat(BoundConjuncts(and.Right)) : [expression];
+
+    private static HashSet<string> ColumnsRead(BoundExpression expression)
+    {
+        var relations = new HashSet<string>();
+        new LeafRewriter(e =>
+        {
+            if (e is BoundColumn column) relations.Add(column.Relation);
+            return e;
+        }).Rewrite(expression);
+        return relations;
     }
 
     /// <summary>
@@ -569,8 +637,11 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                     }
                     foreach (var column in expanded)
                     {
-                        var reference = new ColumnReference(star.Span,
-                            [new Identifier(star.Span, column.Relation.Name, true), new Identifier(star.Span, column.Name, true)], false);
+                        // A FULL join's merged USING column belongs to neither side: it is reached by its bare name.
+                        var merged = column.Definition is not null && column.Relation.DerivedColumns is null;
+                        var reference = new ColumnReference(star.Span, merged
+                            ? [new Identifier(star.Span, column.Name, true)]
+                            : [new Identifier(star.Span, column.Relation.Name, true), new Identifier(star.Span, column.Name, true)], false);
                         outputs.Add(new OutputColumn(column.Name, bind(reference)));
                     }
                     break;
@@ -650,7 +721,8 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         var keyIndex = keys.FindIndex(k => SqlExpressionPrinter.Canonical(k) == canonical);
         if (keyIndex >= 0)
             return new BoundGroupKeyRef(node.Span, keys[keyIndex].Type, keyIndex);
-        if (node is ColumnReference { Star: false } column && probe is BoundColumn)
+        // A column that is a definition (a subquery's output, a FULL join's merged USING column) reads source columns too.
+        if (node is ColumnReference { Star: false } column && ReadsSourceColumns(probe))
         {
             diagnostics.Error(DiagnosticCode.NotGrouped, filePath, column.Span,
                 $"column \"{string.Join(".", column.Parts.Select(p => p.Value))}\" must appear in the GROUP BY clause or be used in an aggregate function");
@@ -658,6 +730,8 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         }
         return null;
     }
+
+    private static bool ReadsSourceColumns(BoundExpression expression) => ColumnsRead(expression).Count > 0;
 
     /// <summary>Aggregates maintained by recomputing the groups a change touches, and their result types.</summary>
     private static readonly Dictionary<string, Func<SqlType, SqlType>> RecomputedAggregates = new()

@@ -36,16 +36,27 @@ public sealed record SourceModel(
 public sealed record RelationModel(string Alias, int SourceIndex, string Table, IReadOnlyList<string> SourceColumns);
 
 /// <summary>
-/// <c>preserved LEFT JOIN nullable ON condition</c>. Its delta is the inner join's plus the NULL-padded rows':
+/// An outer join of two tables, or a semi-/anti-join. Its delta is the inner join's plus, for each padded side, the
+/// NULL-padded rows' delta (see <see cref="PaddedSide"/>). A LEFT join pads one side, a FULL join both: the left rows
+/// without a match, and the right rows without one.
+/// </summary>
+/// <param name="Kind"><c>left</c> or <c>full</c> (padded rows are output), <c>semi</c> (EXISTS: preserved rows with a
+/// match) or <c>anti</c> (NOT EXISTS: preserved rows without one, the padded rows' delta without the other side's columns)</param>
+/// <param name="OnSql">the ON condition over both relations' aliases</param>
+public sealed record OuterJoinModel(string Kind, string OnSql, IReadOnlyList<PaddedSide> PaddedSides)
+{
+    /// <summary>LEFT and FULL joins output the padded rows, with the nullable side's columns NULL.</summary>
+    public bool OutputsPaddedRows => Kind is "left" or "full";
+}
+
+/// <summary>
+/// One preserved side of an outer join and the side it is NULL-padded with. Its delta:
 /// ΔPadded = Σ over changed preserved rows of w·[no match now] + Σ over preserved rows (as before the batch) that a
 /// changed nullable-side row matches of ([no match now] − [no match before]). The match count before the batch is the
 /// count now minus the weights of the matching change rows.
 /// </summary>
 /// <param name="NullRow">a one-row relation of typed NULLs standing for the nullable side in padded rows</param>
-/// <param name="Kind"><c>left</c> (padded rows are output), <c>semi</c> (EXISTS: preserved rows with a match) or
-/// <c>anti</c> (NOT EXISTS: preserved rows without one, the padded rows' delta without the other side's columns)</param>
-public sealed record OuterJoinModel(
-    string Kind,
+public sealed record PaddedSide(
     string PreservedAlias,
     int PreservedSourceIndex,
     string PreservedTable,
@@ -53,7 +64,6 @@ public sealed record OuterJoinModel(
     string NullableAlias,
     int NullableSourceIndex,
     string NullableTable,
-    string OnSql,
     string NullRow);
 
 /// <summary>One branch of a set operation: its projections and filter over its source's change rows (<c>c</c>).</summary>
@@ -144,7 +154,7 @@ public sealed record MaintenanceModel
     public required string FromSql { get; init; }
     public required string SourcesDisplay { get; init; }
 
-    /// <summary>The LEFT JOIN of two tables, when the query is one; null for inner joins and single tables.</summary>
+    /// <summary>The LEFT or FULL join (or semi-/anti-join) of two tables, when the query is one; null for inner joins and single tables.</summary>
     public required OuterJoinModel? OuterJoin { get; init; }
     /// <summary>Condition of the inner-join terms: every join condition and the WHERE clause.</summary>
     public required string? InnerCondition { get; init; }

@@ -25,7 +25,7 @@ public static class MaintenanceModelBuilder
             if (ContainsOuterJoin(table.Plan))
             {
                 diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan,
-                    "an outer join or EXISTS/IN subquery is maintained between two tables (a LEFT JOIN b ON …, or one table with one subquery test); chained or nested ones are not supported yet");
+                    "an outer join or EXISTS/IN subquery is maintained between two tables (a LEFT/FULL JOIN b ON …, or one table with one subquery test); chained or nested ones are not supported yet");
                 return null;
             }
             diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan,
@@ -78,8 +78,8 @@ public static class MaintenanceModelBuilder
 
         var keys = aggregate.GroupKeys.Select((k, i) => new KeyColumn(
             SqlQuoting.Identifier($"k{i + 1}"), SqlExpressionPrinter.Canonical(k), overSource.Print(k), overChanges.Print(k),
-            // Columns of an outer join's nullable side are NULL in padded rows whatever the catalog says.
-            Nullable: k is not BoundColumn column || column.Relation == outer?.Nullable.Name
+            // Columns of an outer join's nullable side(s) are NULL in padded rows whatever the catalog says.
+            Nullable: k is not BoundColumn column || outer?.NullableNames.Contains(column.Relation) == true
                 || !(scans.First(s => s.Name == column.Relation).Table.FindColumn(column.ColumnName)?.NotNull ?? false),
             HashCast: HashCastFor(k.Type))).ToList();
 
@@ -110,12 +110,18 @@ public static class MaintenanceModelBuilder
         OuterJoinModel? outerJoin = null;
         if (outer is not null)
         {
-            var preserved = relationModels[0];
-            var nullable = relationModels[1];
-            var nullColumns = SourceColumns(outer.Nullable.Table)
-                .Select(c => $"NULL::{c.Type.ToSql()} AS {SqlQuoting.Identifier(c.Name)}");
-            outerJoin = new OuterJoinModel(outer.Type.ToString().ToLowerInvariant(), preserved.Alias, preserved.SourceIndex, preserved.Table, preserved.SourceColumns,
-                nullable.Alias, nullable.SourceIndex, nullable.Table, onSql, $"(SELECT {string.Join(", ", nullColumns)})");
+            PaddedSide Padded(int preservedAt, int nullableAt)
+            {
+                var preserved = relationModels[preservedAt];
+                var nullable = relationModels[nullableAt];
+                var nullColumns = SourceColumns(scans[nullableAt].Table)
+                    .Select(c => $"NULL::{c.Type.ToSql()} AS {SqlQuoting.Identifier(c.Name)}");
+                return new PaddedSide(preserved.Alias, preserved.SourceIndex, preserved.Table, preserved.SourceColumns,
+                    nullable.Alias, nullable.SourceIndex, nullable.Table, $"(SELECT {string.Join(", ", nullColumns)})");
+            }
+            // A FULL join pads both ways: left rows without a match, then right rows without one.
+            outerJoin = new OuterJoinModel(outer.Type.ToString().ToLowerInvariant(), onSql,
+                outer.Type == JoinType.Full ? [Padded(0, 1), Padded(1, 0)] : [Padded(0, 1)]);
         }
 
         return new MaintenanceModel
@@ -139,13 +145,13 @@ public static class MaintenanceModelBuilder
             FromSql = outerJoin switch
             {
                 null => string.Join(", ", relationModels.Select(r => $"{r.Table} AS {r.Alias}")),
-                { Kind: "left" } => $"{outerJoin.PreservedTable} AS {outerJoin.PreservedAlias} LEFT JOIN {outerJoin.NullableTable} AS {outerJoin.NullableAlias} ON {onSql}",
-                _ => $"{outerJoin.PreservedTable} AS {outerJoin.PreservedAlias}",
+                { Kind: "left" or "full" } => $"{relationModels[0].Table} AS {relationModels[0].Alias} {outerJoin.Kind.ToUpperInvariant()} JOIN {relationModels[1].Table} AS {relationModels[1].Alias} ON {onSql}",
+                _ => $"{relationModels[0].Table} AS {relationModels[0].Alias}",
             },
             OuterJoin = outerJoin,
             InnerCondition = outerJoin is null ? condition : condition is null ? onSql : $"{onSql} AND {condition}",
             SourceFilter = outerJoin is { Kind: "semi" or "anti" }
-                ? string.Join(" AND ", new[] { $"{(outerJoin.Kind == "anti" ? "NOT " : "")}EXISTS (SELECT 1 FROM {outerJoin.NullableTable} AS {outerJoin.NullableAlias} WHERE {onSql})", condition }.Where(c => c is not null))
+                ? string.Join(" AND ", new[] { $"{(outerJoin.Kind == "anti" ? "NOT " : "")}EXISTS (SELECT 1 FROM {relationModels[1].Table} AS {relationModels[1].Alias} WHERE {onSql})", condition }.Where(c => c is not null))
                 : condition,
             SourcesDisplay = string.Join(", ", sources.Select(s => s.DisplayName)),
         };
@@ -347,8 +353,15 @@ public static class MaintenanceModelBuilder
 
     private const int MaxExpandedTerms = 32;
 
-    /// <summary>The LEFT JOIN of a plan: the preserved and the nullable relation and the ON condition.</summary>
-    private sealed record OuterJoinPlan(ScanNode Preserved, ScanNode Nullable, BoundExpression? Condition, JoinType Type);
+    /// <summary>
+    /// The outer join of a plan: its left (preserved) and right relation, the ON condition and the join type. A FULL
+    /// join preserves the right relation too.
+    /// </summary>
+    private sealed record OuterJoinPlan(ScanNode Preserved, ScanNode Nullable, BoundExpression? Condition, JoinType Type)
+    {
+        /// <summary>Relations whose columns are NULL in padded rows.</summary>
+        public IReadOnlyList<string> NullableNames => Type == JoinType.Full ? [Preserved.Name, Nullable.Name] : [Nullable.Name];
+    }
 
     private static bool TryMatch(RelNode plan, out ProjectNode project, out BoundExpression? having, out AggregateNode aggregate,
         out List<BoundExpression> conditions, out List<ScanNode> scans, out OuterJoinPlan? outer)
@@ -362,10 +375,10 @@ public static class MaintenanceModelBuilder
         aggregate = a;
         node = a.Input;
         while (node is FilterNode f) { conditions.Add(f.Predicate); node = f.Input; }
-        if (node is JoinNode { Type: JoinType.Left or JoinType.Semi or JoinType.Anti, Left: ScanNode preserved, Right: ScanNode nullable } leftJoin)
+        if (node is JoinNode { Type: JoinType.Left or JoinType.Full or JoinType.Semi or JoinType.Anti, Left: ScanNode preserved, Right: ScanNode nullable } outerJoin)
         {
             // ON is not a filter for an outer join: it decides which rows match, so it stays out of the conditions.
-            outer = new OuterJoinPlan(preserved, nullable, leftJoin.Condition, leftJoin.Type);
+            outer = new OuterJoinPlan(preserved, nullable, outerJoin.Condition, outerJoin.Type);
             scans.AddRange([preserved, nullable]);
             return true;
         }

@@ -13,12 +13,15 @@ public abstract record RelNode;
 /// <summary>One occurrence of a table; <see cref="Name"/> is unique in the query (its alias, else the table name).</summary>
 public sealed record ScanNode(CatalogTable Table, string Name) : RelNode;
 
-/// <summary>Semi and Anti keep the left row once if some / no right row matches, and output no right columns.</summary>
-public enum JoinType { Inner, Left, Right, Semi, Anti }
+/// <summary>
+/// Full preserves both sides. Semi and Anti keep the left row once if some / no right row matches, and output no right
+/// columns.
+/// </summary>
+public enum JoinType { Inner, Left, Right, Full, Semi, Anti }
 
 /// <summary>
-/// A join: inner (a cross join when <see cref="Condition"/> is null), or outer, where rows of the preserved side with
-/// no match appear once with NULLs for the other side's columns.
+/// A join: inner (a cross join when <see cref="Condition"/> is null), or outer, where rows of a preserved side (the
+/// left, the right, or both for FULL) with no match appear once with NULLs for the other side's columns.
 /// </summary>
 public sealed record JoinNode(RelNode Left, RelNode Right, BoundExpression? Condition, JoinType Type = JoinType.Inner) : RelNode;
 

@@ -29,7 +29,13 @@ public sealed partial class RejectedConstructTests
     {
         // Joins and subqueries
         { "SELECT i.id\nFROM items i\n  JOIN events e ON e.qty = i.qty\n  RIGHT JOIN events f ON f.qty = i.qty", "TRK4001", "1:1" },
-        { "SELECT i.id\nFROM items i\n  FULL JOIN events e ON e.qty = i.qty", "TRK4001", "2:6" },
+        // FULL JOIN is maintained between two tables; PostgreSQL itself runs it only with an equality between the sides.
+        { "SELECT i.id\nFROM items i\n  FULL JOIN events e\n    ON e.qty > i.qty", "TRK3014", "4:8" },
+        { "SELECT i.id\nFROM items i\n  FULL JOIN events e\n    ON e.qty = i.qty OR e.kind = i.grp", "TRK3014", "4:8" },
+        { "SELECT i.id\nFROM items i\n  FULL JOIN events e\n    ON i.qty = i.id AND e.kind = 'x'", "TRK3014", "4:8" },
+        { "SELECT i.id\nFROM items i\n  FULL JOIN events e ON e.qty = i.qty\n  JOIN events f ON f.qty = i.qty", "TRK4001", "1:1" },
+        { "SELECT x\nFROM items i\n  FULL JOIN (SELECT qty AS x FROM events) AS d ON d.x = i.qty", "TRK4001", "2:6" },
+        { "SELECT qty,\n       count(*) AS n\nFROM items i\n  FULL JOIN events e USING (qty)\nGROUP BY i.grp", "TRK3005", "1:8" },
         { "SELECT i.id\nFROM items i\n  LEFT JOIN events e ON e.qty = i.qty\n  LEFT JOIN events f ON f.qty = i.qty", "TRK4001", "1:1" },
         { "SELECT qty\nFROM items,\n     events", "TRK3003", "1:8" },
         { "SELECT i.id\nFROM items i\n  JOIN items i ON true", "TRK2002", "3:14" },
@@ -78,6 +84,7 @@ public sealed partial class RejectedConstructTests
         // Grouping and aggregates used wrongly
         { "SELECT grp,\n       qty\nFROM items\nGROUP BY grp", "TRK3005", "2:8" },
         { "SELECT grp, count(*) AS n\nFROM items\nGROUP BY grp\nHAVING qty > 1", "TRK3005", "4:8" },
+        { "SELECT d.x,\n       count(*) AS n\nFROM (SELECT qty + 1 AS x FROM items) AS d", "TRK3005", "1:8" },
         { "SELECT id\nFROM items\nWHERE sum(qty) > 1", "TRK3007", "3:7" },
         { "SELECT grp, count(*) AS n\nFROM items\nGROUP BY grp, max(qty)", "TRK3007", "3:15" },
         { "SELECT grp,\n       sum(count(qty)) AS s\nFROM items\nGROUP BY grp", "TRK3006", "2:12" },
@@ -111,6 +118,20 @@ public sealed partial class RejectedConstructTests
         Assert.Equal($"{code} at {position}", $"{first.Code} at {first.Span.Line}:{first.Span.Column}");
         Assert.All(result.Diagnostics.Where(d => d.IsError), d => Assert.Matches(ErrorLine(), d.ToString()));
         Assert.StartsWith($"query.sql:{position}: error {code}: ", first.ToString());
+    }
+
+    [Theory]
+    [InlineData("SELECT i.id, e.kind FROM items i FULL JOIN events e ON e.qty = i.qty")]
+    [InlineData("SELECT i.id, e.kind FROM items i FULL OUTER JOIN events e ON e.qty + 1 = i.qty * 2 AND e.kind <> i.grp")]
+    [InlineData("SELECT i.id, e.kind FROM items i FULL JOIN events e ON (i.qty = e.qty AND i.grp = 'a')")]
+    [InlineData("SELECT qty, i.id, e.kind FROM items i FULL JOIN events e USING (qty)")]
+    [InlineData("SELECT i.id, e.kind FROM items i FULL JOIN events e ON TRUE")]
+    public void FullJoin_WithAnEqualityBetweenItsSidesOrAConstantCondition_Compiles(string query)
+    {
+        var result = TestCompiler.Compile(query, Catalog);
+
+        Assert.True(result.Success, string.Join(Environment.NewLine, result.Diagnostics));
+        Assert.Contains(" FULL JOIN ", result.Script);
     }
 
     public static TheoryData<string, RefreshMode> TimeDependentCalls()

@@ -219,4 +219,19 @@ public sealed class RewritePassTests
             "the preserved side (b) must become the left input");
         Assert.Contains("Project \"v\" := \"a\".\"v\", \"id\" := \"b\".\"id\"", after);
     }
+
+    [Fact]
+    public void RightToLeftJoin_FullJoin_IsLeftAsItIs_AndItsUsingColumnIsCoalesced()
+    {
+        var catalog = TestCompiler.Catalog("CREATE TABLE a (id int PRIMARY KEY, v int); CREATE TABLE b (id int, w int);");
+        var analysis = TestCompiler.Analyze("SELECT * FROM a FULL JOIN b USING (id)", catalog);
+
+        var before = IrPrinter.Print(analysis.Bound.Plan);
+        var after = analysis.Passes.Single(p => p.Pass == "right-to-left-join").Plan;
+
+        Assert.Equal(before, after);
+        Assert.Contains("FullJoin (\"a\".\"id\" = \"b\".\"id\")", before);
+        Assert.Contains("\"id\" := coalesce(\"a\".\"id\", \"b\".\"id\")", before);
+        Snapshot.Match(before);
+    }
 }

@@ -76,6 +76,19 @@ public sealed class JoinCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         { "parenthesised_set_operations", "(SELECT customer_id FROM orders EXCEPT ALL SELECT customer_id FROM tags) UNION ALL (SELECT id FROM customers INTERSECT SELECT customer_id FROM orders WHERE qty > 1)" },
         { "except_of_union", "SELECT id FROM customers EXCEPT (SELECT customer_id FROM orders UNION SELECT customer_id FROM tags WHERE tag <> 'new')" },
         { "left_join_min_max", "SELECT c.region, min(o.amount) AS lo, max(o.qty) AS hi, count(*) AS n FROM customers c LEFT JOIN orders o ON o.customer_id = c.id GROUP BY c.region" },
+        { "full_join_projection", "SELECT c.id, c.region, o.id AS order_id, o.amount FROM customers c FULL JOIN orders o ON o.customer_id = c.id" },
+        { "full_join_aggregate", "SELECT c.region, o.status, count(*) AS n, count(o.id) AS orders, count(c.id) AS customers, COALESCE(sum(o.amount), 0) AS revenue FROM customers c FULL OUTER JOIN orders o ON o.customer_id = c.id GROUP BY c.region, o.status" },
+        { "full_join_no_group_by", "SELECT count(*) AS n, count(c.id) AS customers, count(o.id) AS orders, sum(o.qty) AS q FROM customers c FULL JOIN orders o ON o.customer_id = c.id" },
+        { "full_join_using", "SELECT customer_id, t.tag, o.qty FROM tags t FULL JOIN orders o USING (customer_id)" },
+        { "full_join_using_star", "SELECT * FROM tags FULL JOIN orders USING (customer_id)" },
+        { "full_join_using_grouped", "SELECT customer_id, count(*) AS n, count(t.tag) AS tags, sum(o.qty) AS q FROM tags t FULL JOIN orders o USING (customer_id) GROUP BY customer_id" },
+        { "full_join_where_padded", "SELECT c.id, o.id AS order_id FROM customers c FULL JOIN orders o ON o.customer_id = c.id WHERE c.id IS NULL OR o.id IS NULL" },
+        { "full_self_join", "SELECT a.id, b.id AS other FROM customers a FULL JOIN customers b ON b.region = a.region AND b.id > a.id" },
+        { "full_self_join_keyless", "SELECT t.tag, u.tag AS other FROM tags t FULL JOIN tags u ON u.customer_id = t.customer_id AND u.tag <> t.tag" },
+        { "full_join_filtered_on", "SELECT c.id, c.tier, o.id AS order_id, o.qty FROM orders o FULL JOIN customers c ON o.customer_id = c.id AND o.status = 'open'" },
+        { "full_join_equi_and_non_equi", "SELECT o.id, c.id AS cid FROM orders o FULL JOIN customers c ON o.customer_id = c.id AND o.qty > c.tier" },
+        { "full_join_min_max", "SELECT c.region, min(o.amount) AS lo, max(o.qty) AS hi, max(c.tier) AS top, count(*) AS n FROM customers c FULL JOIN orders o ON o.customer_id = c.id GROUP BY c.region" },
+        { "full_join_keyless", "SELECT t.tag, o.status, count(*) AS n FROM tags t FULL JOIN orders o ON o.customer_id = t.customer_id GROUP BY t.tag, o.status" },
     };
 
     [Theory]
