@@ -1,4 +1,5 @@
 using Trickle.Compiler.Catalog;
+using Trickle.Compiler.Ir;
 
 namespace Trickle.Compiler.Binding;
 
@@ -10,6 +11,12 @@ internal sealed record RelationBinding(int Index, string Name, CatalogTable Tabl
 {
     /// <summary>For a flattened subquery or CTE: its output columns, each defined by an expression over the table.</summary>
     public IReadOnlyList<VisibleColumn>? DerivedColumns { get; init; }
+
+    /// <summary>For a subquery kept whole (it aggregates or removes duplicates): its plan; <see cref="Table"/> describes its columns.</summary>
+    public RelNode? Subplan { get; init; }
+
+    /// <summary>The tables the <see cref="Subplan"/> reads.</summary>
+    public IReadOnlyList<CatalogTable> SubplanSources { get; init; } = [];
 
     /// <summary>True when a qualifier such as <c>o</c>, <c>orders</c> or <c>public.orders</c> names this relation.</summary>
     public bool IsNamedBy(IReadOnlyList<string> qualifier) => qualifier.Count switch

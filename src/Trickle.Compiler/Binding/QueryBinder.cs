@@ -12,8 +12,11 @@ namespace Trickle.Compiler.Binding;
 /// </summary>
 internal sealed class QueryBinder(SourceCatalog catalog, string filePath, DiagnosticBag diagnostics, RefreshMode mode)
 {
-    /// <summary>Non-recursive CTEs of the defining query, by name: each reference is flattened like a subquery in FROM.</summary>
-    private readonly Dictionary<string, CommonTableExpression> _commonTables = new();
+    /// <summary>
+    /// Non-recursive CTEs of the defining query, by name: each reference is flattened like a subquery in FROM, or kept
+    /// whole when it aggregates. A subquery's own binder sees the same CTEs.
+    /// </summary>
+    private Dictionary<string, CommonTableExpression> _commonTables = new();
 
     public (RelNode Plan, IReadOnlyList<CatalogTable> Sources)? Bind(Query query)
     {
@@ -48,7 +51,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         if (from is null) return null;
         var (scope, joins) = from.Value;
         var binder = new ExpressionBinder(scope, filePath, diagnostics, mode);
-        var sources = scope.Relations.Select(r => r.Table).Distinct().ToList();
+        var sources = scope.Relations.SelectMany(r => r.Subplan is null ? [r.Table] : r.SubplanSources).Distinct().ToList();
 
         foreach (var window in select.Windows)
             Unsupported(window, "the WINDOW clause is not supported yet");
@@ -60,7 +63,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             var rest = new List<Expression>();
             foreach (var conjunct in Conjuncts(select.Where))
             {
-                var existence = scope.Relations.Count == 1 && plan is ScanNode ? BindExistence(conjunct, scope, binder, plan) : null;
+                var existence = scope.Relations.Count == 1 && plan is ScanNode { IsSubquery: false } ? BindExistence(conjunct, scope, binder, plan) : null;
                 if (existence is not null) plan = existence;
                 else rest.Add(conjunct);
             }
@@ -219,7 +222,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         }
         var boundSelect = BindSelect(select, []);
         if (boundSelect is null) return null;
-        if (boundSelect.Value.Item1 is not ProjectNode { Input: FilterNode { Input: ScanNode } or ScanNode } project)
+        if (boundSelect.Value.Item1 is not ProjectNode { Input: FilterNode { Input: ScanNode { IsSubquery: false } } or ScanNode { IsSubquery: false } } project)
         {
             Unsupported(body, "each branch of a set operation must read one table for now");
             return null;
@@ -467,9 +470,22 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         return new VisibleColumn(name.Value, left.Relation, new CatalogColumn(name.Value, type, false), definition);
     }
 
+    private static bool ContainsSubquery(RelNode node) => node switch
+    {
+        ScanNode scan => scan.IsSubquery,
+        JoinNode join => ContainsSubquery(join.Left) || ContainsSubquery(join.Right),
+        FilterNode filter => ContainsSubquery(filter.Input),
+        ProjectNode project => ContainsSubquery(project.Input),
+        AggregateNode aggregate => ContainsSubquery(aggregate.Input),
+        DistinctNode distinct => ContainsSubquery(distinct.Input),
+        DistinctOnNode distinctOn => ContainsSubquery(distinctOn.Input),
+        _ => false,
+    };
+
     private static bool HasDerived(FromTree tree) => tree switch
     {
         FromDerived => true,
+        FromRelation { Relation.Subplan: not null } => true,
         FromJoin j => HasDerived(j.Left) || HasDerived(j.Right),
         _ => false,
     };
@@ -486,7 +502,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             switch (tree)
             {
                 case FromRelation r:
-                    return new ScanNode(r.Relation.Table, r.Relation.Name);
+                    return new ScanNode(r.Relation.Table, r.Relation.Name) { Subplan = r.Relation.Subplan };
                 case FromDerived d:
                     if (d.Condition is not null) derivedConditions.Add(d.Condition);
                     return new ScanNode(d.Relation.Table, d.Relation.Name);
@@ -565,7 +581,11 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             || _commonTables.ContainsKey(table.Name.Last.Value) && parts == 1
             || select.Items.Any(i => i is ExpressionItem item && ContainsAggregate(item.Expression)))
         {
-            Unsupported(at, "this subquery or CTE is not supported yet: it must read one table, without GROUP BY, DISTINCT, LIMIT, aggregates or a nested WITH");
+            if (query is { With: null, Limit: null, Offset: null, Body: SelectCore { Windows.Count: 0, Distinct: not DistinctKind.DistinctOn } aggregated }
+                && (aggregated.GroupBy is not null || aggregated.Having is not null || aggregated.Distinct == DistinctKind.Distinct
+                    || aggregated.Items.Any(i => i is ExpressionItem item && ContainsAggregate(item.Expression))))
+                return BindKeptWhole(query, name, columnNames, at, relations);
+            Unsupported(at, "this subquery or CTE is not supported yet: it must either read one table without LIMIT or a nested WITH, or aggregate (GROUP BY, aggregates or DISTINCT)");
             return null;
         }
         if (relations.Any(r => r.Name == name))
@@ -598,6 +618,50 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         columns = columns.Select(c => c with { Relation = relation }).ToList();
         relations.Add(relation);
         return new FromDerived(relation, columns, condition);
+    }
+
+    /// <summary>
+    /// A subquery or CTE that aggregates or removes duplicates cannot be flattened into the query: its rows are groups.
+    /// It is bound as a query of its own and read like a table whose columns are its outputs; the Delta phase keeps its
+    /// groups in storage of their own and feeds their changes to the outer query.
+    /// </summary>
+    private FromTree? BindKeptWhole(Query query, string name, IReadOnlyList<Identifier> columnNames, SyntaxNode at, List<RelationBinding> relations)
+    {
+        if (relations.Any(r => r.Name == name))
+        {
+            diagnostics.Error(DiagnosticCode.DuplicateTable, filePath, at.Span, $"table name \"{name}\" specified more than once; give one occurrence an alias");
+            return null;
+        }
+        var inner = new QueryBinder(catalog, filePath, diagnostics, mode) { _commonTables = _commonTables }.Bind(query);
+        if (inner is null) return null;
+        var (plan, sources) = inner.Value;
+        if (ContainsSubquery(plan))
+        {
+            Unsupported(at, "a subquery that aggregates inside another one that aggregates is not supported yet");
+            return null;
+        }
+        var outputs = plan switch
+        {
+            ProjectNode project => project.Columns,
+            DistinctNode { Input: ProjectNode project } => project.Columns,
+            _ => null,
+        };
+        if (outputs is null)
+        {
+            Unsupported(at, "this subquery is not supported yet");
+            return null;
+        }
+        if (columnNames.Count > outputs.Count)
+        {
+            diagnostics.Error(DiagnosticCode.WrongArgumentCount, filePath, columnNames[outputs.Count].Span,
+                $"\"{name}\" has {outputs.Count} columns available but {columnNames.Count} column names were given");
+            return null;
+        }
+        var shape = new CatalogTable("", name,
+            outputs.Select((o, i) => new CatalogColumn(i < columnNames.Count ? columnNames[i].Value : o.Name, o.Expression.Type, false)).ToList(), []);
+        var relation = new RelationBinding(relations.Count, name, shape, Aliased: true) { Subplan = plan, SubplanSources = sources };
+        relations.Add(relation);
+        return new FromRelation(relation, shape.Columns.Select(c => new VisibleColumn(c.Name, relation, c)).ToList());
     }
 
     private BoundExpression? JoinCondition(FromJoin join, ExpressionBinder binder)

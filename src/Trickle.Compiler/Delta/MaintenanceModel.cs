@@ -33,7 +33,41 @@ public sealed record SourceModel(
 }
 
 /// <summary>One table occurrence in FROM, under its internal alias (<c>"src"</c>, or <c>"src1"</c>… in a join).</summary>
-public sealed record RelationModel(string Alias, int SourceIndex, string Table, IReadOnlyList<string> SourceColumns);
+/// <param name="Table">what the delta's terms read: the table, or for a subquery kept whole its stored rows</param>
+/// <param name="PopulationTable">what recomputing reads: the table, or the subquery's rows computed afresh</param>
+public sealed record RelationModel(string Alias, int SourceIndex, string Table, IReadOnlyList<string> SourceColumns)
+{
+    public string PopulationTable { get; init; } = Table;
+
+    public bool IsSubquery => SourceIndex > SubqueryModel.SourceIndexBase;
+}
+
+/// <summary>
+/// A subquery that aggregates or removes duplicates, kept whole: its groups live in a storage table of their own,
+/// maintained by <see cref="Model"/> in the same statement as the outer query, and its changed rows (each touched group
+/// as it was, weight −1, and as it is, +1) are the delta of the relation it is in the outer query's join.
+/// </summary>
+/// <param name="Index">1-based; prefixes its CTEs (<c>sub1_delta</c>, …)</param>
+/// <param name="SourceIndex">stands for it where terms name a relation's source: <see cref="SourceIndexBase"/> + Index</param>
+/// <param name="SourceIndexes">the sources it reads: its part of a statement runs only when one of them changed</param>
+/// <param name="Columns">its output columns as the outer query names them, computed from a stored row <c>s</c></param>
+/// <param name="StoredSql">its rows as stored (as of the statement's snapshot): what the outer terms join</param>
+/// <param name="RowsCte">the CTE that computes its rows afresh from its sources, for recomputing the outer query</param>
+public sealed record SubqueryModel(
+    int Index,
+    string DisplayName,
+    MaintenanceModel Model,
+    int SourceIndex,
+    IReadOnlyList<int> SourceIndexes,
+    IReadOnlyList<ViewColumn> Columns,
+    string StoredSql,
+    string RowsCte)
+{
+    public const int SourceIndexBase = 1000;
+
+    public string Prefix => $"sub{Index}_";
+    public string ChangesCte => $"sub{Index}_changes";
+}
 
 /// <summary>
 /// An outer join of two tables, or a semi-/anti-join. Its delta is the inner join's plus, for each padded side, the
@@ -166,7 +200,11 @@ public sealed record MaintenanceModel
     /// <summary>How many copies of a stored row the stream table shows.</summary>
     public string MultiplicitySql { get; init; } = StoredRowCount;
 
-    public bool IsJoin => Relations.Count > 1;
+    /// <summary>Subqueries kept whole, maintained in the same statement before the query that joins them.</summary>
+    public IReadOnlyList<SubqueryModel> Subqueries { get; init; } = [];
+
+    /// <summary>The delta goes through the join terms: several relations, or one that is a subquery kept whole.</summary>
+    public bool IsJoin => Relations.Count > 1 || Subqueries.Count > 0;
     public bool IsSetOperation => Branches.Count > 0;
     /// <summary>IMMEDIATE writers take one lock for the stream table when a change's delta reads other rows than its group's.</summary>
     public bool LocksWholeStreamTable => IsJoin || IsSetOperation;

@@ -16,7 +16,17 @@ public static class MaintenanceModelBuilder
 {
     private static readonly IAggregateRule[] Rules = [new CountStarRule(), new CountRule(), new ExactSumRule(), new ExtremumRule(), new RecomputeGroupRule()];
 
-    public static MaintenanceModel? Build(BoundStreamTable table, string filePath, SourceSpan querySpan, DiagnosticBag diagnostics)
+    public static MaintenanceModel? Build(BoundStreamTable table, string filePath, SourceSpan querySpan, DiagnosticBag diagnostics) =>
+        Build(table, filePath, querySpan, diagnostics, layout: null, storage: null);
+
+    /// <summary>
+    /// The source tables of a stream table and the columns its change buffers hold: the union of what the query and
+    /// every subquery kept whole read, so that one buffer per table serves them all.
+    /// </summary>
+    private sealed record SourceLayout(List<CatalogTable> Tables, IReadOnlyDictionary<CatalogTable, List<CatalogColumn>> Columns);
+
+    private static MaintenanceModel? Build(BoundStreamTable table, string filePath, SourceSpan querySpan, DiagnosticBag diagnostics,
+        SourceLayout? layout, string? storage)
     {
         if (table.Plan is SetOperationNode setOperation)
             return BuildSetOperation(table, setOperation, filePath, diagnostics);
@@ -32,7 +42,15 @@ public static class MaintenanceModelBuilder
                 "this query's shape cannot be maintained incrementally yet:" + Environment.NewLine + IrPrinter.Print(table.Plan));
             return null;
         }
-        var isJoin = scans.Count > 1;
+        var subqueryScans = scans.Where(s => s.IsSubquery).ToList();
+        if (subqueryScans.Count > 0 && (outer is not null || layout is not null))
+        {
+            diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan, outer is not null
+                ? "a subquery that aggregates or removes duplicates is maintained in inner joins only; under an outer join or EXISTS it is not supported yet"
+                : "a subquery that aggregates inside another such subquery is not supported yet");
+            return null;
+        }
+        var isJoin = scans.Count > 1 || subqueryScans.Count > 0;
         var outerKind = outer?.Type;
         // Internal aliases: user aliases could shadow the fixed ones the statements use (c, d, s, m, r, f, q).
         var aliasOf = scans.Select((scan, i) => (scan.Name, Alias: isJoin ? $"src{i + 1}" : "src")).ToDictionary(p => p.Name, p => p.Alias);
@@ -50,20 +68,56 @@ public static class MaintenanceModelBuilder
         if (diagnostics.HasErrors) return null;
 
 
-        // Sources: distinct tables in FROM order; each reads the union of the columns its occurrences use.
-        var sourceTables = scans.Select(s => s.Table).Distinct().ToList();
-        var relations = scans.Select((scan, i) => (Scan: scan, Alias: SqlQuoting.Identifier(aliasOf[scan.Name]), Source: sourceTables.IndexOf(scan.Table) + 1)).ToList();
+        // Sources: distinct tables in FROM order, then those of subqueries kept whole; each buffer holds the union of
+        // the columns every occurrence reads.
+        layout ??= LayoutOf(scans, used);
+        var sourceTables = layout.Tables;
         List<CatalogColumn> SourceColumns(CatalogTable source) => source.Columns
             .Where(c => used.Any(u => scans.First(s => s.Name == u.Relation).Table == source && u.Column == c.Name)).ToList();
-        var relationModels = relations.Select(r => new RelationModel(r.Alias, r.Source, Qualified(r.Scan.Table),
-            SourceColumns(r.Scan.Table).Select(c => SqlQuoting.Identifier(c.Name)).ToList())).ToList();
+
+        var subqueries = new List<SubqueryModel>();
+        foreach (var scan in subqueryScans)
+        {
+            var index = subqueries.Count + 1;
+            var inner = Build(table with { Plan = scan.Subplan! }, filePath, querySpan, diagnostics, layout,
+                SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(BaseName(table), $"sub{index}_storage")));
+            if (inner is null) return null;
+            if (inner.Multiplicity || inner.IsSetOperation)
+            {
+                diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan, $"the subquery \"{scan.Name}\" cannot be kept whole yet");
+                return null;
+            }
+            var columns = scan.Table.Columns.Select((c, i) => new ViewColumn(SqlQuoting.Identifier(c.Name), inner.ViewColumns[i].Sql)).ToList();
+            var stored = "(SELECT " + string.Join(", ", columns.Select(c => $"{c.Sql} AS {c.Name}")) + $" FROM {inner.Storage} AS s"
+                + (inner.HavingOverStorage is null ? "" : $" WHERE {inner.HavingOverStorage}") + ")";
+            subqueries.Add(new SubqueryModel(index, scan.Name, inner, SubqueryModel.SourceIndexBase + index,
+                inner.Sources.Select(s => s.Index).ToList(), columns, stored, SqlQuoting.Identifier($"sub{index}_rows")));
+        }
+        var relationModels = scans.Select(scan =>
+        {
+            var alias = SqlQuoting.Identifier(aliasOf[scan.Name]);
+            if (subqueries.FirstOrDefault(q => q.DisplayName == scan.Name) is { } subquery)
+                return new RelationModel(alias, subquery.SourceIndex, subquery.StoredSql,
+                    SourceColumns(scan.Table).Select(c => SqlQuoting.Identifier(c.Name)).ToList()) { PopulationTable = subquery.RowsCte };
+            return new RelationModel(alias, sourceTables.IndexOf(scan.Table) + 1, Qualified(scan.Table),
+                layout.Columns[scan.Table].Select(c => SqlQuoting.Identifier(c.Name)).ToList());
+        }).ToList();
+        // A change to a source changes the subqueries that read it too.
+        HashSet<int> Changed(IEnumerable<int> sourceIndexes)
+        {
+            var changed = sourceIndexes.ToHashSet();
+            changed.UnionWith(subqueries.Where(q => q.SourceIndexes.Any(changed.Contains)).Select(q => q.SourceIndex).ToList());
+            return changed;
+        }
         var sources = sourceTables.Select((source, i) =>
         {
             var index = i + 1;
-            var columns = SourceColumns(source);
-            return SourceModelFor(table, source, index, columns,
-                isJoin && outerKind is not (JoinType.Semi or JoinType.Anti) ? JoinTerms(relationModels, new HashSet<int> { index }) : []);
-        }).ToList();
+            return SourceModelFor(table, source, index, layout.Columns[source],
+                isJoin && outerKind is not (JoinType.Semi or JoinType.Anti) ? JoinTerms(relationModels, Changed([index])) : []);
+        })
+            // A subquery's model reads only its own sources; the stream table's captures changes of all of them.
+            .Where(source => storage is null || relationModels.Any(r => r.SourceIndex == source.Index))
+            .ToList();
 
         var joinedColumns = isJoin
             ? used.Select(u => (u, Alias: aliasOf[u.Relation]))
@@ -126,7 +180,7 @@ public static class MaintenanceModelBuilder
 
         return new MaintenanceModel
         {
-            Identity = Identity(table),
+            Identity = storage is null ? Identity(table) : Identity(table) with { Storage = storage },
             Grouped = aggregate.Grouped,
             Multiplicity = aggregate.Multiplicity,
             Keys = keys,
@@ -140,11 +194,11 @@ public static class MaintenanceModelBuilder
             Relations = relationModels,
             JoinedColumns = joinedColumns,
             // A semi- or anti-join outputs no joined rows: only the existence terms of OuterJoin.
-            DifferentialTerms = isJoin && outer?.Type is not (JoinType.Semi or JoinType.Anti) ? JoinTerms(relationModels, sources.Select(s => s.Index).ToHashSet()) : [],
+            DifferentialTerms = isJoin && outer?.Type is not (JoinType.Semi or JoinType.Anti) ? JoinTerms(relationModels, Changed(sources.Select(s => s.Index))) : [],
             JoinedNetKeys = joinedNetKeys,
             FromSql = outerJoin switch
             {
-                null => string.Join(", ", relationModels.Select(r => $"{r.Table} AS {r.Alias}")),
+                null => string.Join(", ", relationModels.Select(r => $"{r.PopulationTable} AS {r.Alias}")),
                 { Kind: "left" or "full" } => $"{relationModels[0].Table} AS {relationModels[0].Alias} {outerJoin.Kind.ToUpperInvariant()} JOIN {relationModels[1].Table} AS {relationModels[1].Alias} ON {onSql}",
                 _ => $"{relationModels[0].Table} AS {relationModels[0].Alias}",
             },
@@ -154,8 +208,41 @@ public static class MaintenanceModelBuilder
                 ? string.Join(" AND ", new[] { $"{(outerJoin.Kind == "anti" ? "NOT " : "")}EXISTS (SELECT 1 FROM {relationModels[1].Table} AS {relationModels[1].Alias} WHERE {onSql})", condition }.Where(c => c is not null))
                 : condition,
             SourcesDisplay = string.Join(", ", sources.Select(s => s.DisplayName)),
+            Subqueries = subqueries,
         };
     }
+
+    /// <summary>Every scanned table of the query and of its subqueries kept whole, and the columns each of them reads.</summary>
+    private static SourceLayout LayoutOf(IReadOnlyList<ScanNode> scans, List<(string Relation, string Column)> used)
+    {
+        var reads = new List<(CatalogTable Table, string Column)>();
+        var tables = new List<CatalogTable>();
+        void Add(IReadOnlyList<ScanNode> level, List<(string Relation, string Column)> levelUsed)
+        {
+            foreach (var scan in level.Where(s => !s.IsSubquery && !tables.Contains(s.Table)))
+                tables.Add(scan.Table);
+            reads.AddRange(levelUsed.Select(u => level.First(s => s.Name == u.Relation))
+                .Zip(levelUsed, (scan, u) => (scan, u.Column)).Where(x => !x.scan.IsSubquery).Select(x => (x.scan.Table, x.Column)));
+        }
+        Add(scans, used);
+        foreach (var subquery in scans.Where(s => s.IsSubquery))
+            Add(ScansOf(subquery.Subplan!), ReferencedColumns(subquery.Subplan!));
+        return new SourceLayout(tables, tables.ToDictionary(t => t, t => t.Columns.Where(c => reads.Contains((t, c.Name))).ToList()));
+    }
+
+    /// <summary>The table scans of a plan, not descending into subqueries kept whole.</summary>
+    private static List<ScanNode> ScansOf(RelNode node) => node switch
+    {
+        ScanNode scan => [scan],
+        JoinNode join => [.. ScansOf(join.Left), .. ScansOf(join.Right)],
+        FilterNode filter => ScansOf(filter.Input),
+        ProjectNode project => ScansOf(project.Input),
+        AggregateNode aggregate => ScansOf(aggregate.Input),
+        DistinctNode distinct => ScansOf(distinct.Input),
+        DistinctOnNode distinctOn => ScansOf(distinctOn.Input),
+        SetOperationNode setOperation => setOperation.Inputs.SelectMany(ScansOf).ToList(),
+        _ => [],
+    };
 
     /// <summary>
     /// A set operation is counted groups over the union of its branches' projected rows: one row per distinct output
@@ -334,19 +421,33 @@ public static class MaintenanceModelBuilder
                 j == i ? "delta" : j < i && changed.Contains(r.SourceIndex) ? "old" : "new",
                 r.SourceIndex, r.Table, r.SourceColumns)).ToList()));
         }
-        var expandedCount = compact.Sum(t => 1 << t.Relations.Count(r => r.Kind == "old"));
-        if (expandedCount > MaxExpandedTerms) return compact;
+        var expanded = Expand(compact, changed, expandTables: true);
+        return expanded.Count <= MaxExpandedTerms ? expanded : Expand(compact, changed, expandTables: false);
+    }
+
+    /// <summary>
+    /// Each relation of a compact term as the plain relations it is read from. A table as it was is the table now plus
+    /// its changes negated (when <paramref name="expandTables"/>). A subquery kept whole is the other way round: its
+    /// storage holds it as it was (read as <c>new</c>, its <see cref="RelationModel.Table"/> being the stored rows), and
+    /// as it is now, when it changed, is its storage plus its changed rows.
+    /// </summary>
+    private static List<JoinTerm> Expand(IReadOnlyList<JoinTerm> compact, ISet<int> changed, bool expandTables)
+    {
+        IReadOnlyList<TermRelation> Choices(TermRelation r) => (r.SourceIndex > SubqueryModel.SourceIndexBase, r.Kind) switch
+        {
+            (true, "old") => [r with { Kind = "new" }],
+            (true, "new") when changed.Contains(r.SourceIndex) => [r, r with { Kind = "delta" }],
+            (false, "old") when expandTables => [r with { Kind = "new" }, r with { Kind = "minus" }],
+            _ => [r],
+        };
         var expanded = new List<JoinTerm>();
         foreach (var term in compact)
         {
-            var olds = term.Relations.Select((r, j) => (r, j)).Where(x => x.r.Kind == "old").Select(x => x.j).ToList();
-            for (var mask = 0; mask < 1 << olds.Count; mask++)
-            {
-                var relationsOfTerm = term.Relations.ToList();
-                for (var bit = 0; bit < olds.Count; bit++)
-                    relationsOfTerm[olds[bit]] = relationsOfTerm[olds[bit]] with { Kind = (mask & (1 << bit)) != 0 ? "minus" : "new" };
-                expanded.Add(new JoinTerm(relationsOfTerm));
-            }
+            // The first relation's choice varies fastest: the order the terms have always been emitted in.
+            IEnumerable<List<TermRelation>> combinations = [[]];
+            foreach (var relation in term.Relations.Reverse())
+                combinations = combinations.SelectMany(suffix => Choices(relation).Select(choice => (List<TermRelation>)[choice, .. suffix])).ToList();
+            expanded.AddRange(combinations.Select(c => new JoinTerm(c)));
         }
         return expanded;
     }

@@ -18,6 +18,10 @@ public static class IrPrinter
         builder.Append(' ', depth * 2);
         switch (node)
         {
+            case ScanNode { Subplan: { } subplan } subquery:
+                builder.Append("Subquery AS ").AppendLine(SqlQuoting.Identifier(subquery.Name));
+                Append(builder, subplan, depth + 1);
+                return;
             case ScanNode scan:
                 builder.Append("Scan ").Append(SqlQuoting.Qualified(scan.Table.Schema, scan.Table.Name));
                 if (scan.Name != scan.Table.Name) builder.Append(" AS ").Append(SqlQuoting.Identifier(scan.Name));

@@ -10,8 +10,17 @@ namespace Trickle.Compiler.Ir;
 /// </summary>
 public abstract record RelNode;
 
-/// <summary>One occurrence of a table; <see cref="Name"/> is unique in the query (its alias, else the table name).</summary>
-public sealed record ScanNode(CatalogTable Table, string Name) : RelNode;
+/// <summary>
+/// One occurrence of a table; <see cref="Name"/> is unique in the query (its alias, else the table name). With a
+/// <see cref="Subplan"/> it is a subquery that cannot be flattened (it aggregates or removes duplicates): its rows are
+/// the subplan's, kept in storage of their own, and <see cref="Table"/> only describes their columns.
+/// </summary>
+public sealed record ScanNode(CatalogTable Table, string Name) : RelNode
+{
+    public RelNode? Subplan { get; init; }
+
+    public bool IsSubquery => Subplan is not null;
+}
 
 /// <summary>
 /// Full preserves both sides. Semi and Anti keep the left row once if some / no right row matches, and output no right

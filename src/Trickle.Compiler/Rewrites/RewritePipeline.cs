@@ -19,9 +19,27 @@ public static class RewritePipeline
         var skip = disabled?.ToHashSet() ?? [];
         foreach (var pass in Default.Where(p => !skip.Contains(p.Name)))
         {
-            plan = pass.Apply(plan);
+            plan = ApplyEverywhere(pass, plan);
             afterPass?.Invoke(pass, plan);
         }
         return plan;
     }
+
+    /// <summary>A pass rewrites the root of a plan; a subquery kept whole is a plan of its own, rewritten at its root too.</summary>
+    private static RelNode ApplyEverywhere(RewritePass pass, RelNode plan) =>
+        pass.Apply(WithSubplans(plan, subplan => ApplyEverywhere(pass, subplan)));
+
+    private static RelNode WithSubplans(RelNode node, Func<RelNode, RelNode> rewrite) => node switch
+    {
+        ScanNode { Subplan: { } subplan } scan => scan with { Subplan = rewrite(subplan) },
+        ScanNode => node,
+        JoinNode join => join with { Left = WithSubplans(join.Left, rewrite), Right = WithSubplans(join.Right, rewrite) },
+        FilterNode filter => filter with { Input = WithSubplans(filter.Input, rewrite) },
+        ProjectNode project => project with { Input = WithSubplans(project.Input, rewrite) },
+        AggregateNode aggregate => aggregate with { Input = WithSubplans(aggregate.Input, rewrite) },
+        DistinctNode distinct => distinct with { Input = WithSubplans(distinct.Input, rewrite) },
+        DistinctOnNode distinctOn => distinctOn with { Input = (ProjectNode)WithSubplans(distinctOn.Input, rewrite) },
+        SetOperationNode setOperation => setOperation with { Inputs = setOperation.Inputs.Select(i => WithSubplans(i, rewrite)).ToList() },
+        _ => throw new InvalidOperationException($"unknown IR node {node.GetType().Name}"),
+    };
 }
