@@ -47,6 +47,10 @@ internal sealed class BindingScope(IReadOnlyList<RelationBinding> relations, IRe
 
     public IReadOnlyList<VisibleColumn> Columns { get; } = columns;
 
+    /// <summary>Uncorrelated scalar subqueries of the query, each read as the one column of a one-row relation.</summary>
+    public IReadOnlyDictionary<Syntax.ScalarSubquery, VisibleColumn> ScalarSubqueries { get; init; } =
+        new Dictionary<Syntax.ScalarSubquery, VisibleColumn>();
+
     public RelationBinding? FindRelation(IReadOnlyList<string> qualifier) => Relations.FirstOrDefault(r => r.IsNamedBy(qualifier));
 
     /// <summary>Every visible column an unqualified name can mean (more than one: ambiguous).</summary>

@@ -90,12 +90,13 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         var aggregates = new List<AggregateCall>();
         var postAggregation = new ExpressionBinder(scope, filePath, diagnostics, mode)
         {
-            Interceptor = node => InterceptAfterGrouping(node, keys, aggregates, binder),
+            Interceptor = node => InterceptAfterGrouping(node, keys, aggregates, binder, grouped: select.GroupBy is not null),
         };
         var columns = BindOutputs(select.Items, scope, postAggregation.Bind);
+        var having = select.Having is null ? null : postAggregation.Bind(select.Having);
         plan = new AggregateNode(plan, keys, aggregates, Grouped: select.GroupBy is not null, Multiplicity: false);
-        if (select.Having is not null)
-            plan = new FilterNode(plan, postAggregation.Bind(select.Having));
+        if (having is not null)
+            plan = new FilterNode(plan, having);
         return (new ProjectNode(plan, columns), sources);
     }
 
@@ -359,7 +360,48 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             if (tree is null) return null;
             items.Add(tree);
         }
-        return (new BindingScope(relations, items.SelectMany(i => i.Columns).ToList()), items);
+        var columns = items.SelectMany(i => i.Columns).ToList();
+        // Uncorrelated scalar subqueries join the FROM list as one-row relations; their columns are not part of SELECT *.
+        var scalars = new Dictionary<ScalarSubquery, VisibleColumn>(ReferenceEqualityComparer.Instance);
+        foreach (var scalar in ScalarSubqueriesOf(select))
+        {
+            var tree = BindScalarSubquery(scalar, relations, scalars.Count + 1);
+            if (tree is null) continue;
+            items.Add(tree);
+            scalars[scalar] = tree.Columns[0];
+        }
+        return (new BindingScope(relations, columns) { ScalarSubqueries = scalars }, items);
+    }
+
+    /// <summary>The scalar subqueries of a query's select list, WHERE and HAVING (not those of nested subqueries).</summary>
+    private static IEnumerable<ScalarSubquery> ScalarSubqueriesOf(SelectCore select) =>
+        select.Items.OfType<ExpressionItem>().Select(i => i.Expression)
+            .Concat(new[] { select.Where, select.Having }.OfType<Expression>())
+            .SelectMany(Descendants).OfType<ScalarSubquery>().Distinct(ReferenceEqualityComparer.Instance).Cast<ScalarSubquery>();
+
+    /// <summary>
+    /// An uncorrelated scalar subquery that aggregates without GROUP BY has exactly one row, always: it is a subquery
+    /// kept whole, cross-joined to the query, and the expression reads its one column. Other scalar subqueries can
+    /// have no row or several, or depend on the outer row (correlated); they are not supported yet.
+    /// </summary>
+    private FromTree? BindScalarSubquery(ScalarSubquery scalar, List<RelationBinding> relations, int number)
+    {
+        if (scalar.Query is not { With: null, Limit: null, Offset: null, Body: SelectCore { GroupBy: null, Windows.Count: 0, Distinct: DistinctKind.None, Items: [ExpressionItem item] } }
+            || !ContainsAggregate(item.Expression))
+        {
+            Unsupported(scalar, "a scalar subquery is supported when it aggregates without GROUP BY (one row, always) and selects one expression");
+            return null;
+        }
+        var probe = new DiagnosticBag();
+        new QueryBinder(catalog, filePath, probe, mode) { _commonTables = _commonTables }.Bind(scalar.Query);
+        if (probe.Items.Any(d => d.IsError && (d.Code == DiagnosticCode.UnknownTable.Id || d.Code == DiagnosticCode.UnknownColumn.Id))
+            && !probe.Items.Any(d => d.IsError && d.Code == DiagnosticCode.UnsupportedConstruct.Id))
+        {
+            Unsupported(scalar, "a correlated scalar subquery (one that reads the outer query's columns) is not supported yet; "
+                + "join an aggregating subquery grouped by the correlated columns instead");
+            return null;
+        }
+        return BindKeptWhole(scalar.Query, $"scalar subquery {number}", [], scalar, relations);
     }
 
     private FromTree? BindFromItem(TableReference reference, List<RelationBinding> relations)
@@ -773,8 +815,23 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         return expression;
     }
 
-    private BoundExpression? InterceptAfterGrouping(Expression node, List<BoundExpression> keys, List<AggregateCall> aggregates, ExpressionBinder preAggregation)
+    private BoundExpression? InterceptAfterGrouping(Expression node, List<BoundExpression> keys, List<AggregateCall> aggregates, ExpressionBinder preAggregation,
+        bool grouped)
     {
+        // A scalar subquery has one value for the whole query: grouping by it as well splits no group.
+        if (node is ScalarSubquery scalar && preAggregation.Scope.ScalarSubqueries.ContainsKey(scalar))
+        {
+            var value = preAggregation.Bind(scalar);
+            var index = keys.FindIndex(k => SqlExpressionPrinter.Canonical(k) == SqlExpressionPrinter.Canonical(value));
+            if (index < 0 && !grouped)
+                return preAggregation.Unsupported(scalar, "a scalar subquery outside aggregates in an aggregate query without GROUP BY is not supported yet");
+            if (index < 0)
+            {
+                keys.Add(value);
+                index = keys.Count - 1;
+            }
+            return new BoundGroupKeyRef(scalar.Span, value.Type, index);
+        }
         if (node is FunctionCall call && IsAggregateCall(call))
             return BindAggregate(call, aggregates, preAggregation);
         if (ContainsAggregate(node))
