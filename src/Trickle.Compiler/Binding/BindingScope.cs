@@ -47,9 +47,9 @@ internal sealed class BindingScope(IReadOnlyList<RelationBinding> relations, IRe
 
     public IReadOnlyList<VisibleColumn> Columns { get; } = columns;
 
-    /// <summary>Uncorrelated scalar subqueries of the query, each read as the one column of a one-row relation.</summary>
-    public IReadOnlyDictionary<Syntax.ScalarSubquery, VisibleColumn> ScalarSubqueries { get; init; } =
-        new Dictionary<Syntax.ScalarSubquery, VisibleColumn>();
+    /// <summary>The scalar subqueries of the query, each with the value that stands for it (a column of a joined subquery).</summary>
+    public IReadOnlyDictionary<Syntax.ScalarSubquery, BoundExpression> ScalarSubqueries { get; init; } =
+        new Dictionary<Syntax.ScalarSubquery, BoundExpression>();
 
     public RelationBinding? FindRelation(IReadOnlyList<string> qualifier) => Relations.FirstOrDefault(r => r.IsNamedBy(qualifier));
 

@@ -52,8 +52,7 @@ internal sealed class ExpressionBinder(BindingScope scope, string filePath, Diag
             CollateExpression c => BindCollate(c),
             AtTimeZoneExpression a => Form(a.Span, SqlType.Unknown, "at time zone", ["", " AT TIME ZONE ", ""], Bind(a.Operand), Bind(a.Zone)),
             ParameterReference p => Unsupported(p, $"parameter ${p.Number}: a stream table's query cannot take parameters"),
-            ScalarSubquery scalar when scope.ScalarSubqueries.TryGetValue(scalar, out var value) =>
-                new BoundColumn(scalar.Span, value.Column.Type, value.Relation.Name, value.Column.Name),
+            ScalarSubquery scalar when scope.ScalarSubqueries.TryGetValue(scalar, out var value) => value,
             ExistsExpression or InSubqueryExpression or ScalarSubquery or ArraySubquery or QuantifiedComparison =>
                 Unsupported(expression, "subqueries are not supported yet"),
             FieldSelection => Unsupported(expression, "field selection from a composite value is not supported yet"),

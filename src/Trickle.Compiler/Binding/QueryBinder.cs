@@ -362,14 +362,11 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         }
         var columns = items.SelectMany(i => i.Columns).ToList();
         // Uncorrelated scalar subqueries join the FROM list as one-row relations; their columns are not part of SELECT *.
-        var scalars = new Dictionary<ScalarSubquery, VisibleColumn>(ReferenceEqualityComparer.Instance);
+        var scalars = new Dictionary<ScalarSubquery, BoundExpression>(ReferenceEqualityComparer.Instance);
+        // One that cannot be bound stands for NULL: its diagnostic is already reported, once.
         foreach (var scalar in ScalarSubqueriesOf(select))
-        {
-            var tree = BindScalarSubquery(scalar, relations, scalars.Count + 1);
-            if (tree is null) continue;
-            items.Add(tree);
-            scalars[scalar] = tree.Columns[0];
-        }
+            scalars[scalar] = BindScalarSubquery(scalar, relations, items, scalars.Count + 1)
+                ?? new BoundLiteral(scalar.Span, SqlType.Unknown, "NULL");
         return (new BindingScope(relations, columns) { ScalarSubqueries = scalars }, items);
     }
 
@@ -380,29 +377,94 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             .SelectMany(Descendants).OfType<ScalarSubquery>().Distinct(ReferenceEqualityComparer.Instance).Cast<ScalarSubquery>();
 
     /// <summary>
-    /// An uncorrelated scalar subquery that aggregates without GROUP BY has exactly one row, always: it is a subquery
-    /// kept whole, cross-joined to the query, and the expression reads its one column. Other scalar subqueries can
-    /// have no row or several, or depend on the outer row (correlated); they are not supported yet.
+    /// A scalar subquery that aggregates without GROUP BY has exactly one row per outer row. Uncorrelated, it is a
+    /// one-row subquery kept whole, cross-joined to the query. Correlated by equalities
+    /// (<c>(SELECT agg(x) FROM t WHERE t.a = o.b AND p)</c>, over a query reading the one table <c>o</c>), it is
+    /// <c>o LEFT JOIN (SELECT t.a, agg(x) FROM t WHERE p GROUP BY t.a) ON t.a = o.b</c>, and reads as the aggregate's
+    /// value over no rows where nothing matches: 0 for count, NULL for every other aggregate. Returns the value that
+    /// stands for the subquery, or null (and a diagnostic) when it is not of these forms.
     /// </summary>
-    private FromTree? BindScalarSubquery(ScalarSubquery scalar, List<RelationBinding> relations, int number)
+    private BoundExpression? BindScalarSubquery(ScalarSubquery scalar, List<RelationBinding> relations, List<FromTree> items, int number)
     {
-        if (scalar.Query is not { With: null, Limit: null, Offset: null, Body: SelectCore { GroupBy: null, Windows.Count: 0, Distinct: DistinctKind.None, Items: [ExpressionItem item] } }
+        if (scalar.Query is not { With: null, Limit: null, Offset: null, Body: SelectCore { GroupBy: null, Windows.Count: 0, Distinct: DistinctKind.None, Items: [ExpressionItem item] } inner }
             || !ContainsAggregate(item.Expression))
         {
             Unsupported(scalar, "a scalar subquery is supported when it aggregates without GROUP BY (one row, always) and selects one expression");
             return null;
         }
+        var name = $"scalar subquery {number}";
         var probe = new DiagnosticBag();
         new QueryBinder(catalog, filePath, probe, mode) { _commonTables = _commonTables }.Bind(scalar.Query);
-        if (probe.Items.Any(d => d.IsError && (d.Code == DiagnosticCode.UnknownTable.Id || d.Code == DiagnosticCode.UnknownColumn.Id))
-            && !probe.Items.Any(d => d.IsError && d.Code == DiagnosticCode.UnsupportedConstruct.Id))
+        var correlated = probe.Items.Any(d => d.IsError && (d.Code == DiagnosticCode.UnknownTable.Id || d.Code == DiagnosticCode.UnknownColumn.Id))
+            && !probe.Items.Any(d => d.IsError && d.Code == DiagnosticCode.UnsupportedConstruct.Id);
+        if (!correlated)
         {
-            Unsupported(scalar, "a correlated scalar subquery (one that reads the outer query's columns) is not supported yet; "
-                + "join an aggregating subquery grouped by the correlated columns instead");
+            if (BindKeptWhole(scalar.Query, name, [], scalar, relations) is not FromRelation oneRow) return null;
+            items.Add(oneRow);
+            return ColumnOf(oneRow.Columns[0], scalar.Span);
+        }
+
+        const string help = "join an aggregating subquery grouped by the correlated columns instead";
+        if (items is not [FromRelation { Relation.Subplan: null } outer] || inner.From is not [NamedTable innerTable])
+        {
+            Unsupported(scalar, $"a correlated scalar subquery is supported in a query that reads one table, over one table; {help}");
             return null;
         }
-        return BindKeptWhole(scalar.Query, $"scalar subquery {number}", [], scalar, relations);
+        if (item.Expression is not FunctionCall call || !IsAggregateCall(call))
+        {
+            Unsupported(scalar, $"a correlated scalar subquery must select one aggregate call (count(*), sum(x), …); {help}");
+            return null;
+        }
+        // Correlation: conjuncts inner = outer, the outer side naming the outer table explicitly.
+        var innerName = innerTable.Alias?.Name.Value ?? innerTable.Name.Last.Value;
+        bool NamesOuter(ColumnReference c) => c.Parts.Count >= 2 && c.Parts[^2].Value == outer.Relation.Name && c.Parts[^2].Value != innerName;
+        bool IsOuter(Expression e) => Descendants(e).OfType<ColumnReference>().ToList() is { Count: > 0 } references && references.All(NamesOuter);
+        bool ReadsOuter(Expression e) => Descendants(e).OfType<ColumnReference>().Any(NamesOuter);
+        var correlations = new List<(Expression Inner, Expression Outer)>();
+        var rest = new List<Expression>();
+        foreach (var conjunct in inner.Where is null ? [] : Conjuncts(inner.Where))
+        {
+            if (conjunct is BinaryExpression { Operator: "=" } equality && IsOuter(equality.Right) && !ReadsOuter(equality.Left))
+                correlations.Add((equality.Left, equality.Right));
+            else if (conjunct is BinaryExpression { Operator: "=" } reversed && IsOuter(reversed.Left) && !ReadsOuter(reversed.Right))
+                correlations.Add((reversed.Right, reversed.Left));
+            else if (ReadsOuter(conjunct))
+            {
+                Unsupported(conjunct, $"a correlated scalar subquery may use the outer query's columns only in equalities (inner = {outer.Relation.Name}.column); {help}");
+                return null;
+            }
+            else rest.Add(conjunct);
+        }
+        if (correlations.Count == 0 || ReadsOuter(item.Expression))
+        {
+            Unsupported(scalar, $"this correlated scalar subquery is not supported yet: name the outer table's columns explicitly ({outer.Relation.Name}.column) in equalities of its WHERE; {help}");
+            return null;
+        }
+
+        var span = scalar.Span;
+        var grouped = scalar.Query with
+        {
+            Body = inner with
+            {
+                Items = [.. correlations.Select((c, i) => new ExpressionItem(c.Inner.Span, c.Inner, new Identifier(span, $"key{i + 1}", true))),
+                    new ExpressionItem(item.Span, call, new Identifier(span, "value", true))],
+                Where = rest.Count == 0 ? null : rest.Aggregate((a, b) => new BinaryExpression(span, a, "AND", b)),
+                GroupBy = new GroupByClause(span, false, correlations.Select(c => (GroupingElement)new GroupingExpression(c.Inner.Span, c.Inner)).ToList()),
+            },
+        };
+        if (BindKeptWhole(grouped, name, [], scalar, relations) is not FromRelation perKey) return null;
+        var on = correlations.Select((c, i) => (Expression)new BinaryExpression(span,
+                new ColumnReference(span, [new Identifier(span, name, true), new Identifier(span, $"key{i + 1}", true)], false), "=", c.Outer))
+            .Aggregate((a, b) => new BinaryExpression(span, a, "AND", b));
+        items[0] = new FromJoin(outer, perKey, JoinType.Left, on, [], outer.Columns);
+        var value = ColumnOf(perKey.Columns[^1], span);
+        return call.Name.Last.Value == "count"
+            ? new BoundSyntaxForm(span, value.Type, "coalesce", ["COALESCE(", ", 0)"], [value])
+            : value;
     }
+
+    private static BoundColumn ColumnOf(VisibleColumn column, SourceSpan span) =>
+        new(span, column.Column.Type, column.Relation.Name, column.Column.Name);
 
     private FromTree? BindFromItem(TableReference reference, List<RelationBinding> relations)
     {
@@ -448,7 +510,12 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                 var right = left is null ? null : BindFromItem(join.Right, relations);
                 if (left is null || right is null) return null;
                 // A flattened subquery's filter and expressions hold for its own rows, not for NULL-padded ones.
-                if (join.Kind is JoinKind.Left or JoinKind.Right or JoinKind.Full && (HasDerived(left) || HasDerived(right)))
+                // A subquery kept whole may be the NULL-padded side of a LEFT (or RIGHT) join of a table.
+                var keptWholeNullable = join.Kind == JoinKind.Left ? (left, right) : (right, left);
+                var paddedSubquery = join.Kind is JoinKind.Left or JoinKind.Right
+                    && keptWholeNullable.Item1 is FromRelation { Relation.Subplan: null }
+                    && keptWholeNullable.Item2 is FromRelation { Relation.Subplan: not null };
+                if (join.Kind is JoinKind.Left or JoinKind.Right or JoinKind.Full && (HasDerived(left) || HasDerived(right)) && !paddedSubquery)
                 {
                     Unsupported(join, "a subquery or CTE inside an outer join is not supported yet");
                     return null;

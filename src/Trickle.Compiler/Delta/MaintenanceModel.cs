@@ -98,7 +98,14 @@ public sealed record PaddedSide(
     string NullableAlias,
     int NullableSourceIndex,
     string NullableTable,
-    string NullRow);
+    string NullRow)
+{
+    /// <summary>
+    /// A subquery kept whole on the padded side is stored as it was before the batch: its matches now are its stored
+    /// matches plus the weights of its matching changed rows.
+    /// </summary>
+    public bool NullableIsSubquery => NullableSourceIndex > SubqueryModel.SourceIndexBase;
+}
 
 /// <summary>One branch of a set operation: its projections and filter over its source's change rows (<c>c</c>).</summary>
 public sealed record BranchModel(int Index, int SourceIndex, IReadOnlyList<string> KeysOverChanges, string? WhereOverChanges);

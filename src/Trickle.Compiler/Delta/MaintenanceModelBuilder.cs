@@ -43,10 +43,12 @@ public static class MaintenanceModelBuilder
             return null;
         }
         var subqueryScans = scans.Where(s => s.IsSubquery).ToList();
-        if (subqueryScans.Count > 0 && (outer is not null || layout is not null))
+        // A subquery kept whole is joined by inner joins, or is the padded side of a LEFT JOIN.
+        var paddedSubquery = outer is { Type: JoinType.Left } && outer.Nullable.IsSubquery && !outer.Preserved.IsSubquery;
+        if (subqueryScans.Count > 0 && (outer is not null && !paddedSubquery || layout is not null))
         {
             diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan, outer is not null
-                ? "a subquery that aggregates or removes duplicates is maintained in inner joins only; under an outer join or EXISTS it is not supported yet"
+                ? "a subquery that aggregates or removes duplicates is maintained in inner joins, or as the right side of a LEFT JOIN of a table; elsewhere under an outer join or EXISTS it is not supported yet"
                 : "a subquery that aggregates inside another such subquery is not supported yet");
             return null;
         }
@@ -199,7 +201,7 @@ public static class MaintenanceModelBuilder
             FromSql = outerJoin switch
             {
                 null => string.Join(", ", relationModels.Select(r => $"{r.PopulationTable} AS {r.Alias}")),
-                { Kind: "left" or "full" } => $"{relationModels[0].Table} AS {relationModels[0].Alias} {outerJoin.Kind.ToUpperInvariant()} JOIN {relationModels[1].Table} AS {relationModels[1].Alias} ON {onSql}",
+                { Kind: "left" or "full" } => $"{relationModels[0].PopulationTable} AS {relationModels[0].Alias} {outerJoin.Kind.ToUpperInvariant()} JOIN {relationModels[1].PopulationTable} AS {relationModels[1].Alias} ON {onSql}",
                 _ => $"{relationModels[0].Table} AS {relationModels[0].Alias}",
             },
             OuterJoin = outerJoin,
