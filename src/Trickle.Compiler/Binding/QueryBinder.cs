@@ -61,9 +61,15 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         {
             RejectAggregates(select.Where, "WHERE");
             var rest = new List<Expression>();
+            // One subquery test over one table is a semi- or anti-join; tests over joins, or several, join subqueries.
+            var oneTest = Conjuncts(select.Where).Count(c => Unparenthesize(c) is ExistsExpression or InSubqueryExpression or QuantifiedComparison { Query: not null }
+                || c is UnaryExpression { Operator: var op } not && op.Equals("NOT", StringComparison.OrdinalIgnoreCase)
+                    && Unparenthesize(not.Operand) is ExistsExpression or InSubqueryExpression or QuantifiedComparison { Query: not null }) == 1;
             foreach (var conjunct in Conjuncts(select.Where))
             {
-                var existence = scope.Relations.Count == 1 && plan is ScanNode { IsSubquery: false } ? BindExistence(conjunct, scope, binder, plan) : null;
+                var existence = oneTest && scope.Relations.Count == 1 && plan is ScanNode { IsSubquery: false }
+                    ? BindExistence(conjunct, scope, binder, plan)
+                    : BindExistenceAsJoin(conjunct, scope, binder, plan, sources);
                 if (existence is not null) plan = existence;
                 else rest.Add(conjunct);
             }
@@ -415,27 +421,10 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             Unsupported(scalar, $"a correlated scalar subquery must select one aggregate call (count(*), sum(x), …); {help}");
             return null;
         }
-        // Correlation: conjuncts inner = outer, the outer side naming the outer table explicitly.
-        var innerName = innerTable.Alias?.Name.Value ?? innerTable.Name.Last.Value;
-        bool NamesOuter(ColumnReference c) => c.Parts.Count >= 2 && c.Parts[^2].Value == outer.Relation.Name && c.Parts[^2].Value != innerName;
-        bool IsOuter(Expression e) => Descendants(e).OfType<ColumnReference>().ToList() is { Count: > 0 } references && references.All(NamesOuter);
-        bool ReadsOuter(Expression e) => Descendants(e).OfType<ColumnReference>().Any(NamesOuter);
-        var correlations = new List<(Expression Inner, Expression Outer)>();
-        var rest = new List<Expression>();
-        foreach (var conjunct in inner.Where is null ? [] : Conjuncts(inner.Where))
-        {
-            if (conjunct is BinaryExpression { Operator: "=" } equality && IsOuter(equality.Right) && !ReadsOuter(equality.Left))
-                correlations.Add((equality.Left, equality.Right));
-            else if (conjunct is BinaryExpression { Operator: "=" } reversed && IsOuter(reversed.Left) && !ReadsOuter(reversed.Right))
-                correlations.Add((reversed.Right, reversed.Left));
-            else if (ReadsOuter(conjunct))
-            {
-                Unsupported(conjunct, $"a correlated scalar subquery may use the outer query's columns only in equalities (inner = {outer.Relation.Name}.column); {help}");
-                return null;
-            }
-            else rest.Add(conjunct);
-        }
-        if (correlations.Count == 0 || ReadsOuter(item.Expression))
+        var split = SplitCorrelation(inner, innerTable, [outer.Relation.Name], "a correlated scalar subquery", help);
+        if (split is null) return null;
+        var (correlations, rest) = split.Value;
+        if (correlations.Count == 0 || ReadsOuter(item.Expression, innerTable, [outer.Relation.Name]))
         {
             Unsupported(scalar, $"this correlated scalar subquery is not supported yet: name the outer table's columns explicitly ({outer.Relation.Name}.column) in equalities of its WHERE; {help}");
             return null;
@@ -462,6 +451,101 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             ? new BoundSyntaxForm(span, value.Type, "coalesce", ["COALESCE(", ", 0)"], [value])
             : value;
     }
+
+    /// <summary>
+    /// Splits a correlated subquery's WHERE into its correlations, conjuncts <c>inner = outer</c> whose outer side names
+    /// tables of the outer query explicitly (<c>o.b</c>), and the conjuncts over its own table only. Null, with a
+    /// diagnostic, when another conjunct reads the outer query.
+    /// </summary>
+    private (List<(Expression Inner, Expression Outer)> Correlations, List<Expression> Others)? SplitCorrelation(
+        SelectCore inner, NamedTable innerTable, IReadOnlyCollection<string> outerNames, string what, string help)
+    {
+        bool IsOuter(Expression e) => Descendants(e).OfType<ColumnReference>().ToList() is { Count: > 0 } references
+            && references.All(c => NamesOuter(c, innerTable, outerNames));
+        var correlations = new List<(Expression Inner, Expression Outer)>();
+        var rest = new List<Expression>();
+        foreach (var conjunct in inner.Where is null ? [] : Conjuncts(inner.Where))
+        {
+            if (conjunct is BinaryExpression { Operator: "=" } equality && IsOuter(equality.Right) && !ReadsOuter(equality.Left, innerTable, outerNames))
+                correlations.Add((equality.Left, equality.Right));
+            else if (conjunct is BinaryExpression { Operator: "=" } reversed && IsOuter(reversed.Left) && !ReadsOuter(reversed.Right, innerTable, outerNames))
+                correlations.Add((reversed.Right, reversed.Left));
+            else if (ReadsOuter(conjunct, innerTable, outerNames))
+            {
+                Unsupported(conjunct, $"{what} may use the outer query's columns only in equalities (inner = outer.column); {help}");
+                return null;
+            }
+            else rest.Add(conjunct);
+        }
+        return (correlations, rest);
+    }
+
+    private static bool NamesOuter(ColumnReference column, NamedTable innerTable, IReadOnlyCollection<string> outerNames) =>
+        column.Parts.Count >= 2 && outerNames.Contains(column.Parts[^2].Value)
+        && column.Parts[^2].Value != (innerTable.Alias?.Name.Value ?? innerTable.Name.Last.Value);
+
+    private static bool ReadsOuter(Expression expression, NamedTable innerTable, IReadOnlyCollection<string> outerNames) =>
+        Descendants(expression).OfType<ColumnReference>().Any(c => NamesOuter(c, innerTable, outerNames));
+
+    /// <summary>
+    /// <c>EXISTS (SELECT … FROM t WHERE t.a = o.b AND p)</c>, <c>x IN (SELECT y FROM t WHERE p)</c> and
+    /// <c>x = ANY (…)</c> as WHERE conjuncts of a query over several tables (or with other subqueries): a semi-join is
+    /// an inner join with the subquery's distinct correlation values, kept whole:
+    /// <c>… JOIN (SELECT DISTINCT t.a FROM t WHERE p) AS s ON s.a = o.b</c>. Uncorrelated, the subquery has one row
+    /// (<c>SELECT DISTINCT TRUE …</c>) while it has any, none otherwise. Null when the conjunct is not such a test.
+    /// </summary>
+    private RelNode? BindExistenceAsJoin(Expression conjunct, BindingScope outer, ExpressionBinder outerBinder, RelNode plan, List<CatalogTable> sources)
+    {
+        var (query, operand) = conjunct switch
+        {
+            ExistsExpression e => (e.Query, (Expression?)null),
+            InSubqueryExpression { Negated: false } i => (i.Query, i.Operand),
+            QuantifiedComparison { Query: not null, Operator: "=", Quantifier: not Quantifier.All } q => (q.Query, q.Operand),
+            _ => (null, null),
+        };
+        if (query is null) return null;
+        const string help = "join a subquery selecting the DISTINCT matching values instead";
+        if (query is not { With: null, Limit: null, Offset: null, Body: SelectCore { From: [NamedTable innerTable], GroupBy: null, Having: null, Windows.Count: 0 } inner }
+            || inner.Items.Any(i => i is ExpressionItem item && ContainsAggregate(item.Expression)))
+        {
+            Unsupported(conjunct, $"this subquery is not supported yet: a subquery tested with EXISTS, IN or = ANY must read one table, without GROUP BY, LIMIT or aggregates; {help}");
+            return plan;
+        }
+        var split = SplitCorrelation(inner, innerTable, outer.Relations.Select(r => r.Name).ToList(), "an EXISTS or IN subquery", help);
+        if (split is null) return plan;
+        var (correlations, rest) = split.Value;
+        if (operand is not null)
+        {
+            if (inner.Items is not [ExpressionItem tested])
+            {
+                Unsupported(query, $"an IN or ANY subquery must select exactly one expression");
+                return plan;
+            }
+            correlations.Add((tested.Expression, operand));
+        }
+        var span = conjunct.Span;
+        var keys = correlations.Count > 0 ? correlations.Select(c => c.Inner).ToList() : [new BooleanLiteral(span, true)];
+        var distinct = query with
+        {
+            Body = inner with
+            {
+                Distinct = DistinctKind.Distinct,
+                DistinctOn = [],
+                Items = keys.Select((k, i) => (SelectItem)new ExpressionItem(k.Span, k, new Identifier(span, $"key{i + 1}", true))).ToList(),
+                Where = rest.Count == 0 ? null : rest.Aggregate((a, b) => new BinaryExpression(span, a, "AND", b)),
+            },
+        };
+        var relations = new List<RelationBinding>(outer.Relations);
+        var name = $"exists subquery {outer.Relations.Count + _existenceJoins++}";
+        if (BindKeptWhole(distinct, name, [], conjunct, relations) is not FromRelation matches) return plan;
+        sources.AddRange(matches.Relation.SubplanSources.Where(t => !sources.Contains(t)));
+        var condition = correlations.Count == 0 ? null : correlations
+            .Select((c, i) => (BoundExpression)new BoundBinary(span, SqlType.Boolean, ColumnOf(matches.Columns[i], span), "=", outerBinder.Bind(c.Outer)))
+            .Aggregate((a, b) => new BoundBinary(span, SqlType.Boolean, a, "AND", b));
+        return new JoinNode(plan, new ScanNode(matches.Relation.Table, name) { Subplan = matches.Relation.Subplan }, condition);
+    }
+
+    private int _existenceJoins;
 
     private static BoundColumn ColumnOf(VisibleColumn column, SourceSpan span) =>
         new(span, column.Column.Type, column.Relation.Name, column.Column.Name);
