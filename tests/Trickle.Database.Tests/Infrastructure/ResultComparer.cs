@@ -11,7 +11,8 @@ public static class ResultComparer
 
     /// <summary>
     /// Checks column names (and types) first, then both EXCEPT ALL directions in a single statement so that both
-    /// sides are read under one snapshot.
+    /// sides are read under one snapshot. Rows are compared as their text, so values must be equal byte for byte:
+    /// 1.50 and 1.5 are equal numerics but different results (a numeric's display scale is part of its value).
     /// </summary>
     /// <param name="streamTable">Already quoted SQL name, e.g. <c>public."order totals"</c>.</param>
     public static async Task<ComparisonResult> CompareAsync(
@@ -33,11 +34,11 @@ public static class ResultComparer
                        count(*) OVER (PARTITION BY side) AS total,
                        row_number() OVER (PARTITION BY side ORDER BY row_text COLLATE "C") AS position
                 FROM (
-                    SELECT 1 AS side, d::text AS row_text
-                    FROM (SELECT * FROM {streamTable} EXCEPT ALL ({query})) AS d
+                    SELECT 1 AS side, row_text
+                    FROM (SELECT ROW(st.*)::text AS row_text FROM {streamTable} AS st EXCEPT ALL SELECT ROW(q.*)::text FROM ({query}) AS q) AS d
                     UNION ALL
-                    SELECT 2 AS side, d::text AS row_text
-                    FROM (({query}) EXCEPT ALL SELECT * FROM {streamTable}) AS d
+                    SELECT 2 AS side, row_text
+                    FROM (SELECT ROW(q.*)::text AS row_text FROM ({query}) AS q EXCEPT ALL SELECT ROW(st.*)::text FROM {streamTable} AS st) AS d
                 ) AS differences
             ) AS numbered
             WHERE position <= {MaxRowsShownPerSide}
