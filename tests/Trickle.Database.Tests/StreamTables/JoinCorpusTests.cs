@@ -64,6 +64,8 @@ public sealed class JoinCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         { "except_distinct", "SELECT id FROM customers EXCEPT SELECT customer_id FROM orders" },
         { "except_all", "SELECT customer_id FROM tags EXCEPT ALL SELECT customer_id FROM orders" },
         { "union_all_three_branches", "SELECT qty AS v FROM orders UNION ALL SELECT tier FROM customers UNION ALL SELECT qty FROM orders WHERE qty > 2" },
+        { "join_statistics", "SELECT c.region, stddev(o.amount) AS sd, var_pop(o.qty) AS vp, variance(o.amount * o.qty) FILTER (WHERE o.status = 'open') AS v, stddev_pop(c.tier) AS st, count(*) AS n FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.region" },
+        { "left_join_statistics", "SELECT c.id, stddev_samp(o.qty) AS s, var_samp(o.amount) AS v, stddev_pop(o.amount) AS sp FROM customers c LEFT JOIN orders o ON o.customer_id = c.id GROUP BY c.id" },
         { "left_join_min_max", "SELECT c.region, min(o.amount) AS lo, max(o.qty) AS hi, count(*) AS n FROM customers c LEFT JOIN orders o ON o.customer_id = c.id GROUP BY c.region" },
     };
 
