@@ -1078,6 +1078,14 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                 return new BoundLiteral(call.Span, SqlType.Unknown, "NULL");
             }
             var arguments = call.Arguments.Select(a => preAggregation.Bind(a.Value)).ToList();
+            // The statistics ignore NULLs too, so FILTER folds into their argument as for the core aggregates above,
+            // and their delta rule (StatisticRule) sees one argument.
+            if (filter is not null && !distinct && arguments.Count == 1
+                && name is "stddev" or "stddev_samp" or "stddev_pop" or "variance" or "var_samp" or "var_pop")
+            {
+                arguments[0] = OnlyWhere(filter, arguments[0]);
+                filter = null;
+            }
             var orderBy = call.OrderBy.Select(o => new AggregateOrder(preAggregation.Bind(o.Expression), SortSuffix(o))).ToList();
             // PostgreSQL rejects this at install time; say so at compile time, where the position is known.
             var argumentTexts = arguments.Select(SqlExpressionPrinter.Canonical).ToHashSet();

@@ -14,7 +14,7 @@ namespace Trickle.Compiler.Delta;
 /// </summary>
 public static class MaintenanceModelBuilder
 {
-    private static readonly IAggregateRule[] Rules = [new CountStarRule(), new CountRule(), new ExactSumRule(), new ExtremumRule(), new RecomputeGroupRule()];
+    private static readonly IAggregateRule[] Rules = [new CountStarRule(), new CountRule(), new ExactSumRule(), new ExtremumRule(), new StatisticRule(), new RecomputeGroupRule()];
 
     public static MaintenanceModel? Build(BoundStreamTable table, string filePath, SourceSpan querySpan, DiagnosticBag diagnostics) =>
         Build(table, filePath, querySpan, diagnostics, layout: null, storage: null);

@@ -97,6 +97,8 @@ public sealed class JoinCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         { "intersect_binds_tighter", "SELECT customer_id FROM tags UNION ALL SELECT customer_id FROM orders INTERSECT ALL SELECT id FROM customers" },
         { "parenthesised_set_operations", "(SELECT customer_id FROM orders EXCEPT ALL SELECT customer_id FROM tags) UNION ALL (SELECT id FROM customers INTERSECT SELECT customer_id FROM orders WHERE qty > 1)" },
         { "except_of_union", "SELECT id FROM customers EXCEPT (SELECT customer_id FROM orders UNION SELECT customer_id FROM tags WHERE tag <> 'new')" },
+        { "join_statistics", "SELECT c.region, stddev(o.amount) AS sd, var_pop(o.qty) AS vp, variance(o.amount * o.qty) FILTER (WHERE o.status = 'open') AS v, stddev_pop(c.tier) AS st, count(*) AS n FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.region" },
+        { "left_join_statistics", "SELECT c.id, stddev_samp(o.qty) AS s, var_samp(o.amount) AS v, stddev_pop(o.amount) AS sp FROM customers c LEFT JOIN orders o ON o.customer_id = c.id GROUP BY c.id" },
         { "left_join_min_max", "SELECT c.region, min(o.amount) AS lo, max(o.qty) AS hi, count(*) AS n FROM customers c LEFT JOIN orders o ON o.customer_id = c.id GROUP BY c.region" },
         { "full_join_projection", "SELECT c.id, c.region, o.id AS order_id, o.amount FROM customers c FULL JOIN orders o ON o.customer_id = c.id" },
         { "full_join_aggregate", "SELECT c.region, o.status, count(*) AS n, count(o.id) AS orders, count(c.id) AS customers, COALESCE(sum(o.amount), 0) AS revenue FROM customers c FULL OUTER JOIN orders o ON o.customer_id = c.id GROUP BY c.region, o.status" },
