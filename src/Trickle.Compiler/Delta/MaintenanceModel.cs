@@ -30,6 +30,9 @@ public sealed record SourceModel(
     IReadOnlyList<JoinTerm> ImmediateTerms)
 {
     public bool NetsChanges => NetKeys is not null;
+
+    /// <summary>Join-delta terms of an outer join's preserved tables when only this source changed.</summary>
+    public IReadOnlyList<JoinTerm> ImmediatePreservedTerms { get; init; } = [];
 }
 
 /// <summary>One table occurrence in FROM, under its internal alias (<c>"src"</c>, or <c>"src1"</c>… in a join).</summary>
@@ -105,6 +108,21 @@ public sealed record PaddedSide(
     /// matches plus the weights of its matching changed rows.
     /// </summary>
     public bool NullableIsSubquery => NullableSourceIndex > SubqueryModel.SourceIndexBase;
+
+    /// <summary>
+    /// The preserved side is an inner join of several tables (<c>a JOIN b ON … LEFT JOIN n ON …</c>). It is then read as
+    /// one relation <see cref="PreservedAlias"/> of flat columns (<c>"preserved"."src1.id"</c>): as it is now through
+    /// <see cref="PreservedTable"/>, its changes through the <c>preserved_changes</c> CTE (the join delta of its tables).
+    /// </summary>
+    public bool PreservedIsJoin { get; init; }
+    public IReadOnlyList<int> PreservedSourceIndexes { get; init; } = [];
+    /// <summary>The joined columns of the preserved tables, and their join condition, for <c>preserved_changes</c>.</summary>
+    public IReadOnlyList<JoinedColumn> PreservedJoinedColumns { get; init; } = [];
+    public string? PreservedCondition { get; init; }
+    /// <summary>ON, WHERE and the padded row's columns over <see cref="PreservedAlias"/>; null: the stream table's own.</summary>
+    public string? OnSql { get; init; }
+    public string? WhereSql { get; init; }
+    public string? PaddedColumns { get; init; }
 }
 
 /// <summary>One branch of a set operation: its projections and filter over its source's change rows (<c>c</c>).</summary>
@@ -206,6 +224,9 @@ public sealed record MaintenanceModel
     public IReadOnlyList<BranchModel> Branches { get; init; } = [];
     /// <summary>How many copies of a stored row the stream table shows.</summary>
     public string MultiplicitySql { get; init; } = StoredRowCount;
+
+    /// <summary>Join-delta terms of an outer join's preserved tables, when they are several, in a DIFFERENTIAL refresh.</summary>
+    public IReadOnlyList<JoinTerm> DifferentialPreservedTerms { get; init; } = [];
 
     /// <summary>Subqueries kept whole, maintained in the same statement before the query that joins them.</summary>
     public IReadOnlyList<SubqueryModel> Subqueries { get; init; } = [];

@@ -44,7 +44,7 @@ public static class MaintenanceModelBuilder
         }
         var subqueryScans = scans.Where(s => s.IsSubquery).ToList();
         // A subquery kept whole is joined by inner joins, or is the padded side of a LEFT JOIN.
-        var paddedSubquery = outer is { Type: JoinType.Left } && outer.Nullable.IsSubquery && !outer.Preserved.IsSubquery;
+        var paddedSubquery = outer is { Type: JoinType.Left } && outer.Nullable.IsSubquery && outer.PreservedJoin.All(s => !s.IsSubquery);
         if (subqueryScans.Count > 0 && (outer is not null && !paddedSubquery || layout is not null))
         {
             diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan, outer is not null
@@ -177,8 +177,49 @@ public static class MaintenanceModelBuilder
             }
             // A FULL join pads both ways: left rows without a match, then right rows without one.
             outerJoin = new OuterJoinModel(outer.Type.ToString().ToLowerInvariant(), onSql,
-                outer.Type == JoinType.Full ? [Padded(0, 1), Padded(1, 0)] : [Padded(0, 1)]);
+                outer.Type == JoinType.Full ? [Padded(0, 1), Padded(1, 0)]
+                : outer.PreservedJoin.Count > 1 ? [PaddedJoin()] : [Padded(0, 1)]);
+
+            // The preserved side is an inner join: a relation "preserved" of flat columns, its changes a join delta.
+            PaddedSide PaddedJoin()
+            {
+                var preservedCount = outer.PreservedJoin.Count;
+                var preservedRelations = relationModels.Take(preservedCount).ToList();
+                var preservedAliases = preservedRelations.Select(r => r.Alias).ToHashSet();
+                var preservedNames = outer.PreservedJoin.Select(s => s.Name).ToHashSet();
+                var overPreserved = new SqlExpressionPrinter(c => preservedNames.Contains(c.Relation)
+                    ? "\"preserved\"." + SqlQuoting.Identifier(Flat(aliasOf[c.Relation], c.ColumnName))
+                    : SqlQuoting.Identifier(aliasOf[c.Relation]) + "." + SqlQuoting.Identifier(c.ColumnName));
+                var preservedColumns = joinedColumns.Where(j => preservedAliases.Contains(j.Relation)).ToList();
+                var nullable = relationModels[^1];
+                var nullColumns = SourceColumns(scans[^1].Table).Select(c => $"NULL::{c.Type.ToSql()} AS {SqlQuoting.Identifier(c.Name)}");
+                var preservedConditions = conditions.Where(c => ReferencedRelations(c).All(preservedNames.Contains)).ToList();
+                var preservedCondition = preservedConditions.Count == 0 ? null : string.Join(" AND ", preservedConditions.Select(overSource.Print));
+                var preservedTable = "(SELECT " + string.Join(", ", preservedColumns.Select(c => $"{c.Relation}.{c.Column} AS {c.Flat}"))
+                    + " FROM " + string.Join(" CROSS JOIN ", preservedRelations.Select(r => $"{r.Table} AS {r.Alias}"))
+                    + (preservedCondition is null ? "" : $" WHERE {preservedCondition}") + ")";
+                return new PaddedSide("\"preserved\"", 0, preservedTable, preservedColumns.Select(c => c.Flat).ToList(),
+                    nullable.Alias, nullable.SourceIndex, nullable.Table, $"(SELECT {string.Join(", ", nullColumns)})")
+                {
+                    PreservedIsJoin = true,
+                    PreservedSourceIndexes = preservedRelations.Select(r => r.SourceIndex).Distinct().ToList(),
+                    PreservedJoinedColumns = preservedColumns,
+                    PreservedCondition = preservedCondition,
+                    OnSql = outer.Condition is null ? "TRUE" : overPreserved.Print(outer.Condition),
+                    WhereSql = conditions.Count == 0 ? null : string.Join(" AND ", conditions.Select(overPreserved.Print)),
+                    PaddedColumns = string.Join(", ", joinedColumns.Select(j => preservedAliases.Contains(j.Relation)
+                        ? $"\"preserved\".{j.Flat} AS {j.Flat}" : $"{j.Relation}.{j.Column} AS {j.Flat}")),
+                };
+            }
         }
+        var preservedTerms = outerJoin?.PaddedSides[0] is { PreservedIsJoin: true } joinSide
+            ? relationModels.Take(outer!.PreservedJoin.Count).ToList()
+            : null;
+        if (preservedTerms is not null)
+            sources = sources.Select(source => source with
+            {
+                ImmediatePreservedTerms = preservedTerms.Any(r => r.SourceIndex == source.Index) ? JoinTerms(preservedTerms, new HashSet<int> { source.Index }) : [],
+            }).ToList();
 
         return new MaintenanceModel
         {
@@ -197,11 +238,13 @@ public static class MaintenanceModelBuilder
             JoinedColumns = joinedColumns,
             // A semi- or anti-join outputs no joined rows: only the existence terms of OuterJoin.
             DifferentialTerms = isJoin && outer?.Type is not (JoinType.Semi or JoinType.Anti) ? JoinTerms(relationModels, Changed(sources.Select(s => s.Index))) : [],
+            DifferentialPreservedTerms = preservedTerms is null ? [] : JoinTerms(preservedTerms, sources.Select(s => s.Index).ToHashSet()),
             JoinedNetKeys = joinedNetKeys,
             FromSql = outerJoin switch
             {
                 null => string.Join(", ", relationModels.Select(r => $"{r.PopulationTable} AS {r.Alias}")),
-                { Kind: "left" or "full" } => $"{relationModels[0].PopulationTable} AS {relationModels[0].Alias} {outerJoin.Kind.ToUpperInvariant()} JOIN {relationModels[1].PopulationTable} AS {relationModels[1].Alias} ON {onSql}",
+                { Kind: "left" or "full" } => string.Join(" CROSS JOIN ", relationModels.SkipLast(1).Select(r => $"{r.PopulationTable} AS {r.Alias}"))
+                    + $" {outerJoin.Kind.ToUpperInvariant()} JOIN {relationModels[^1].PopulationTable} AS {relationModels[^1].Alias} ON {onSql}",
                 _ => $"{relationModels[0].Table} AS {relationModels[0].Alias}",
             },
             OuterJoin = outerJoin,
@@ -462,6 +505,9 @@ public static class MaintenanceModelBuilder
     /// </summary>
     private sealed record OuterJoinPlan(ScanNode Preserved, ScanNode Nullable, BoundExpression? Condition, JoinType Type)
     {
+        /// <summary>Every table of the preserved side: one, or several inner-joined (LEFT JOIN only).</summary>
+        public IReadOnlyList<ScanNode> PreservedJoin { get; init; } = [Preserved];
+
         /// <summary>Relations whose columns are NULL in padded rows.</summary>
         public IReadOnlyList<string> NullableNames => Type == JoinType.Full ? [Preserved.Name, Nullable.Name] : [Nullable.Name];
     }
@@ -483,6 +529,16 @@ public static class MaintenanceModelBuilder
             // ON is not a filter for an outer join: it decides which rows match, so it stays out of the conditions.
             outer = new OuterJoinPlan(preserved, nullable, outerJoin.Condition, outerJoin.Type);
             scans.AddRange([preserved, nullable]);
+            return true;
+        }
+        // (a JOIN b ON c) LEFT JOIN n ON …: the inner join's conditions hold for its rows, padded or not, so they are
+        // filters like WHERE; the preserved side is read as the join of its tables.
+        if (node is JoinNode { Type: JoinType.Left, Left: JoinNode { Type: JoinType.Inner } preservedJoin, Right: ScanNode padded } chained)
+        {
+            var preservedScans = new List<ScanNode>();
+            if (!FlattenJoins(preservedJoin, conditions, preservedScans) || preservedScans.Any(s => s.IsSubquery)) return false;
+            outer = new OuterJoinPlan(preservedScans[0], padded, chained.Condition, JoinType.Left) { PreservedJoin = preservedScans };
+            scans.AddRange([.. preservedScans, padded]);
             return true;
         }
         return FlattenJoins(node, conditions, scans);
@@ -514,6 +570,18 @@ public static class MaintenanceModelBuilder
             default:
                 return false;
         }
+    }
+
+    /// <summary>The relations an expression reads columns of.</summary>
+    private static HashSet<string> ReferencedRelations(BoundExpression expression)
+    {
+        var relations = new HashSet<string>();
+        new LeafRewriter(e =>
+        {
+            if (e is BoundColumn c) relations.Add(c.Relation);
+            return e;
+        }).Rewrite(expression);
+        return relations;
     }
 
     /// <summary>Every (relation, column) the query reads, in first-use order without duplicates.</summary>
