@@ -65,16 +65,19 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             var oneTest = Conjuncts(select.Where).Count(c => Unparenthesize(c) is ExistsExpression or InSubqueryExpression or QuantifiedComparison { Query: not null }
                 || c is UnaryExpression { Operator: var op } not && op.Equals("NOT", StringComparison.OrdinalIgnoreCase)
                     && Unparenthesize(not.Operand) is ExistsExpression or InSubqueryExpression or QuantifiedComparison { Query: not null }) == 1;
-            foreach (var conjunct in Conjuncts(select.Where))
+            var joinFilters = new List<BoundExpression>();
+            // NOT EXISTS joins last: it is a LEFT JOIN, which only the last join of a query may be.
+            foreach (var conjunct in Conjuncts(select.Where).OrderBy(c => IsNotExists(c) ? 1 : 0))
             {
                 var existence = oneTest && scope.Relations.Count == 1 && plan is ScanNode { IsSubquery: false }
                     ? BindExistence(conjunct, scope, binder, plan)
-                    : BindExistenceAsJoin(conjunct, scope, binder, plan, sources);
+                    : BindExistenceAsJoin(conjunct, scope, binder, plan, sources, joinFilters);
                 if (existence is not null) plan = existence;
                 else rest.Add(conjunct);
             }
-            if (rest.Count > 0)
-                plan = new FilterNode(plan, rest.Select(binder.Bind).Aggregate((a, b) => new BoundBinary(a.Span, SqlType.Boolean, a, "AND", b)));
+            var filters = rest.Select(binder.Bind).Concat(joinFilters).ToList();
+            if (filters.Count > 0)
+                plan = new FilterNode(plan, filters.Aggregate((a, b) => new BoundBinary(a.Span, SqlType.Boolean, a, "AND", b)));
         }
 
         var isAggregate = select.GroupBy is not null || select.Having is not null || select.Items.Any(i => i is ExpressionItem e && ContainsAggregate(e.Expression));
@@ -411,22 +414,23 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         }
 
         const string help = "join an aggregating subquery grouped by the correlated columns instead";
-        if (items is not [FromRelation { Relation.Subplan: null } outer] || inner.From is not [NamedTable innerTable])
+        if (inner.From is not [NamedTable innerTable] || relations.Any(r => r.Subplan is not null) || items.Any(HasOuterJoin))
         {
-            Unsupported(scalar, $"a correlated scalar subquery is supported in a query that reads one table, over one table; {help}");
+            Unsupported(scalar, $"a correlated scalar subquery is supported over one table, in a query whose FROM joins tables by inner joins, one such subquery per query; {help}");
             return null;
         }
+        var outerNames = relations.Select(r => r.Name).ToList();
         if (item.Expression is not FunctionCall call || !IsAggregateCall(call))
         {
             Unsupported(scalar, $"a correlated scalar subquery must select one aggregate call (count(*), sum(x), …); {help}");
             return null;
         }
-        var split = SplitCorrelation(inner, innerTable, [outer.Relation.Name], "a correlated scalar subquery", help);
+        var split = SplitCorrelation(inner, innerTable, outerNames, "a correlated scalar subquery", help);
         if (split is null) return null;
         var (correlations, rest) = split.Value;
-        if (correlations.Count == 0 || ReadsOuter(item.Expression, innerTable, [outer.Relation.Name]))
+        if (correlations.Count == 0 || ReadsOuter(item.Expression, innerTable, outerNames))
         {
-            Unsupported(scalar, $"this correlated scalar subquery is not supported yet: name the outer table's columns explicitly ({outer.Relation.Name}.column) in equalities of its WHERE; {help}");
+            Unsupported(scalar, $"this correlated scalar subquery is not supported yet: name the outer table's columns explicitly (table.column) in equalities of its WHERE; {help}");
             return null;
         }
 
@@ -445,7 +449,10 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         var on = correlations.Select((c, i) => (Expression)new BinaryExpression(span,
                 new ColumnReference(span, [new Identifier(span, name, true), new Identifier(span, $"key{i + 1}", true)], false), "=", c.Outer))
             .Aggregate((a, b) => new BinaryExpression(span, a, "AND", b));
-        items[0] = new FromJoin(outer, perKey, JoinType.Left, on, [], outer.Columns);
+        // The FROM items are inner-joined (a comma is a cross join); the subquery is LEFT JOINed to all of them.
+        var whole = items.Skip(1).Aggregate(items[0], (left, right) => new FromJoin(left, right, JoinType.Inner, null, [], [.. left.Columns, .. right.Columns]));
+        items.Clear();
+        items.Add(new FromJoin(whole, perKey, JoinType.Left, on, [], whole.Columns));
         var value = ColumnOf(perKey.Columns[^1], span);
         return call.Name.Last.Value == "count"
             ? new BoundSyntaxForm(span, value.Type, "coalesce", ["COALESCE(", ", 0)"], [value])
@@ -494,9 +501,11 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
     /// <c>… JOIN (SELECT DISTINCT t.a FROM t WHERE p) AS s ON s.a = o.b</c>. Uncorrelated, the subquery has one row
     /// (<c>SELECT DISTINCT TRUE …</c>) while it has any, none otherwise. Null when the conjunct is not such a test.
     /// </summary>
-    private RelNode? BindExistenceAsJoin(Expression conjunct, BindingScope outer, ExpressionBinder outerBinder, RelNode plan, List<CatalogTable> sources)
+    private RelNode? BindExistenceAsJoin(Expression conjunct, BindingScope outer, ExpressionBinder outerBinder, RelNode plan, List<CatalogTable> sources,
+        List<BoundExpression> joinFilters)
     {
-        var (query, operand) = conjunct switch
+        var anti = IsNotExists(conjunct);
+        var (query, operand) = (anti ? Unparenthesize(((UnaryExpression)conjunct).Operand) : conjunct) switch
         {
             ExistsExpression e => (e.Query, (Expression?)null),
             InSubqueryExpression { Negated: false } i => (i.Query, i.Operand),
@@ -542,8 +551,17 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         var condition = correlations.Count == 0 ? null : correlations
             .Select((c, i) => (BoundExpression)new BoundBinary(span, SqlType.Boolean, ColumnOf(matches.Columns[i], span), "=", outerBinder.Bind(c.Outer)))
             .Aggregate((a, b) => new BoundBinary(span, SqlType.Boolean, a, "AND", b));
-        return new JoinNode(plan, new ScanNode(matches.Relation.Table, name) { Subplan = matches.Relation.Subplan }, condition);
+        var matchScan = new ScanNode(matches.Relation.Table, name) { Subplan = matches.Relation.Subplan };
+        if (!anti)
+            return new JoinNode(plan, matchScan, condition);
+        // NOT EXISTS: a LEFT JOIN onto the distinct values, keeping the rows that found none (a match's key is never NULL).
+        joinFilters.Add(new BoundSyntaxForm(span, SqlType.Boolean, "is null", ["", " IS NULL"], [ColumnOf(matches.Columns[0], span)]));
+        return new JoinNode(plan, matchScan, condition ?? new BoundLiteral(span, SqlType.Boolean, "TRUE"), JoinType.Left);
     }
+
+    private static bool IsNotExists(Expression conjunct) =>
+        conjunct is UnaryExpression { Operator: var op, Operand: var operand } && op.Equals("NOT", StringComparison.OrdinalIgnoreCase)
+        && Unparenthesize(operand) is ExistsExpression;
 
     private int _existenceJoins;
 
@@ -674,6 +692,9 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         DistinctOnNode distinctOn => ContainsSubquery(distinctOn.Input),
         _ => false,
     };
+
+    private static bool HasOuterJoin(FromTree tree) => tree is FromJoin join
+        && (join.Type != JoinType.Inner || HasOuterJoin(join.Left) || HasOuterJoin(join.Right));
 
     private static bool HasDerived(FromTree tree) => tree switch
     {
