@@ -75,7 +75,16 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                 if (existence is not null) plan = existence;
                 else rest.Add(conjunct);
             }
-            var filters = rest.Select(binder.Bind).Concat(joinFilters).ToList();
+            // EXISTS inside a larger condition (under OR, CASE, …) is a LEFT JOIN onto the distinct correlation values,
+            // and the test reads whether a match was found; EXISTS is never NULL, so that is exact in any context.
+            var existsTests = new Dictionary<ExistsExpression, BoundExpression>(ReferenceEqualityComparer.Instance);
+            foreach (var exists in rest.SelectMany(Descendants).OfType<ExistsExpression>().ToList())
+                plan = BindExistenceAsJoin(exists, scope, binder, plan, sources, joinFilters, existsTests) ?? plan;
+            var restBinder = existsTests.Count == 0 ? binder : new ExpressionBinder(scope, filePath, diagnostics, mode)
+            {
+                Interceptor = node => node is ExistsExpression e && existsTests.TryGetValue(e, out var test) ? test : null,
+            };
+            var filters = rest.Select(restBinder.Bind).Concat(joinFilters).ToList();
             if (filters.Count > 0)
                 plan = new FilterNode(plan, filters.Aggregate((a, b) => new BoundBinary(a.Span, SqlType.Boolean, a, "AND", b)));
         }
@@ -502,7 +511,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
     /// (<c>SELECT DISTINCT TRUE …</c>) while it has any, none otherwise. Null when the conjunct is not such a test.
     /// </summary>
     private RelNode? BindExistenceAsJoin(Expression conjunct, BindingScope outer, ExpressionBinder outerBinder, RelNode plan, List<CatalogTable> sources,
-        List<BoundExpression> joinFilters)
+        List<BoundExpression> joinFilters, Dictionary<ExistsExpression, BoundExpression>? existsTests = null)
     {
         var anti = IsNotExists(conjunct);
         var (query, operand) = (anti ? Unparenthesize(((UnaryExpression)conjunct).Operand) : conjunct) switch
@@ -552,6 +561,11 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             .Select((c, i) => (BoundExpression)new BoundBinary(span, SqlType.Boolean, ColumnOf(matches.Columns[i], span), "=", outerBinder.Bind(c.Outer)))
             .Aggregate((a, b) => new BoundBinary(span, SqlType.Boolean, a, "AND", b));
         var matchScan = new ScanNode(matches.Relation.Table, name) { Subplan = matches.Relation.Subplan };
+        if (existsTests is not null)
+        {
+            existsTests[(ExistsExpression)conjunct] = new BoundSyntaxForm(span, SqlType.Boolean, "is null", ["", " IS NOT NULL"], [ColumnOf(matches.Columns[0], span)]);
+            return new JoinNode(plan, matchScan, condition ?? new BoundLiteral(span, SqlType.Boolean, "TRUE"), JoinType.Left);
+        }
         if (!anti)
             return new JoinNode(plan, matchScan, condition);
         // NOT EXISTS: a LEFT JOIN onto the distinct values, keeping the rows that found none (a match's key is never NULL).

@@ -99,6 +99,8 @@ public sealed class JoinCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         { "not_exists_over_join", "SELECT o.id, c.region FROM orders o JOIN customers c ON c.id = o.customer_id WHERE NOT EXISTS (SELECT 1 FROM tags t WHERE t.customer_id = c.id AND t.tag = 'vip')" },
         { "uncorrelated_not_exists_over_join", "SELECT o.id, c.tier FROM orders o JOIN customers c ON c.id = o.customer_id WHERE NOT EXISTS (SELECT 1 FROM tags t WHERE t.tag = 'orphan')" },
         { "correlated_scalar_over_join", "SELECT o.id, c.region, (SELECT count(*) FROM tags t WHERE t.customer_id = o.customer_id) AS tags FROM orders o JOIN customers c ON c.id = o.customer_id" },
+        { "exists_under_or", "SELECT c.id, c.tier FROM customers c WHERE c.tier = 2 OR EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.qty > 3)" },
+        { "not_exists_under_or_over_join", "SELECT o.id, c.region FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.qty > 4 OR NOT EXISTS (SELECT 1 FROM tags t WHERE t.customer_id = o.customer_id)" },
         { "union_then_except", "SELECT customer_id FROM orders UNION SELECT customer_id FROM tags EXCEPT SELECT id FROM customers WHERE tier = 1" },
         { "intersect_binds_tighter", "SELECT customer_id FROM tags UNION ALL SELECT customer_id FROM orders INTERSECT ALL SELECT id FROM customers" },
         { "parenthesised_set_operations", "(SELECT customer_id FROM orders EXCEPT ALL SELECT customer_id FROM tags) UNION ALL (SELECT id FROM customers INTERSECT SELECT customer_id FROM orders WHERE qty > 1)" },
