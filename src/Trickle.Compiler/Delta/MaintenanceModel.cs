@@ -115,6 +115,8 @@ public sealed record PaddedSide(
     /// <see cref="PreservedTable"/>, its changes through the <c>preserved_changes</c> CTE (the join delta of its tables).
     /// </summary>
     public bool PreservedIsJoin { get; init; }
+    /// <summary>When the preserved side is itself an outer join: the model of its rows, whose joined CTE is its changes.</summary>
+    public MaintenanceModel? PreservedModel { get; init; }
     public IReadOnlyList<int> PreservedSourceIndexes { get; init; } = [];
     /// <summary>The joined columns of the preserved tables, and their join condition, for <c>preserved_changes</c>.</summary>
     public IReadOnlyList<JoinedColumn> PreservedJoinedColumns { get; init; } = [];
@@ -224,6 +226,9 @@ public sealed record MaintenanceModel
     public IReadOnlyList<BranchModel> Branches { get; init; } = [];
     /// <summary>How many copies of a stored row the stream table shows.</summary>
     public string MultiplicitySql { get; init; } = StoredRowCount;
+
+    /// <summary>The joined change rows' columns when they are not read from each relation (a preserved outer join's).</summary>
+    public string? JoinedSelectSql { get; init; }
 
     /// <summary>Join-delta terms of an outer join's preserved tables, when they are several, in a DIFFERENTIAL refresh.</summary>
     public IReadOnlyList<JoinTerm> DifferentialPreservedTerms { get; init; } = [];

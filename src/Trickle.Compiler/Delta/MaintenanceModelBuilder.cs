@@ -195,13 +195,28 @@ public static class MaintenanceModelBuilder
                 var nullColumns = SourceColumns(scans[^1].Table).Select(c => $"NULL::{c.Type.ToSql()} AS {SqlQuoting.Identifier(c.Name)}");
                 var preservedConditions = conditions.Where(c => ReferencedRelations(c).All(preservedNames.Contains)).ToList();
                 var preservedCondition = preservedConditions.Count == 0 ? null : string.Join(" AND ", preservedConditions.Select(overSource.Print));
+                var preservedFrom = outer.PreservedOuterJoin is { } preservedOuter
+                    ? $"{preservedRelations[0].Table} AS {preservedRelations[0].Alias} LEFT JOIN {preservedRelations[1].Table} AS {preservedRelations[1].Alias} ON "
+                        + (preservedOuter.Condition is null ? "TRUE" : overSource.Print(preservedOuter.Condition))
+                    : string.Join(" CROSS JOIN ", preservedRelations.Select(r => $"{r.Table} AS {r.Alias}"));
                 var preservedTable = "(SELECT " + string.Join(", ", preservedColumns.Select(c => $"{c.Relation}.{c.Column} AS {c.Flat}"))
-                    + " FROM " + string.Join(" CROSS JOIN ", preservedRelations.Select(r => $"{r.Table} AS {r.Alias}"))
-                    + (preservedCondition is null ? "" : $" WHERE {preservedCondition}") + ")";
-                return new PaddedSide("\"preserved\"", 0, preservedTable, preservedColumns.Select(c => c.Flat).ToList(),
+                    + " FROM " + preservedFrom + (preservedCondition is null ? "" : $" WHERE {preservedCondition}") + ")";
+                // An outer join's changed rows are its own join delta, padded rows included: a model of its rows.
+                MaintenanceModel? preservedModel = null;
+                if (outer.PreservedOuterJoin is not null)
+                {
+                    var rows = new ProjectNode(outer.PreservedOuterJoin, used.Where(u => preservedNames.Contains(u.Relation))
+                        .Select(u => new OutputColumn(Flat(aliasOf[u.Relation], u.Column), new BoundColumn(querySpan,
+                            scans.First(x => x.Name == u.Relation).Table.FindColumn(u.Column)!.Type, u.Relation, u.Column))).ToList());
+                    preservedModel = Build(table with { Plan = new Rewrites.ProjectionToCountedGroups().Apply(rows) }, filePath, querySpan, diagnostics,
+                        layout, SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(BaseName(table), "preserved")));
+                }
+                // -1 names the preserved side where terms name a relation's source (its changes: pre_joined).
+                return new PaddedSide("\"preserved\"", outer.PreservedOuterJoin is null ? 0 : -1, preservedTable, preservedColumns.Select(c => c.Flat).ToList(),
                     nullable.Alias, nullable.SourceIndex, nullable.Table, $"(SELECT {string.Join(", ", nullColumns)})")
                 {
                     PreservedIsJoin = true,
+                    PreservedModel = preservedModel,
                     PreservedSourceIndexes = preservedRelations.Select(r => r.SourceIndex).Distinct().ToList(),
                     PreservedJoinedColumns = preservedColumns,
                     PreservedCondition = preservedCondition,
@@ -212,9 +227,23 @@ public static class MaintenanceModelBuilder
                 };
             }
         }
-        var preservedTerms = outerJoin?.PaddedSides[0] is { PreservedIsJoin: true } joinSide
+        var preservedTerms = outerJoin?.PaddedSides[0] is { PreservedIsJoin: true, PreservedModel: null } joinSide
             ? relationModels.Take(outer!.PreservedJoin.Count).ToList()
             : null;
+        // A preserved side that is an outer join joins the padded side as one relation: Δ(P ⋈ N) = ΔP ⋈ N + P_old ⋈ ΔN,
+        // P read as it is through its subquery and its changes through its own join delta (pre_joined).
+        var chainSide = outerJoin?.PaddedSides[0] is { PreservedModel: not null } chained ? chained : null;
+        IReadOnlyList<JoinTerm> ChainTerms(IEnumerable<int> changedSources)
+        {
+            var changed = changedSources.ToHashSet();
+            if (chainSide!.PreservedSourceIndexes.Any(changed.Contains)) changed.Add(chainSide.PreservedSourceIndex);
+            var preservedRelation = new RelationModel(chainSide.PreservedAlias, chainSide.PreservedSourceIndex, chainSide.PreservedTable, chainSide.PreservedColumns);
+            return JoinTerms([preservedRelation, relationModels[^1]], changed);
+        }
+        if (chainSide is not null)
+            sources = sources.Select(source => new SourceModel(source.Index, source.Table, source.DisplayName, source.Columns, source.Buffer,
+                source.CaptureFunction, source.MaintainFunction, source.InsertTrigger, source.UpdateTrigger, source.DeleteTrigger, source.TruncateTrigger,
+                source.NetKeys, ChainTerms([source.Index]))).ToList();
         if (preservedTerms is not null)
             sources = sources.Select(source => source with
             {
@@ -237,18 +266,25 @@ public static class MaintenanceModelBuilder
             Relations = relationModels,
             JoinedColumns = joinedColumns,
             // A semi- or anti-join outputs no joined rows: only the existence terms of OuterJoin.
-            DifferentialTerms = isJoin && outer?.Type is not (JoinType.Semi or JoinType.Anti) ? JoinTerms(relationModels, Changed(sources.Select(s => s.Index))) : [],
+            DifferentialTerms = chainSide is not null ? ChainTerms(sources.Select(s => s.Index))
+                : isJoin && outer?.Type is not (JoinType.Semi or JoinType.Anti) ? JoinTerms(relationModels, Changed(sources.Select(s => s.Index))) : [],
+            JoinedSelectSql = chainSide?.PaddedColumns,
             DifferentialPreservedTerms = preservedTerms is null ? [] : JoinTerms(preservedTerms, sources.Select(s => s.Index).ToHashSet()),
             JoinedNetKeys = joinedNetKeys,
             FromSql = outerJoin switch
             {
                 null => string.Join(", ", relationModels.Select(r => $"{r.PopulationTable} AS {r.Alias}")),
+                { Kind: "left" } when outer!.PreservedOuterJoin is { } preservedOuter =>
+                    $"{relationModels[0].PopulationTable} AS {relationModels[0].Alias} LEFT JOIN {relationModels[1].PopulationTable} AS {relationModels[1].Alias} ON "
+                    + (preservedOuter.Condition is null ? "TRUE" : overSource.Print(preservedOuter.Condition))
+                    + $" LEFT JOIN {relationModels[2].PopulationTable} AS {relationModels[2].Alias} ON {onSql}",
                 { Kind: "left" or "full" } => string.Join(" CROSS JOIN ", relationModels.SkipLast(1).Select(r => $"{r.PopulationTable} AS {r.Alias}"))
                     + $" {outerJoin.Kind.ToUpperInvariant()} JOIN {relationModels[^1].PopulationTable} AS {relationModels[^1].Alias} ON {onSql}",
                 _ => $"{relationModels[0].Table} AS {relationModels[0].Alias}",
             },
             OuterJoin = outerJoin,
-            InnerCondition = outerJoin is null ? condition : condition is null ? onSql : $"{onSql} AND {condition}",
+            InnerCondition = chainSide is not null ? (chainSide.WhereSql is null ? chainSide.OnSql : $"{chainSide.OnSql} AND {chainSide.WhereSql}")
+                : outerJoin is null ? condition : condition is null ? onSql : $"{onSql} AND {condition}",
             SourceFilter = outerJoin is { Kind: "semi" or "anti" }
                 ? string.Join(" AND ", new[] { $"{(outerJoin.Kind == "anti" ? "NOT " : "")}EXISTS (SELECT 1 FROM {relationModels[1].Table} AS {relationModels[1].Alias} WHERE {onSql})", condition }.Where(c => c is not null))
                 : condition,
@@ -508,8 +544,12 @@ public static class MaintenanceModelBuilder
         /// <summary>Every table of the preserved side: one, or several inner-joined (LEFT JOIN only).</summary>
         public IReadOnlyList<ScanNode> PreservedJoin { get; init; } = [Preserved];
 
+        /// <summary>A preserved side that is itself an outer join (<c>(a LEFT JOIN b) LEFT JOIN n</c>); null otherwise.</summary>
+        public JoinNode? PreservedOuterJoin { get; init; }
+
         /// <summary>Relations whose columns are NULL in padded rows.</summary>
-        public IReadOnlyList<string> NullableNames => Type == JoinType.Full ? [Preserved.Name, Nullable.Name] : [Nullable.Name];
+        public IReadOnlyList<string> NullableNames => Type == JoinType.Full ? [Preserved.Name, Nullable.Name]
+            : PreservedOuterJoin is { Right: ScanNode padded } ? [padded.Name, Nullable.Name] : [Nullable.Name];
     }
 
     private static bool TryMatch(RelNode plan, out ProjectNode project, out BoundExpression? having, out AggregateNode aggregate,
@@ -529,6 +569,13 @@ public static class MaintenanceModelBuilder
             // ON is not a filter for an outer join: it decides which rows match, so it stays out of the conditions.
             outer = new OuterJoinPlan(preserved, nullable, outerJoin.Condition, outerJoin.Type);
             scans.AddRange([preserved, nullable]);
+            return true;
+        }
+        // (a LEFT JOIN b ON c) LEFT JOIN n ON …: the preserved side is an outer join of two tables, maintained as such.
+        if (node is JoinNode { Type: JoinType.Left, Left: JoinNode { Type: JoinType.Left, Left: ScanNode { IsSubquery: false } first, Right: ScanNode { IsSubquery: false } second } preservedOuter, Right: ScanNode last } chainedOuter)
+        {
+            outer = new OuterJoinPlan(first, last, chainedOuter.Condition, JoinType.Left) { PreservedJoin = [first, second], PreservedOuterJoin = preservedOuter };
+            scans.AddRange([first, second, last]);
             return true;
         }
         // (a JOIN b ON c) LEFT JOIN n ON …: the inner join's conditions hold for its rows, padded or not, so they are
