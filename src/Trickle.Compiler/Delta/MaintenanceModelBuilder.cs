@@ -195,13 +195,8 @@ public static class MaintenanceModelBuilder
                 var nullColumns = SourceColumns(scans[^1].Table).Select(c => $"NULL::{c.Type.ToSql()} AS {SqlQuoting.Identifier(c.Name)}");
                 var preservedConditions = conditions.Where(c => ReferencedRelations(c).All(preservedNames.Contains)).ToList();
                 var preservedCondition = preservedConditions.Count == 0 ? null : string.Join(" AND ", preservedConditions.Select(overSource.Print));
-                var preservedFrom = outer.PreservedOuterJoin is { } preservedOuter
-                    ? $"{preservedRelations[0].Table} AS {preservedRelations[0].Alias} LEFT JOIN {preservedRelations[1].Table} AS {preservedRelations[1].Alias} ON "
-                        + (preservedOuter.Condition is null ? "TRUE" : overSource.Print(preservedOuter.Condition))
-                    : string.Join(" CROSS JOIN ", preservedRelations.Select(r => $"{r.Table} AS {r.Alias}"));
-                var preservedTable = "(SELECT " + string.Join(", ", preservedColumns.Select(c => $"{c.Relation}.{c.Column} AS {c.Flat}"))
-                    + " FROM " + preservedFrom + (preservedCondition is null ? "" : $" WHERE {preservedCondition}") + ")";
-                // An outer join's changed rows are its own join delta, padded rows included: a model of its rows.
+                // An outer join's changed rows are its own join delta, padded rows included: a model of its rows, whose
+                // aliases are the stream table's (its tables come first, in the same order).
                 MaintenanceModel? preservedModel = null;
                 if (outer.PreservedOuterJoin is not null)
                 {
@@ -210,7 +205,13 @@ public static class MaintenanceModelBuilder
                             scans.First(x => x.Name == u.Relation).Table.FindColumn(u.Column)!.Type, u.Relation, u.Column))).ToList());
                     preservedModel = Build(table with { Plan = new Rewrites.ProjectionToCountedGroups().Apply(rows) }, filePath, querySpan, diagnostics,
                         layout, SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(BaseName(table), "preserved")));
+                    preservedCondition = preservedModel?.SourceFilter;
                 }
+                var preservedFrom = preservedModel is not null
+                    ? preservedModel.FromSql
+                    : string.Join(" CROSS JOIN ", preservedRelations.Select(r => $"{r.Table} AS {r.Alias}"));
+                var preservedTable = "(SELECT " + string.Join(", ", preservedColumns.Select(c => $"{c.Relation}.{c.Column} AS {c.Flat}"))
+                    + " FROM " + preservedFrom + (preservedCondition is null ? "" : $" WHERE {preservedCondition}") + ")";
                 // -1 names the preserved side where terms name a relation's source (its changes: pre_joined).
                 return new PaddedSide("\"preserved\"", outer.PreservedOuterJoin is null ? 0 : -1, preservedTable, preservedColumns.Select(c => c.Flat).ToList(),
                     nullable.Alias, nullable.SourceIndex, nullable.Table, $"(SELECT {string.Join(", ", nullColumns)})")
@@ -274,10 +275,8 @@ public static class MaintenanceModelBuilder
             FromSql = outerJoin switch
             {
                 null => string.Join(", ", relationModels.Select(r => $"{r.PopulationTable} AS {r.Alias}")),
-                { Kind: "left" } when outer!.PreservedOuterJoin is { } preservedOuter =>
-                    $"{relationModels[0].PopulationTable} AS {relationModels[0].Alias} LEFT JOIN {relationModels[1].PopulationTable} AS {relationModels[1].Alias} ON "
-                    + (preservedOuter.Condition is null ? "TRUE" : overSource.Print(preservedOuter.Condition))
-                    + $" LEFT JOIN {relationModels[2].PopulationTable} AS {relationModels[2].Alias} ON {onSql}",
+                { Kind: "left" } when chainSide?.PreservedModel is { } preservedModel =>
+                    $"{preservedModel.FromSql} LEFT JOIN {relationModels[^1].PopulationTable} AS {relationModels[^1].Alias} ON {onSql}",
                 { Kind: "left" or "full" } => string.Join(" CROSS JOIN ", relationModels.SkipLast(1).Select(r => $"{r.PopulationTable} AS {r.Alias}"))
                     + $" {outerJoin.Kind.ToUpperInvariant()} JOIN {relationModels[^1].PopulationTable} AS {relationModels[^1].Alias} ON {onSql}",
                 _ => $"{relationModels[0].Table} AS {relationModels[0].Alias}",
@@ -287,7 +286,10 @@ public static class MaintenanceModelBuilder
                 : outerJoin is null ? condition : condition is null ? onSql : $"{onSql} AND {condition}",
             SourceFilter = outerJoin is { Kind: "semi" or "anti" }
                 ? string.Join(" AND ", new[] { $"{(outerJoin.Kind == "anti" ? "NOT " : "")}EXISTS (SELECT 1 FROM {relationModels[1].Table} AS {relationModels[1].Alias} WHERE {onSql})", condition }.Where(c => c is not null))
-                : condition,
+                // A preserved outer join's own filters (inner joins inside it) hold for its rows: filters here too.
+                : chainSide?.PreservedModel?.SourceFilter is { } preservedFilter
+                    ? condition is null ? preservedFilter : $"{preservedFilter} AND {condition}"
+                    : condition,
             SourcesDisplay = string.Join(", ", sources.Select(s => s.DisplayName)),
             Subqueries = subqueries,
         };
@@ -549,7 +551,7 @@ public static class MaintenanceModelBuilder
 
         /// <summary>Relations whose columns are NULL in padded rows.</summary>
         public IReadOnlyList<string> NullableNames => Type == JoinType.Full ? [Preserved.Name, Nullable.Name]
-            : PreservedOuterJoin is { Right: ScanNode padded } ? [padded.Name, Nullable.Name] : [Nullable.Name];
+            : PreservedOuterJoin is not null ? [.. PreservedJoin.Skip(1).Select(s => s.Name), Nullable.Name] : [Nullable.Name];
     }
 
     private static bool TryMatch(RelNode plan, out ProjectNode project, out BoundExpression? having, out AggregateNode aggregate,
@@ -571,11 +573,13 @@ public static class MaintenanceModelBuilder
             scans.AddRange([preserved, nullable]);
             return true;
         }
-        // (a LEFT JOIN b ON c) LEFT JOIN n ON …: the preserved side is an outer join of two tables, maintained as such.
-        if (node is JoinNode { Type: JoinType.Left, Left: JoinNode { Type: JoinType.Left, Left: ScanNode { IsSubquery: false } first, Right: ScanNode { IsSubquery: false } second } preservedOuter, Right: ScanNode last } chainedOuter)
+        // (a LEFT JOIN b ON c) LEFT JOIN n ON …: the preserved side is itself an outer join (of any shape this method
+        // accepts, so chains of any length), maintained as rows of its own.
+        if (node is JoinNode { Type: JoinType.Left, Left: JoinNode { Type: JoinType.Left } preservedOuter, Right: ScanNode { IsSubquery: false } last } chainedOuter
+            && ScansOf(preservedOuter) is var outerJoinScans && outerJoinScans.All(s => !s.IsSubquery))
         {
-            outer = new OuterJoinPlan(first, last, chainedOuter.Condition, JoinType.Left) { PreservedJoin = [first, second], PreservedOuterJoin = preservedOuter };
-            scans.AddRange([first, second, last]);
+            outer = new OuterJoinPlan(outerJoinScans[0], last, chainedOuter.Condition, JoinType.Left) { PreservedJoin = outerJoinScans, PreservedOuterJoin = preservedOuter };
+            scans.AddRange([.. outerJoinScans, last]);
             return true;
         }
         // (a JOIN b ON c) LEFT JOIN n ON …: the inner join's conditions hold for its rows, padded or not, so they are
