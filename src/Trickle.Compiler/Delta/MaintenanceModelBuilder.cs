@@ -275,6 +275,8 @@ public static class MaintenanceModelBuilder
             FromSql = outerJoin switch
             {
                 null => string.Join(", ", relationModels.Select(r => $"{r.PopulationTable} AS {r.Alias}")),
+                { Kind: "inner" } when chainSide?.PreservedModel is { } joinedModel =>
+                    $"{joinedModel.FromSql} JOIN {relationModels[^1].PopulationTable} AS {relationModels[^1].Alias} ON {onSql}",
                 { Kind: "left" } when chainSide?.PreservedModel is { } preservedModel =>
                     $"{preservedModel.FromSql} LEFT JOIN {relationModels[^1].PopulationTable} AS {relationModels[^1].Alias} ON {onSql}",
                 { Kind: "left" or "full" } => string.Join(" CROSS JOIN ", relationModels.SkipLast(1).Select(r => $"{r.PopulationTable} AS {r.Alias}"))
@@ -580,6 +582,14 @@ public static class MaintenanceModelBuilder
         {
             outer = new OuterJoinPlan(outerJoinScans[0], last, chainedOuter.Condition, JoinType.Left) { PreservedJoin = outerJoinScans, PreservedOuterJoin = preservedOuter };
             scans.AddRange([.. outerJoinScans, last]);
+            return true;
+        }
+        // (a LEFT JOIN b ON c) JOIN n ON …: an inner join of an outer join, read as one relation with its own delta.
+        if (node is JoinNode { Type: JoinType.Inner, Left: JoinNode { Type: JoinType.Left } joinedOuter, Right: ScanNode { IsSubquery: false } joinedLast } innerAfterOuter
+            && ScansOf(joinedOuter) is var joinedOuterScans && joinedOuterScans.All(s => !s.IsSubquery))
+        {
+            outer = new OuterJoinPlan(joinedOuterScans[0], joinedLast, innerAfterOuter.Condition, JoinType.Inner) { PreservedJoin = joinedOuterScans, PreservedOuterJoin = joinedOuter };
+            scans.AddRange([.. joinedOuterScans, joinedLast]);
             return true;
         }
         // (a JOIN b ON c) LEFT JOIN n ON …: the inner join's conditions hold for its rows, padded or not, so they are

@@ -37,7 +37,7 @@ public sealed partial class RejectedConstructTests
         { "SELECT x\nFROM items i\n  FULL JOIN (SELECT qty AS x FROM events) AS d ON d.x = i.qty", "TRK4001", "2:6" },
         { "SELECT qty,\n       count(*) AS n\nFROM items i\n  FULL JOIN events e USING (qty)\nGROUP BY i.grp", "TRK3005", "1:8" },
         { "SELECT i.id\nFROM items i\n  LEFT JOIN events e ON e.qty = i.qty\n  FULL JOIN events f ON f.qty = i.qty", "TRK4001", "1:1" },
-        { "SELECT i.id\nFROM items i\n  LEFT JOIN events e ON e.qty = i.qty\n  JOIN events f ON f.qty = i.qty", "TRK4001", "1:1" },
+        { "SELECT i.id\nFROM items i\n  LEFT JOIN events e ON e.qty = i.qty\n  JOIN events f ON f.qty = i.qty\n  JOIN items j ON j.id = i.id", "TRK4001", "1:1" },
         { "SELECT qty\nFROM items,\n     events", "TRK3003", "1:8" },
         { "SELECT i.id\nFROM items i\n  JOIN items i ON true", "TRK2002", "3:14" },
         { "SELECT i.id\nFROM items i\n  JOIN (SELECT 1 AS one) s ON true", "TRK4001", "3:8" },

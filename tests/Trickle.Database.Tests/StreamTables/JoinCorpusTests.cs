@@ -106,6 +106,8 @@ public sealed class JoinCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         { "left_join_chain_anti", "SELECT c.id, c.tier FROM customers c LEFT JOIN orders o ON o.customer_id = c.id LEFT JOIN tags t ON t.customer_id = c.id WHERE o.id IS NULL AND t.tag IS NULL" },
         { "left_join_chain_of_three", "SELECT c.id, o.id AS order_id, t.tag, d.region FROM customers c LEFT JOIN orders o ON o.customer_id = c.id LEFT JOIN tags t ON t.customer_id = c.id LEFT JOIN customers d ON d.id = o.qty" },
         { "inner_then_left_chain", "SELECT o.id, c.region, t.tag, d.tier FROM orders o JOIN customers c ON c.id = o.customer_id LEFT JOIN tags t ON t.customer_id = c.id LEFT JOIN customers d ON d.id = o.qty WHERE o.status <> 'x'" },
+        { "left_join_then_inner_join", "SELECT c.id, o.id AS order_id, t.tag FROM customers c LEFT JOIN orders o ON o.customer_id = c.id JOIN tags t ON t.customer_id = c.id" },
+        { "left_join_then_inner_join_aggregate", "SELECT t.tag, count(*) AS n, count(o.id) AS orders, sum(o.qty) AS qty FROM customers c LEFT JOIN orders o ON o.customer_id = c.id JOIN tags t ON t.customer_id = c.id WHERE c.tier IS NOT NULL GROUP BY t.tag" },
         { "union_then_except", "SELECT customer_id FROM orders UNION SELECT customer_id FROM tags EXCEPT SELECT id FROM customers WHERE tier = 1" },
         { "intersect_binds_tighter", "SELECT customer_id FROM tags UNION ALL SELECT customer_id FROM orders INTERSECT ALL SELECT id FROM customers" },
         { "parenthesised_set_operations", "(SELECT customer_id FROM orders EXCEPT ALL SELECT customer_id FROM tags) UNION ALL (SELECT id FROM customers INTERSECT SELECT customer_id FROM orders WHERE qty > 1)" },
