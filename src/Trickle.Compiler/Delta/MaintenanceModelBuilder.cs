@@ -553,7 +553,8 @@ public static class MaintenanceModelBuilder
 
         /// <summary>Relations whose columns are NULL in padded rows.</summary>
         public IReadOnlyList<string> NullableNames => Type == JoinType.Full ? [Preserved.Name, Nullable.Name]
-            : PreservedOuterJoin is not null ? [.. PreservedJoin.Skip(1).Select(s => s.Name), Nullable.Name] : [Nullable.Name];
+            // Inside a preserved outer join any table may be padded (a FULL join pads both sides): all are nullable.
+            : PreservedOuterJoin is not null ? [.. PreservedJoin.Select(s => s.Name), Nullable.Name] : [Nullable.Name];
     }
 
     private static bool TryMatch(RelNode plan, out ProjectNode project, out BoundExpression? having, out AggregateNode aggregate,
@@ -577,16 +578,17 @@ public static class MaintenanceModelBuilder
         }
         // (a LEFT JOIN b ON c) LEFT JOIN n ON …: the preserved side is itself an outer join (of any shape this method
         // accepts, so chains of any length), maintained as rows of its own.
-        if (node is JoinNode { Type: JoinType.Left, Left: JoinNode { Type: JoinType.Left } preservedOuter, Right: ScanNode { IsSubquery: false } last } chainedOuter
-            && ScansOf(preservedOuter) is var outerJoinScans && outerJoinScans.All(s => !s.IsSubquery))
+        if (node is JoinNode { Type: JoinType.Left, Left: JoinNode preservedOuter, Right: ScanNode { IsSubquery: false } last } chainedOuter
+            && ContainsOuterJoin(preservedOuter) && ScansOf(preservedOuter) is var outerJoinScans && outerJoinScans.All(s => !s.IsSubquery))
         {
             outer = new OuterJoinPlan(outerJoinScans[0], last, chainedOuter.Condition, JoinType.Left) { PreservedJoin = outerJoinScans, PreservedOuterJoin = preservedOuter };
             scans.AddRange([.. outerJoinScans, last]);
             return true;
         }
-        // (a LEFT JOIN b ON c) JOIN n ON …: an inner join of an outer join, read as one relation with its own delta.
-        if (node is JoinNode { Type: JoinType.Inner, Left: JoinNode { Type: JoinType.Left } joinedOuter, Right: ScanNode { IsSubquery: false } joinedLast } innerAfterOuter
-            && ScansOf(joinedOuter) is var joinedOuterScans && joinedOuterScans.All(s => !s.IsSubquery))
+        // (a LEFT JOIN b ON c) JOIN n ON …: an inner join of an outer join (or of joins containing one), read as one
+        // relation with its own delta.
+        if (node is JoinNode { Type: JoinType.Inner, Left: JoinNode joinedOuter, Right: ScanNode { IsSubquery: false } joinedLast } innerAfterOuter
+            && ContainsOuterJoin(joinedOuter) && ScansOf(joinedOuter) is var joinedOuterScans && joinedOuterScans.All(s => !s.IsSubquery))
         {
             outer = new OuterJoinPlan(joinedOuterScans[0], joinedLast, innerAfterOuter.Condition, JoinType.Inner) { PreservedJoin = joinedOuterScans, PreservedOuterJoin = joinedOuter };
             scans.AddRange([.. joinedOuterScans, joinedLast]);
