@@ -166,14 +166,17 @@ public static class MaintenanceModelBuilder
         OuterJoinModel? outerJoin = null;
         if (outer is not null)
         {
+            // A one-row relation of typed NULLs standing for the padded side's columns.
+            string NullRow(ScanNode padded) => "(SELECT " + string.Join(", ", SourceColumns(padded.Table)
+                .Select(c => $"NULL::{c.Type.ToSql()} AS {SqlQuoting.Identifier(c.Name)}")) + ")";
+
             PaddedSide Padded(int preservedAt, int nullableAt)
             {
                 var preserved = relationModels[preservedAt];
                 var nullable = relationModels[nullableAt];
-                var nullColumns = SourceColumns(scans[nullableAt].Table)
-                    .Select(c => $"NULL::{c.Type.ToSql()} AS {SqlQuoting.Identifier(c.Name)}");
+
                 return new PaddedSide(preserved.Alias, preserved.SourceIndex, preserved.Table, preserved.SourceColumns,
-                    nullable.Alias, nullable.SourceIndex, nullable.Table, $"(SELECT {string.Join(", ", nullColumns)})");
+                    nullable.Alias, nullable.SourceIndex, nullable.Table, NullRow(scans[nullableAt]));
             }
             // A FULL join pads both ways: left rows without a match, then right rows without one.
             outerJoin = new OuterJoinModel(outer.Type.ToString().ToLowerInvariant(), onSql,
@@ -192,7 +195,6 @@ public static class MaintenanceModelBuilder
                     : SqlQuoting.Identifier(aliasOf[c.Relation]) + "." + SqlQuoting.Identifier(c.ColumnName));
                 var preservedColumns = joinedColumns.Where(j => preservedAliases.Contains(j.Relation)).ToList();
                 var nullable = relationModels[^1];
-                var nullColumns = SourceColumns(scans[^1].Table).Select(c => $"NULL::{c.Type.ToSql()} AS {SqlQuoting.Identifier(c.Name)}");
                 var preservedConditions = conditions.Where(c => ReferencedRelations(c).All(preservedNames.Contains)).ToList();
                 var preservedCondition = preservedConditions.Count == 0 ? null : string.Join(" AND ", preservedConditions.Select(overSource.Print));
                 // An outer join's changed rows are its own join delta, padded rows included: a model of its rows, whose
@@ -214,7 +216,7 @@ public static class MaintenanceModelBuilder
                     + " FROM " + preservedFrom + (preservedCondition is null ? "" : $" WHERE {preservedCondition}") + ")";
                 // -1 names the preserved side where terms name a relation's source (its changes: pre_joined).
                 return new PaddedSide("\"preserved\"", outer.PreservedOuterJoin is null ? 0 : -1, preservedTable, preservedColumns.Select(c => c.Flat).ToList(),
-                    nullable.Alias, nullable.SourceIndex, nullable.Table, $"(SELECT {string.Join(", ", nullColumns)})")
+                    nullable.Alias, nullable.SourceIndex, nullable.Table, NullRow(scans[^1]))
                 {
                     PreservedIsJoin = true,
                     PreservedModel = preservedModel,
