@@ -47,6 +47,16 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
 
     private (RelNode, IReadOnlyList<CatalogTable>)? BindSelect(SelectCore select, IReadOnlyList<SortItem> orderBy)
     {
+        // SELECT DISTINCT over an aggregate query: its grouped rows, kept whole, then their distinct rows.
+        if (select.Distinct == DistinctKind.Distinct
+            && (select.GroupBy is not null || select.Having is not null || select.Items.Any(i => i is ExpressionItem e && ContainsAggregate(e.Expression))))
+        {
+            var grouped = new Query(select.Span, null, select with { Distinct = DistinctKind.None }, [], null, null, false);
+            if (BindKeptWhole(grouped, "grouped rows", [], select, []) is not FromRelation rows) return null;
+            var scan = new ScanNode(rows.Relation.Table, rows.Relation.Name) { Subplan = rows.Relation.Subplan };
+            var distinct = new DistinctNode(new ProjectNode(scan, rows.Columns.Select(c => new OutputColumn(c.Name, ColumnOf(c, select.Span))).ToList()));
+            return (distinct, rows.Relation.SubplanSources);
+        }
         var from = BindFrom(select);
         if (from is null) return null;
         var (scope, joins) = from.Value;
@@ -102,8 +112,6 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             return (select.Distinct == DistinctKind.Distinct ? new DistinctNode(plan) : plan, sources);
         }
 
-        if (select.Distinct != DistinctKind.None)
-            Unsupported(select, "DISTINCT over an aggregate query is not supported yet");
         var keys = BindGroupKeys(select, binder);
         var aggregates = new List<AggregateCall>();
         var postAggregation = new ExpressionBinder(scope, filePath, diagnostics, mode)

@@ -111,6 +111,8 @@ public sealed class JoinCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         { "left_join_inner_join_left_join", "SELECT c.id, o.id AS order_id, t.tag, d.tier FROM customers c LEFT JOIN orders o ON o.customer_id = c.id JOIN tags t ON t.customer_id = c.id LEFT JOIN customers d ON d.id = o.qty JOIN customers e ON e.id = c.id" },
         { "full_join_then_inner_join", "SELECT c.id, o.id AS order_id, t.tag FROM customers c FULL JOIN orders o ON o.customer_id = c.id JOIN tags t ON t.customer_id = o.customer_id" },
         { "full_join_then_left_join_aggregate", "SELECT c.region, t.tag, count(*) AS n, count(o.id) AS orders FROM customers c FULL JOIN orders o ON o.customer_id = c.id LEFT JOIN tags t ON t.customer_id = c.id GROUP BY c.region, t.tag" },
+        { "distinct_over_aggregate", "SELECT DISTINCT count(*) AS orders, max(o.qty) AS top FROM orders o GROUP BY o.customer_id" },
+        { "distinct_over_join_aggregate", "SELECT DISTINCT c.region, count(*) > 1 AS repeat_buyer FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.region, c.id" },
         { "union_then_except", "SELECT customer_id FROM orders UNION SELECT customer_id FROM tags EXCEPT SELECT id FROM customers WHERE tier = 1" },
         { "intersect_binds_tighter", "SELECT customer_id FROM tags UNION ALL SELECT customer_id FROM orders INTERSECT ALL SELECT id FROM customers" },
         { "parenthesised_set_operations", "(SELECT customer_id FROM orders EXCEPT ALL SELECT customer_id FROM tags) UNION ALL (SELECT id FROM customers INTERSECT SELECT customer_id FROM orders WHERE qty > 1)" },
