@@ -67,17 +67,28 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             Unsupported(window, "the WINDOW clause is not supported yet");
 
         RelNode plan = BuildJoinTree(joins, binder);
-        if (select.Where is not null)
+        var isAggregate = select.GroupBy is not null || select.Having is not null || select.Items.Any(i => i is ExpressionItem e && ContainsAggregate(e.Expression));
+        // EXISTS inside a larger WHERE condition (under OR, CASE, …), or in the select list of a query that does not
+        // aggregate, is a LEFT JOIN onto the distinct correlation values, and the test reads whether a match was found;
+        // EXISTS is never NULL, so that is exact in any context.
+        var existsTests = new Dictionary<ExistsExpression, BoundExpression>(ReferenceEqualityComparer.Instance);
+        var testingBinder = new ExpressionBinder(scope, filePath, diagnostics, mode)
         {
-            RejectAggregates(select.Where, "WHERE");
+            Interceptor = node => node is ExistsExpression e && existsTests.TryGetValue(e, out var test) ? test : null,
+        };
+        var selectedExists = isAggregate ? [] : select.Items.OfType<ExpressionItem>().SelectMany(i => Descendants(i.Expression)).OfType<ExistsExpression>().ToList();
+        if (select.Where is not null || selectedExists.Count > 0)
+        {
+            if (select.Where is not null) RejectAggregates(select.Where, "WHERE");
             var rest = new List<Expression>();
             // One subquery test over one table is a semi- or anti-join; tests over joins, or several, join subqueries.
-            var oneTest = Conjuncts(select.Where).Count(c => Unparenthesize(c) is ExistsExpression or InSubqueryExpression or QuantifiedComparison { Query: not null }
+            var conjuncts = select.Where is null ? [] : Conjuncts(select.Where).ToList();
+            var oneTest = selectedExists.Count == 0 && conjuncts.Count(c => Unparenthesize(c) is ExistsExpression or InSubqueryExpression or QuantifiedComparison { Query: not null }
                 || c is UnaryExpression { Operator: var op } not && op.Equals("NOT", StringComparison.OrdinalIgnoreCase)
                     && Unparenthesize(not.Operand) is ExistsExpression or InSubqueryExpression or QuantifiedComparison { Query: not null }) == 1;
             var joinFilters = new List<BoundExpression>();
             // NOT EXISTS joins last: it is a LEFT JOIN, which only the last join of a query may be.
-            foreach (var conjunct in Conjuncts(select.Where).OrderBy(c => IsNotExists(c) ? 1 : 0))
+            foreach (var conjunct in conjuncts.OrderBy(c => IsNotExists(c) ? 1 : 0))
             {
                 var existence = oneTest && scope.Relations.Count == 1 && plan is ScanNode { IsSubquery: false }
                     ? BindExistence(conjunct, scope, binder, plan)
@@ -85,21 +96,13 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                 if (existence is not null) plan = existence;
                 else rest.Add(conjunct);
             }
-            // EXISTS inside a larger condition (under OR, CASE, …) is a LEFT JOIN onto the distinct correlation values,
-            // and the test reads whether a match was found; EXISTS is never NULL, so that is exact in any context.
-            var existsTests = new Dictionary<ExistsExpression, BoundExpression>(ReferenceEqualityComparer.Instance);
-            foreach (var exists in rest.SelectMany(Descendants).OfType<ExistsExpression>().ToList())
+            foreach (var exists in rest.SelectMany(Descendants).OfType<ExistsExpression>().Concat(selectedExists).ToList())
                 plan = BindExistenceAsJoin(exists, scope, binder, plan, sources, joinFilters, existsTests) ?? plan;
-            var restBinder = existsTests.Count == 0 ? binder : new ExpressionBinder(scope, filePath, diagnostics, mode)
-            {
-                Interceptor = node => node is ExistsExpression e && existsTests.TryGetValue(e, out var test) ? test : null,
-            };
-            var filters = rest.Select(restBinder.Bind).Concat(joinFilters).ToList();
+            var filters = rest.Select(testingBinder.Bind).Concat(joinFilters).ToList();
             if (filters.Count > 0)
                 plan = new FilterNode(plan, filters.Aggregate((a, b) => new BoundBinary(a.Span, SqlType.Boolean, a, "AND", b)));
         }
 
-        var isAggregate = select.GroupBy is not null || select.Having is not null || select.Items.Any(i => i is ExpressionItem e && ContainsAggregate(e.Expression));
         if (select.Distinct == DistinctKind.DistinctOn)
         {
             if (!isAggregate) return BindDistinctOn(select, orderBy, plan, binder, sources);
@@ -107,7 +110,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         }
         if (!isAggregate)
         {
-            var outputs = BindOutputs(select.Items, scope, binder.Bind);
+            var outputs = BindOutputs(select.Items, scope, testingBinder.Bind);
             plan = new ProjectNode(plan, outputs);
             return (select.Distinct == DistinctKind.Distinct ? new DistinctNode(plan) : plan, sources);
         }

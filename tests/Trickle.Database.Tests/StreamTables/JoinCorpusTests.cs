@@ -113,6 +113,8 @@ public sealed class JoinCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         { "full_join_then_left_join_aggregate", "SELECT c.region, t.tag, count(*) AS n, count(o.id) AS orders FROM customers c FULL JOIN orders o ON o.customer_id = c.id LEFT JOIN tags t ON t.customer_id = c.id GROUP BY c.region, t.tag" },
         { "distinct_over_aggregate", "SELECT DISTINCT count(*) AS orders, max(o.qty) AS top FROM orders o GROUP BY o.customer_id" },
         { "distinct_over_join_aggregate", "SELECT DISTINCT c.region, count(*) > 1 AS repeat_buyer FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.region, c.id" },
+        { "exists_in_select_list", "SELECT c.id, EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id) AS has_orders FROM customers c" },
+        { "case_exists_in_select_list_over_join", "SELECT o.id, CASE WHEN EXISTS (SELECT 1 FROM tags t WHERE t.customer_id = c.id) THEN 'tagged' ELSE 'plain' END AS kind FROM orders o JOIN customers c ON c.id = o.customer_id" },
         { "union_then_except", "SELECT customer_id FROM orders UNION SELECT customer_id FROM tags EXCEPT SELECT id FROM customers WHERE tier = 1" },
         { "intersect_binds_tighter", "SELECT customer_id FROM tags UNION ALL SELECT customer_id FROM orders INTERSECT ALL SELECT id FROM customers" },
         { "parenthesised_set_operations", "(SELECT customer_id FROM orders EXCEPT ALL SELECT customer_id FROM tags) UNION ALL (SELECT id FROM customers INTERSECT SELECT customer_id FROM orders WHERE qty > 1)" },
