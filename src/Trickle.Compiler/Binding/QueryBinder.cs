@@ -243,13 +243,14 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         }
 
         var select = body as SelectCore ?? (body as NestedQuery)?.Query.Body as SelectCore;
-        if (select is null || body is NestedQuery { Query: { With: not null } or { Limit: not null } or { Offset: not null } }
-            || select.Distinct != DistinctKind.None || select.GroupBy is not null || select.Having is not null
-            || select.Items.Any(i => i is ExpressionItem e && ContainsAggregate(e.Expression)))
+        if (select is null || body is NestedQuery { Query: { With: not null } or { Limit: not null } or { Offset: not null } })
         {
-            Unsupported(body, "each branch of a set operation must filter and project one table (no DISTINCT, GROUP BY or aggregates) for now");
+            Unsupported(body, "each branch of a set operation must be a query over one table, or one that aggregates, for now");
             return null;
         }
+        if (select.Distinct == DistinctKind.Distinct || select.GroupBy is not null || select.Having is not null
+            || select.Items.Any(i => i is ExpressionItem e && ContainsAggregate(e.Expression)))
+            return BindKeptWholeBranch(select, branches, sources);
         var boundSelect = BindSelect(select, []);
         if (boundSelect is null) return null;
         if (boundSelect.Value.Item1 is not ProjectNode { Input: FilterNode { Input: ScanNode { IsSubquery: false } } or ScanNode { IsSubquery: false } } project)
@@ -265,6 +266,24 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         }
         branches.Add(project);
         sources.AddRange(boundSelect.Value.Item2.Where(t => !sources.Contains(t)));
+        return project;
+    }
+
+    /// <summary>A branch that aggregates (or is DISTINCT) is a subquery kept whole; the branch projects its rows.</summary>
+    private RelNode? BindKeptWholeBranch(SelectCore select, List<ProjectNode> branches, List<CatalogTable> sources)
+    {
+        var query = new Query(select.Span, null, select, [], null, null, false);
+        if (BindKeptWhole(query, $"branch {branches.Count + 1}", [], select, []) is not FromRelation rows) return null;
+        var project = new ProjectNode(new ScanNode(rows.Relation.Table, rows.Relation.Name) { Subplan = rows.Relation.Subplan },
+            rows.Columns.Select(c => new OutputColumn(c.Name, ColumnOf(c, select.Span))).ToList());
+        if (branches.Count > 0 && project.Columns.Count != branches[0].Columns.Count)
+        {
+            diagnostics.Error(DiagnosticCode.WrongArgumentCount, filePath, select.Span,
+                $"each query of a set operation must have the same number of columns ({branches[0].Columns.Count}, not {project.Columns.Count})");
+            return null;
+        }
+        branches.Add(project);
+        sources.AddRange(rows.Relation.SubplanSources.Where(t => !sources.Contains(t)));
         return project;
     }
 

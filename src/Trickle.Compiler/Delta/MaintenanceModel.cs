@@ -237,7 +237,7 @@ public sealed record MaintenanceModel
     public IReadOnlyList<SubqueryModel> Subqueries { get; init; } = [];
 
     /// <summary>The delta goes through the join terms: several relations, or one that is a subquery kept whole.</summary>
-    public bool IsJoin => Relations.Count > 1 || Subqueries.Count > 0;
+    public bool IsJoin => !IsSetOperation && (Relations.Count > 1 || Subqueries.Count > 0);
     public bool IsSetOperation => Branches.Count > 0;
     /// <summary>IMMEDIATE writers take one lock for the stream table when a change's delta reads other rows than its group's.</summary>
     public bool LocksWholeStreamTable => IsJoin || IsSetOperation;

@@ -77,24 +77,8 @@ public static class MaintenanceModelBuilder
         List<CatalogColumn> SourceColumns(CatalogTable source) => source.Columns
             .Where(c => used.Any(u => scans.First(s => s.Name == u.Relation).Table == source && u.Column == c.Name)).ToList();
 
-        var subqueries = new List<SubqueryModel>();
-        foreach (var scan in subqueryScans)
-        {
-            var index = subqueries.Count + 1;
-            var inner = Build(table with { Plan = scan.Subplan! }, filePath, querySpan, diagnostics, layout,
-                SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(BaseName(table), $"sub{index}_storage")));
-            if (inner is null) return null;
-            if (inner.Multiplicity || inner.IsSetOperation)
-            {
-                diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan, $"the subquery \"{scan.Name}\" cannot be kept whole yet");
-                return null;
-            }
-            var columns = scan.Table.Columns.Select((c, i) => new ViewColumn(SqlQuoting.Identifier(c.Name), inner.ViewColumns[i].Sql)).ToList();
-            var stored = "(SELECT " + string.Join(", ", columns.Select(c => $"{c.Sql} AS {c.Name}")) + $" FROM {inner.Storage} AS s"
-                + (inner.HavingOverStorage is null ? "" : $" WHERE {inner.HavingOverStorage}") + ")";
-            subqueries.Add(new SubqueryModel(index, scan.Name, inner, SubqueryModel.SourceIndexBase + index,
-                inner.Sources.Select(s => s.Index).ToList(), columns, stored, SqlQuoting.Identifier($"sub{index}_rows")));
-        }
+        var subqueries = SubqueryModels(table, subqueryScans, layout, filePath, querySpan, diagnostics);
+        if (subqueries is null) return null;
         var relationModels = scans.Select(scan =>
         {
             var alias = SqlQuoting.Identifier(aliasOf[scan.Name]);
@@ -299,6 +283,31 @@ public static class MaintenanceModelBuilder
         };
     }
 
+    /// <summary>The model of each subquery kept whole, its storage and CTEs numbered in FROM order; null on errors.</summary>
+    private static List<SubqueryModel>? SubqueryModels(BoundStreamTable table, IReadOnlyList<ScanNode> subqueryScans, SourceLayout layout,
+        string filePath, SourceSpan querySpan, DiagnosticBag diagnostics)
+    {
+        var subqueries = new List<SubqueryModel>();
+        foreach (var scan in subqueryScans)
+        {
+            var index = subqueries.Count + 1;
+            var inner = Build(table with { Plan = scan.Subplan! }, filePath, querySpan, diagnostics, layout,
+                SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(BaseName(table), $"sub{index}_storage")));
+            if (inner is null) return null;
+            if (inner.Multiplicity || inner.IsSetOperation)
+            {
+                diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan, $"the subquery \"{scan.Name}\" cannot be kept whole yet");
+                return null;
+            }
+            var columns = scan.Table.Columns.Select((c, i) => new ViewColumn(SqlQuoting.Identifier(c.Name), inner.ViewColumns[i].Sql)).ToList();
+            var stored = "(SELECT " + string.Join(", ", columns.Select(c => $"{c.Sql} AS {c.Name}")) + $" FROM {inner.Storage} AS s"
+                + (inner.HavingOverStorage is null ? "" : $" WHERE {inner.HavingOverStorage}") + ")";
+            subqueries.Add(new SubqueryModel(index, scan.Name, inner, SubqueryModel.SourceIndexBase + index,
+                inner.Sources.Select(s => s.Index).ToList(), columns, stored, SqlQuoting.Identifier($"sub{index}_rows")));
+        }
+        return subqueries;
+    }
+
     /// <summary>Every scanned table of the query and of its subqueries kept whole, and the columns each of them reads.</summary>
     private static SourceLayout LayoutOf(IReadOnlyList<ScanNode> scans, List<(string Relation, string Column)> used)
     {
@@ -347,7 +356,15 @@ public static class MaintenanceModelBuilder
 
         var scans = node.Branches.Select(b => b.Input is FilterNode { Input: ScanNode s } ? s : (ScanNode)b.Input).ToList();
         var filters = node.Branches.Select(b => b.Input is FilterNode f ? f.Predicate : null).ToList();
-        var sourceTables = scans.Select(s => s.Table).Distinct().ToList();
+        // A branch that aggregates is a subquery kept whole; the sources are the branches' tables and the subqueries'.
+        var layout = LayoutOf(scans, node.Branches.SelectMany(ReferencedColumns).Distinct().ToList());
+        var subqueries = SubqueryModels(table, scans.Where(s => s.IsSubquery).ToList(), layout, filePath, default, diagnostics);
+        if (subqueries is null) return null;
+        var sourceTables = layout.Tables;
+        int SourceIndexOf(ScanNode scan) => scan.IsSubquery
+            ? subqueries.First(q => q.DisplayName == scan.Name).SourceIndex
+            : sourceTables.IndexOf(scan.Table) + 1;
+        string RowsOf(ScanNode scan) => scan.IsSubquery ? subqueries.First(q => q.DisplayName == scan.Name).RowsCte : Qualified(scan.Table);
         // A flat UNION [ALL] needs only the total count; anything else decides a row's copies from its count per branch.
         var perBranchCounts = !(node.IsFlat && node.Kind is SetOperationKind.UnionAll or SetOperationKind.Union);
         var overChanges = new SqlExpressionPrinter(c => "c." + SqlQuoting.Identifier(c.ColumnName));
@@ -355,19 +372,13 @@ public static class MaintenanceModelBuilder
         var keyNames = first.Columns.Select((_, i) => SqlQuoting.Identifier($"k{i + 1}")).ToList();
         var countNames = node.Branches.Select((_, i) => SqlQuoting.Identifier($"b{i + 1}")).ToList();
 
-        var branchColumns = node.Branches.Select(b => ReferencedColumns(b).Select(u => u.Column).ToHashSet()).ToList();
-        var sources = sourceTables.Select((source, i) =>
-        {
-            var index = i + 1;
-            var columns = source.Columns.Where(c => scans.Select((s, b) => (s, b)).Any(x => x.s.Table == source && branchColumns[x.b].Contains(c.Name))).ToList();
-            return SourceModelFor(table, source, index, columns, []);
-        }).ToList();
+        var sources = sourceTables.Select((source, i) => SourceModelFor(table, source, i + 1, layout.Columns[source], [])).ToList();
 
         // Each branch's rows, projected to the output columns and tagged with its count column, as the population reads them.
         var arms = node.Branches.Select((branch, b) =>
             "SELECT " + string.Join(", ", countNames.Select((name, j) => $"{(j == b ? 1 : 0)} AS {name}")
                 .Concat(branch.Columns.Select((c, k) => $"{overSource.Print(c.Expression)} AS {keyNames[k]}")))
-            + $" FROM {Qualified(scans[b].Table)} AS \"src\"" + (filters[b] is null ? "" : $" WHERE {overSource.Print(filters[b]!)}"));
+            + $" FROM {RowsOf(scans[b])} AS \"src\"" + (filters[b] is null ? "" : $" WHERE {overSource.Print(filters[b]!)}"));
         var states = perBranchCounts
             ? countNames.Select((name, j) => new StateColumn(name, $"rows from branch {j + 1}", $"sum(\"src\".{name})",
                 [new DeltaColumn(name, $"COALESCE(sum(c.{name}), 0)")], $"COALESCE(s.{name}, 0) + d.{name}", null)).ToList()
@@ -397,7 +408,8 @@ public static class MaintenanceModelBuilder
             OuterJoin = null,
             InnerCondition = null,
             SourceFilter = null,
-            Branches = node.Branches.Select((branch, b) => new BranchModel(b + 1, sourceTables.IndexOf(scans[b].Table) + 1,
+            Subqueries = subqueries,
+            Branches = node.Branches.Select((branch, b) => new BranchModel(b + 1, SourceIndexOf(scans[b]),
                 branch.Columns.Select(c => overChanges.Print(c.Expression)).ToList(),
                 filters[b] is null ? null : overChanges.Print(filters[b]!))).ToList(),
         };

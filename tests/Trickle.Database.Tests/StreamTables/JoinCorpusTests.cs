@@ -115,6 +115,8 @@ public sealed class JoinCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         { "distinct_over_join_aggregate", "SELECT DISTINCT c.region, count(*) > 1 AS repeat_buyer FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.region, c.id" },
         { "exists_in_select_list", "SELECT c.id, EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id) AS has_orders FROM customers c" },
         { "case_exists_in_select_list_over_join", "SELECT o.id, CASE WHEN EXISTS (SELECT 1 FROM tags t WHERE t.customer_id = c.id) THEN 'tagged' ELSE 'plain' END AS kind FROM orders o JOIN customers c ON c.id = o.customer_id" },
+        { "union_all_of_aggregates", "SELECT 'orders' AS what, count(*) AS n FROM orders UNION ALL SELECT region, count(*) FROM customers GROUP BY region" },
+        { "except_grouped_branch", "SELECT customer_id FROM tags EXCEPT SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) > 1" },
         { "union_then_except", "SELECT customer_id FROM orders UNION SELECT customer_id FROM tags EXCEPT SELECT id FROM customers WHERE tier = 1" },
         { "intersect_binds_tighter", "SELECT customer_id FROM tags UNION ALL SELECT customer_id FROM orders INTERSECT ALL SELECT id FROM customers" },
         { "parenthesised_set_operations", "(SELECT customer_id FROM orders EXCEPT ALL SELECT customer_id FROM tags) UNION ALL (SELECT id FROM customers INTERSECT SELECT customer_id FROM orders WHERE qty > 1)" },
