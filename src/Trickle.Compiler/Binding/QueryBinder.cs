@@ -48,14 +48,11 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
     private (RelNode, IReadOnlyList<CatalogTable>)? BindSelect(SelectCore select, IReadOnlyList<SortItem> orderBy)
     {
         // SELECT DISTINCT over an aggregate query: its grouped rows, kept whole, then their distinct rows.
-        if (select.Distinct == DistinctKind.Distinct
-            && (select.GroupBy is not null || select.Having is not null || select.Items.Any(i => i is ExpressionItem e && ContainsAggregate(e.Expression))))
+        if (select.Distinct == DistinctKind.Distinct && Aggregates(select))
         {
             var grouped = new Query(select.Span, null, select with { Distinct = DistinctKind.None }, [], null, null, false);
             if (BindKeptWhole(grouped, "grouped rows", [], select, []) is not FromRelation rows) return null;
-            var scan = new ScanNode(rows.Relation.Table, rows.Relation.Name) { Subplan = rows.Relation.Subplan };
-            var distinct = new DistinctNode(new ProjectNode(scan, rows.Columns.Select(c => new OutputColumn(c.Name, ColumnOf(c, select.Span))).ToList()));
-            return (distinct, rows.Relation.SubplanSources);
+            return (new DistinctNode(RowsOf(rows, select.Span)), rows.Relation.SubplanSources);
         }
         var from = BindFrom(select);
         if (from is null) return null;
@@ -67,7 +64,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             Unsupported(window, "the WINDOW clause is not supported yet");
 
         RelNode plan = BuildJoinTree(joins, binder);
-        var isAggregate = select.GroupBy is not null || select.Having is not null || select.Items.Any(i => i is ExpressionItem e && ContainsAggregate(e.Expression));
+        var isAggregate = Aggregates(select);
         // EXISTS inside a larger WHERE condition (under OR, CASE, …), or in the select list of a query that does not
         // aggregate, is a LEFT JOIN onto the distinct correlation values, and the test reads whether a match was found;
         // EXISTS is never NULL, so that is exact in any context.
@@ -248,15 +245,25 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             Unsupported(body, "each branch of a set operation must be a query over one table, or one that aggregates, for now");
             return null;
         }
-        if (select.Distinct == DistinctKind.Distinct || select.GroupBy is not null || select.Having is not null
-            || select.Items.Any(i => i is ExpressionItem e && ContainsAggregate(e.Expression)))
-            return BindKeptWholeBranch(select, branches, sources);
-        var boundSelect = BindSelect(select, []);
-        if (boundSelect is null) return null;
-        if (boundSelect.Value.Item1 is not ProjectNode { Input: FilterNode { Input: ScanNode { IsSubquery: false } } or ScanNode { IsSubquery: false } } project)
+        ProjectNode project;
+        IReadOnlyList<CatalogTable> branchSources;
+        if (select.Distinct == DistinctKind.Distinct || Aggregates(select))
         {
-            Unsupported(body, "each branch of a set operation must read one table for now");
-            return null;
+            // A branch that aggregates (or is DISTINCT) is a subquery kept whole; the branch projects its rows.
+            var query = new Query(select.Span, null, select, [], null, null, false);
+            if (BindKeptWhole(query, $"branch {branches.Count + 1}", [], select, []) is not FromRelation rows) return null;
+            (project, branchSources) = (RowsOf(rows, select.Span), rows.Relation.SubplanSources);
+        }
+        else
+        {
+            var boundSelect = BindSelect(select, []);
+            if (boundSelect is null) return null;
+            if (boundSelect.Value.Item1 is not ProjectNode { Input: FilterNode { Input: ScanNode { IsSubquery: false } } or ScanNode { IsSubquery: false } } oneTable)
+            {
+                Unsupported(body, "each branch of a set operation must read one table for now");
+                return null;
+            }
+            (project, branchSources) = (oneTable, boundSelect.Value.Item2);
         }
         if (branches.Count > 0 && project.Columns.Count != branches[0].Columns.Count)
         {
@@ -265,27 +272,21 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             return null;
         }
         branches.Add(project);
-        sources.AddRange(boundSelect.Value.Item2.Where(t => !sources.Contains(t)));
+        sources.AddRange(branchSources.Where(t => !sources.Contains(t)));
         return project;
     }
 
-    /// <summary>A branch that aggregates (or is DISTINCT) is a subquery kept whole; the branch projects its rows.</summary>
-    private RelNode? BindKeptWholeBranch(SelectCore select, List<ProjectNode> branches, List<CatalogTable> sources)
-    {
-        var query = new Query(select.Span, null, select, [], null, null, false);
-        if (BindKeptWhole(query, $"branch {branches.Count + 1}", [], select, []) is not FromRelation rows) return null;
-        var project = new ProjectNode(new ScanNode(rows.Relation.Table, rows.Relation.Name) { Subplan = rows.Relation.Subplan },
-            rows.Columns.Select(c => new OutputColumn(c.Name, ColumnOf(c, select.Span))).ToList());
-        if (branches.Count > 0 && project.Columns.Count != branches[0].Columns.Count)
-        {
-            diagnostics.Error(DiagnosticCode.WrongArgumentCount, filePath, select.Span,
-                $"each query of a set operation must have the same number of columns ({branches[0].Columns.Count}, not {project.Columns.Count})");
-            return null;
-        }
-        branches.Add(project);
-        sources.AddRange(rows.Relation.SubplanSources.Where(t => !sources.Contains(t)));
-        return project;
-    }
+    /// <summary>A query that aggregates: GROUP BY, HAVING or an aggregate call in its select list.</summary>
+    private static bool Aggregates(SelectCore select) =>
+        select.GroupBy is not null || select.Having is not null || select.Items.Any(i => i is ExpressionItem e && ContainsAggregate(e.Expression));
+
+    /// <summary>The rows of a subquery kept whole, projected to its columns.</summary>
+    private static ProjectNode RowsOf(FromRelation subquery, SourceSpan span) =>
+        new(ScanOf(subquery.Relation), subquery.Columns.Select(c => new OutputColumn(c.Name, ColumnOf(c, span))).ToList());
+
+    /// <summary>A FROM relation as a scan: of its table, or of the plan of a subquery kept whole.</summary>
+    private static ScanNode ScanOf(RelationBinding relation, string? name = null) =>
+        new(relation.Table, name ?? relation.Name) { Subplan = relation.Subplan };
 
     private static IEnumerable<Expression> Conjuncts(Expression expression) => expression switch
     {
@@ -360,7 +361,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             }
         }
         var condition = conditions.Count == 0 ? null : conditions.Aggregate((l, r) => new BoundBinary(l.Span, SqlType.Boolean, l, "AND", r));
-        return new JoinNode(plan, new ScanNode(inner.Relation.Table, inner.Relation.Name), condition, negated ? JoinType.Anti : JoinType.Semi);
+        return new JoinNode(plan, ScanOf(inner.Relation), condition, negated ? JoinType.Anti : JoinType.Semi);
     }
 
     /// <summary>
@@ -590,7 +591,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         var condition = correlations.Count == 0 ? null : correlations
             .Select((c, i) => (BoundExpression)new BoundBinary(span, SqlType.Boolean, ColumnOf(matches.Columns[i], span), "=", outerBinder.Bind(c.Outer)))
             .Aggregate((a, b) => new BoundBinary(span, SqlType.Boolean, a, "AND", b));
-        var matchScan = new ScanNode(matches.Relation.Table, name) { Subplan = matches.Relation.Subplan };
+        var matchScan = ScanOf(matches.Relation, name);
         if (existsTests is not null)
         {
             existsTests[(ExistsExpression)conjunct] = new BoundSyntaxForm(span, SqlType.Boolean, "is null", ["", " IS NOT NULL"], [ColumnOf(matches.Columns[0], span)]);
@@ -725,18 +726,6 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         return new VisibleColumn(name.Value, left.Relation, new CatalogColumn(name.Value, type, false), definition);
     }
 
-    private static bool ContainsSubquery(RelNode node) => node switch
-    {
-        ScanNode scan => scan.IsSubquery,
-        JoinNode join => ContainsSubquery(join.Left) || ContainsSubquery(join.Right),
-        FilterNode filter => ContainsSubquery(filter.Input),
-        ProjectNode project => ContainsSubquery(project.Input),
-        AggregateNode aggregate => ContainsSubquery(aggregate.Input),
-        DistinctNode distinct => ContainsSubquery(distinct.Input),
-        DistinctOnNode distinctOn => ContainsSubquery(distinctOn.Input),
-        _ => false,
-    };
-
     private static bool HasOuterJoin(FromTree tree) => tree is FromJoin join
         && (join.Type != JoinType.Inner || HasOuterJoin(join.Left) || HasOuterJoin(join.Right));
 
@@ -760,10 +749,10 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             switch (tree)
             {
                 case FromRelation r:
-                    return new ScanNode(r.Relation.Table, r.Relation.Name) { Subplan = r.Relation.Subplan };
+                    return ScanOf(r.Relation);
                 case FromDerived d:
                     if (d.Condition is not null) derivedConditions.Add(d.Condition);
-                    return new ScanNode(d.Relation.Table, d.Relation.Name);
+                    return ScanOf(d.Relation);
                 case FromJoin j:
                     var condition = JoinCondition(j, binder);
                     if (j.Type == JoinType.Full && j.On is not null)
@@ -840,8 +829,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             || select.Items.Any(i => i is ExpressionItem item && ContainsAggregate(item.Expression)))
         {
             if (query is { With: null, Limit: null, Offset: null, Body: SelectCore { Windows.Count: 0, Distinct: not DistinctKind.DistinctOn } aggregated }
-                && (aggregated.GroupBy is not null || aggregated.Having is not null || aggregated.Distinct == DistinctKind.Distinct
-                    || aggregated.Items.Any(i => i is ExpressionItem item && ContainsAggregate(item.Expression))))
+                && (aggregated.Distinct == DistinctKind.Distinct || Aggregates(aggregated)))
                 return BindKeptWhole(query, name, columnNames, at, relations);
             Unsupported(at, "this subquery or CTE is not supported yet: it must either read one table without LIMIT or a nested WITH, or aggregate (GROUP BY, aggregates or DISTINCT)");
             return null;
@@ -893,7 +881,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         var inner = new QueryBinder(catalog, filePath, diagnostics, mode) { _commonTables = _commonTables }.Bind(query);
         if (inner is null) return null;
         var (plan, sources) = inner.Value;
-        if (ContainsSubquery(plan))
+        if (ScanNode.ScansOf(plan).Any(scan => scan.IsSubquery))
         {
             Unsupported(at, "a subquery that aggregates inside another one that aggregates is not supported yet");
             return null;

@@ -228,9 +228,7 @@ public static class MaintenanceModelBuilder
             return JoinTerms([preservedRelation, relationModels[^1]], changed);
         }
         if (chainSide is not null)
-            sources = sources.Select(source => new SourceModel(source.Index, source.Table, source.DisplayName, source.Columns, source.Buffer,
-                source.CaptureFunction, source.MaintainFunction, source.InsertTrigger, source.UpdateTrigger, source.DeleteTrigger, source.TruncateTrigger,
-                source.NetKeys, ChainTerms([source.Index]))).ToList();
+            sources = sources.Select(source => source with { ImmediateTerms = ChainTerms([source.Index]) }).ToList();
         if (preservedTerms is not null)
             sources = sources.Select(source => source with
             {
@@ -317,28 +315,15 @@ public static class MaintenanceModelBuilder
         {
             foreach (var scan in level.Where(s => !s.IsSubquery && !tables.Contains(s.Table)))
                 tables.Add(scan.Table);
-            reads.AddRange(levelUsed.Select(u => level.First(s => s.Name == u.Relation))
-                .Zip(levelUsed, (scan, u) => (scan, u.Column)).Where(x => !x.scan.IsSubquery).Select(x => (x.scan.Table, x.Column)));
+            reads.AddRange(levelUsed.Select(u => (Scan: level.First(s => s.Name == u.Relation), u.Column))
+                .Where(x => !x.Scan.IsSubquery).Select(x => (x.Scan.Table, x.Column)));
         }
         Add(scans, used);
         foreach (var subquery in scans.Where(s => s.IsSubquery))
-            Add(ScansOf(subquery.Subplan!), ReferencedColumns(subquery.Subplan!));
+            Add(ScanNode.ScansOf(subquery.Subplan!), ReferencedColumns(subquery.Subplan!));
         return new SourceLayout(tables, tables.ToDictionary(t => t, t => t.Columns.Where(c => reads.Contains((t, c.Name))).ToList()));
     }
 
-    /// <summary>The table scans of a plan, not descending into subqueries kept whole.</summary>
-    private static List<ScanNode> ScansOf(RelNode node) => node switch
-    {
-        ScanNode scan => [scan],
-        JoinNode join => [.. ScansOf(join.Left), .. ScansOf(join.Right)],
-        FilterNode filter => ScansOf(filter.Input),
-        ProjectNode project => ScansOf(project.Input),
-        AggregateNode aggregate => ScansOf(aggregate.Input),
-        DistinctNode distinct => ScansOf(distinct.Input),
-        DistinctOnNode distinctOn => ScansOf(distinctOn.Input),
-        SetOperationNode setOperation => setOperation.Inputs.SelectMany(ScansOf).ToList(),
-        _ => [],
-    };
 
     /// <summary>
     /// A set operation is counted groups over the union of its branches' projected rows: one row per distinct output
@@ -593,7 +578,7 @@ public static class MaintenanceModelBuilder
         // (a LEFT JOIN b ON c) LEFT JOIN n ON …: the preserved side is itself an outer join (of any shape this method
         // accepts, so chains of any length), maintained as rows of its own.
         if (node is JoinNode { Type: JoinType.Left, Left: JoinNode preservedOuter, Right: ScanNode { IsSubquery: false } last } chainedOuter
-            && ContainsOuterJoin(preservedOuter) && ScansOf(preservedOuter) is var outerJoinScans && outerJoinScans.All(s => !s.IsSubquery))
+            && ContainsOuterJoin(preservedOuter) && ScanNode.ScansOf(preservedOuter) is var outerJoinScans && outerJoinScans.All(s => !s.IsSubquery))
         {
             outer = new OuterJoinPlan(outerJoinScans[0], last, chainedOuter.Condition, JoinType.Left) { PreservedJoin = outerJoinScans, PreservedOuterJoin = preservedOuter };
             scans.AddRange([.. outerJoinScans, last]);
@@ -602,7 +587,7 @@ public static class MaintenanceModelBuilder
         // (a LEFT JOIN b ON c) JOIN n ON …: an inner join of an outer join (or of joins containing one), read as one
         // relation with its own delta.
         if (node is JoinNode { Type: JoinType.Inner, Left: JoinNode joinedOuter, Right: ScanNode { IsSubquery: false } joinedLast } innerAfterOuter
-            && ContainsOuterJoin(joinedOuter) && ScansOf(joinedOuter) is var joinedOuterScans && joinedOuterScans.All(s => !s.IsSubquery))
+            && ContainsOuterJoin(joinedOuter) && ScanNode.ScansOf(joinedOuter) is var joinedOuterScans && joinedOuterScans.All(s => !s.IsSubquery))
         {
             outer = new OuterJoinPlan(joinedOuterScans[0], joinedLast, innerAfterOuter.Condition, JoinType.Inner) { PreservedJoin = joinedOuterScans, PreservedOuterJoin = joinedOuter };
             scans.AddRange([.. joinedOuterScans, joinedLast]);

@@ -20,6 +20,20 @@ public sealed record ScanNode(CatalogTable Table, string Name) : RelNode
     public RelNode? Subplan { get; init; }
 
     public bool IsSubquery => Subplan is not null;
+
+    /// <summary>The table scans of a plan, left to right, not descending into subqueries kept whole.</summary>
+    public static List<ScanNode> ScansOf(RelNode node) => node switch
+    {
+        ScanNode scan => [scan],
+        JoinNode join => [.. ScansOf(join.Left), .. ScansOf(join.Right)],
+        FilterNode filter => ScansOf(filter.Input),
+        ProjectNode project => ScansOf(project.Input),
+        AggregateNode aggregate => ScansOf(aggregate.Input),
+        DistinctNode distinct => ScansOf(distinct.Input),
+        DistinctOnNode distinctOn => ScansOf(distinctOn.Input),
+        SetOperationNode setOperation => setOperation.Inputs.SelectMany(ScansOf).ToList(),
+        _ => [],
+    };
 }
 
 /// <summary>
