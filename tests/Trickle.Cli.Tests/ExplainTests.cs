@@ -52,9 +52,29 @@ public sealed class ExplainTests : IDisposable
     }
 
     [Fact]
+    public async Task Explain_WindowQuery_ShowsThePassAndWhichPartitionsAChangeRecomputes()
+    {
+        var partitioned = _dir.File("ranked.sql",
+            "SELECT id, customer_id, rank() OVER (PARTITION BY customer_id ORDER BY amount DESC) AS r FROM orders");
+        var whole = _dir.File("overall.sql", "SELECT id, rank() OVER (ORDER BY amount DESC) AS r FROM orders");
+
+        var byCustomer = await CliRunner.RunAsync("explain", partitioned, "--schema", Schema, "--mode", "immediate");
+        var overall = await CliRunner.RunAsync("explain", whole, "--schema", Schema, "--mode", "immediate");
+
+        Assert.Equal(0, byCustomer.ExitCode);
+        Assert.Contains("Window partition=[\"orders\".\"customer_id\"] calls=[rank() OVER (PARTITION BY", byCustomer.Stdout);
+        Assert.Contains("After window-to-partition-groups:\n", byCustomer.Stdout);
+        Assert.Contains("a change recomputes only the partitions it touches (PARTITION BY \"src\".\"customer_id\"", byCustomer.Stdout);
+        Assert.Contains("advisory locks on the touched window partitions only", byCustomer.Stdout);
+        Assert.Equal(0, overall.ExitCode);
+        Assert.Contains("any change recomputes the whole result", overall.Stdout);
+        Assert.Contains("one lock per stream table", overall.Stdout);
+    }
+
+    [Fact]
     public async Task Explain_RejectedQuery_PrintsPositionedDiagnostic_Exit1()
     {
-        var definition = _dir.File("window.sql", "SELECT id,\n       row_number() OVER (ORDER BY id) AS n\nFROM orders");
+        var definition = _dir.File("window.sql", "SELECT customer_id,\n       rank() OVER (ORDER BY count(*)) AS n\nFROM orders GROUP BY customer_id");
 
         var run = await CliRunner.RunAsync("explain", definition, "--schema", Schema);
 

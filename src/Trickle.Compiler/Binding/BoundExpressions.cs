@@ -36,3 +36,6 @@ public sealed record BoundGroupKeyRef(SourceSpan Span, SqlType Type, int Index) 
 
 /// <summary>After aggregation: the value of the i-th aggregate call of the Aggregate operator below.</summary>
 public sealed record BoundAggregateRef(SourceSpan Span, SqlType Type, int Index) : BoundExpression(Span, Type);
+
+/// <summary>Above a window operator: the value of the i-th window call of the <c>WindowNode</c> below, for the current row.</summary>
+public sealed record BoundWindowRef(SourceSpan Span, SqlType Type, int Index) : BoundExpression(Span, Type);

@@ -264,7 +264,11 @@ internal sealed class ExpressionBinder(BindingScope scope, string filePath, Diag
             }
         }
         if (call.Over is not null || call.OverWindowName is not null)
-            return Unsupported(call, $"window function {name}() is not supported yet");
+        {
+            diagnostics.Error(DiagnosticCode.InvalidWindow, filePath, call.Span,
+                $"{name}() OVER (…) is not allowed here: window functions belong in the select list of a query that does not aggregate");
+            return new BoundLiteral(call.Span, SqlType.Unknown, "NULL");
+        }
         if (BuiltinFunctions.KnownAggregates.Contains(name))
             return call.Arguments.Count == 0 && !call.Star && name is "count" or "sum" or "avg" or "min" or "max"
                 ? Unsupported(call, $"{name}() needs an argument")

@@ -10,7 +10,7 @@ namespace Trickle.Compiler.Binding;
 /// Binds a defining query against the catalog and builds its relational plan. Constructs the later phases cannot
 /// maintain yet are rejected here, each with a diagnostic at the construct's position, never compiled into a wrong answer.
 /// </summary>
-internal sealed class QueryBinder(SourceCatalog catalog, string filePath, DiagnosticBag diagnostics, RefreshMode mode)
+internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath, DiagnosticBag diagnostics, RefreshMode mode)
 {
     /// <summary>
     /// Non-recursive CTEs of the defining query, by name: each reference is flattened like a subquery in FROM, or kept
@@ -57,11 +57,15 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         var from = BindFrom(select);
         if (from is null) return null;
         var (scope, joins) = from.Value;
+        if (WindowedDerived(joins) is not null
+            && (joins.Count > 1 || joins[0] is not FromDerived || Aggregates(select) || select.Distinct != DistinctKind.None
+                || select.Items.OfType<ExpressionItem>().Any(i => ContainsWindowCall(i.Expression))))
+        {
+            Unsupported(select.From[0], "a subquery with window functions is supported as the only FROM item of a query that filters and projects its rows (no joins, aggregates, DISTINCT or window functions of its own) for now");
+            return null;
+        }
         var binder = new ExpressionBinder(scope, filePath, diagnostics, mode);
         var sources = scope.Relations.SelectMany(r => r.Subplan is null ? [r.Table] : r.SubplanSources).Distinct().ToList();
-
-        foreach (var window in select.Windows)
-            Unsupported(window, "the WINDOW clause is not supported yet");
 
         RelNode plan = BuildJoinTree(joins, binder);
         var isAggregate = Aggregates(select);
@@ -100,6 +104,11 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
                 plan = new FilterNode(plan, filters.Aggregate((a, b) => new BoundBinary(a.Span, SqlType.Boolean, a, "AND", b)));
         }
 
+        if (select.Distinct == DistinctKind.DistinctOn && select.Items.OfType<ExpressionItem>().FirstOrDefault(i => ContainsWindowCall(i.Expression)) is { } windowedItem)
+        {
+            Unsupported(windowedItem, "DISTINCT ON over window functions is not supported yet");
+            return null;
+        }
         if (select.Distinct == DistinctKind.DistinctOn)
         {
             if (!isAggregate) return BindDistinctOn(select, orderBy, plan, binder, sources);
@@ -107,9 +116,28 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         }
         if (!isAggregate)
         {
-            var outputs = BindOutputs(select.Items, scope, testingBinder.Bind);
+            // Window calls in the select list become one window operator over the filtered rows.
+            var windowCalls = new List<WindowCall>();
+            var outputBinder = new ExpressionBinder(scope, filePath, diagnostics, mode)
+            {
+                Interceptor = node => node is FunctionCall call && IsWindowCall(call)
+                    ? BindWindowCall(call, windowCalls, binder, select)
+                    : testingBinder.Interceptor!(node),
+            };
+            var outputs = BindOutputs(select.Items, scope, outputBinder.Bind);
+            if (windowCalls.Count > 0)
+            {
+                if (select.Distinct == DistinctKind.Distinct)
+                    Unsupported(select, "SELECT DISTINCT over window functions is not supported yet");
+                plan = new WindowNode(plan, windowCalls);
+            }
             plan = new ProjectNode(plan, outputs);
             return (select.Distinct == DistinctKind.Distinct ? new DistinctNode(plan) : plan, sources);
+        }
+        if (select.Items.OfType<ExpressionItem>().FirstOrDefault(i => ContainsWindowCall(i.Expression)) is { } windowItem)
+        {
+            Unsupported(windowItem, "window functions over an aggregate query are not supported yet");
+            return null;
         }
 
         var keys = BindGroupKeys(select, binder);
@@ -390,7 +418,11 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
     private abstract record FromTree(IReadOnlyList<VisibleColumn> Columns);
     private sealed record FromRelation(RelationBinding Relation, IReadOnlyList<VisibleColumn> Columns) : FromTree(Columns);
     /// <summary>A subquery or CTE flattened into its table, the condition it filtered by, and its output columns.</summary>
-    private sealed record FromDerived(RelationBinding Relation, IReadOnlyList<VisibleColumn> Columns, BoundExpression? Condition) : FromTree(Columns);
+    /// <summary>With <see cref="Windows"/>: its window calls, computed over its filtered rows, which its columns may read.</summary>
+    private sealed record FromDerived(RelationBinding Relation, IReadOnlyList<VisibleColumn> Columns, BoundExpression? Condition) : FromTree(Columns)
+    {
+        public IReadOnlyList<WindowCall> Windows { get; init; } = [];
+    }
     private sealed record FromJoin(FromTree Left, FromTree Right, JoinType Type, Expression? On, IReadOnlyList<(VisibleColumn Left, VisibleColumn Right, Identifier Name)> Merged, IReadOnlyList<VisibleColumn> Columns)
         : FromTree(Columns);
 
@@ -726,6 +758,11 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         return new VisibleColumn(name.Value, left.Relation, new CatalogColumn(name.Value, type, false), definition);
     }
 
+    private static FromDerived? WindowedDerived(IEnumerable<FromTree> trees) => trees
+        .SelectMany(Leaves).OfType<FromDerived>().FirstOrDefault(d => d.Windows.Count > 0);
+
+    private static IEnumerable<FromTree> Leaves(FromTree tree) => tree is FromJoin j ? Leaves(j.Left).Concat(Leaves(j.Right)) : [tree];
+
     private static bool HasOuterJoin(FromTree tree) => tree is FromJoin join
         && (join.Type != JoinType.Inner || HasOuterJoin(join.Left) || HasOuterJoin(join.Right));
 
@@ -750,6 +787,11 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
             {
                 case FromRelation r:
                     return ScanOf(r.Relation);
+                case FromDerived { Windows.Count: > 0 } windowed:
+                    // Its filter holds below its window calls; everything the outer query applies holds above them.
+                    RelNode rows = ScanOf(windowed.Relation);
+                    if (windowed.Condition is not null) rows = new FilterNode(rows, windowed.Condition);
+                    return new WindowNode(rows, windowed.Windows);
                 case FromDerived d:
                     if (d.Condition is not null) derivedConditions.Add(d.Condition);
                     return ScanOf(d.Relation);
@@ -824,7 +866,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
     private FromTree? BindDerived(Query query, string name, IReadOnlyList<Identifier> columnNames, SyntaxNode at, List<RelationBinding> relations)
     {
         if (query.With is not null || query.Limit is not null || query.Offset is not null
-            || query.Body is not SelectCore { From: [NamedTable { Name.Parts.Count: var parts } table], GroupBy: null, Having: null, Distinct: DistinctKind.None, Windows.Count: 0 } select
+            || query.Body is not SelectCore { From: [NamedTable { Name.Parts.Count: var parts } table], GroupBy: null, Having: null, Distinct: DistinctKind.None } select
             || _commonTables.ContainsKey(table.Name.Last.Value) && parts == 1
             || select.Items.Any(i => i is ExpressionItem item && ContainsAggregate(item.Expression)))
         {
@@ -846,7 +888,13 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         var rename = new LeafRewriter(e => e is BoundColumn c && c.Relation == inner.Relation.Name ? c with { Relation = name } : e);
         if (select.Where is not null) RejectAggregates(select.Where, "WHERE");
         var condition = select.Where is null ? null : rename.Rewrite(innerBinder.Bind(select.Where));
-        var outputs = BindOutputs(select.Items, innerBinder.Scope, innerBinder.Bind);
+        // Window calls are computed over the subquery's filtered rows; the outer query's filters apply to their values.
+        var windows = new List<WindowCall>();
+        var outputBinder = new ExpressionBinder(innerBinder.Scope, filePath, diagnostics, mode)
+        {
+            Interceptor = node => node is FunctionCall call && IsWindowCall(call) ? BindWindowCall(call, windows, innerBinder, select) : null,
+        };
+        var outputs = BindOutputs(select.Items, innerBinder.Scope, outputBinder.Bind);
         if (columnNames.Count > outputs.Count)
         {
             diagnostics.Error(DiagnosticCode.WrongArgumentCount, filePath, columnNames[outputs.Count].Span,
@@ -863,7 +911,16 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
         relation = relation with { DerivedColumns = columns };
         columns = columns.Select(c => c with { Relation = relation }).ToList();
         relations.Add(relation);
-        return new FromDerived(relation, columns, condition);
+        return new FromDerived(relation, columns, condition)
+        {
+            Windows = windows.Select(w => w with
+            {
+                Arguments = w.Arguments.Select(rename.Rewrite).ToList(),
+                Filter = w.Filter is null ? null : rename.Rewrite(w.Filter),
+                PartitionBy = w.PartitionBy.Select(rename.Rewrite).ToList(),
+                OrderBy = w.OrderBy.Select(o => o with { Expression = rename.Rewrite(o.Expression) }).ToList(),
+            }).ToList(),
+        };
     }
 
     /// <summary>
@@ -1078,7 +1135,7 @@ internal sealed class QueryBinder(SourceCatalog catalog, string filePath, Diagno
     {
         var name = call.Name.Last.Value;
         if (call.Over is not null || call.OverWindowName is not null)
-            return preAggregation.Unsupported(call, $"window function {name}() OVER (…) is not supported yet");
+            return preAggregation.Unsupported(call, $"window function {name}() OVER (…) over an aggregate query is not supported yet");
         var core = name is "count" or "sum" or "avg" or "min" or "max";
         if (!core && !RecomputedAggregates.ContainsKey(name))
             return preAggregation.Unsupported(call, $"aggregate {name}() is not supported yet");

@@ -5,7 +5,14 @@ namespace Trickle.Compiler.Delta;
 /// Appended to the key where it is hashed: a few types have equality but no extended hash function (money, bit
 /// strings, tsvector); an exact cast that preserves equality (money to numeric, the others to canonical text) stands in.
 /// </param>
-public sealed record KeyColumn(string Column, string Comment, string OverSource, string OverChanges, bool Nullable, string HashCast);
+public sealed record KeyColumn(string Column, string Comment, string OverSource, string OverChanges, bool Nullable, string HashCast)
+{
+    /// <summary>
+    /// A numeric key of counted rows: 2.5 and 2.50 are equal but print differently, and a bag shows each row as it
+    /// is, so rows are kept apart by their scale too (a GROUP BY or DISTINCT keeps one of them, as PostgreSQL does).
+    /// </summary>
+    public bool ScaleSensitive { get; init; }
+}
 
 public sealed record ViewColumn(string Name, string Sql);
 
@@ -127,6 +134,23 @@ public sealed record PaddedSide(
     public string? PaddedColumns { get; init; }
 }
 
+/// <summary>
+/// A query with window functions: its rows are the windowed rows <c>"win"</c>, <c>(SELECT <see cref="SelectSql"/> FROM
+/// <see cref="FromSql"/> WHERE <see cref="Filter"/>)</c>, with the model's filters (<c>WHERE rn &lt;= 3</c>) and keys over
+/// them. A change can move every row of its partition, so the delta of a batch is, for each partition it touches
+/// (its <see cref="PartitionKeys"/> values in the change rows), the partition's stored rows removed and the partition
+/// recomputed now. With no common PARTITION BY, any change recomputes everything.
+/// </summary>
+/// <param name="SelectSql">the source columns the query reads, under flat names, and each window call as <c>w1</c>, …</param>
+public sealed record WindowModel(string SelectSql, string FromSql, string? Filter, IReadOnlyList<PartitionKeyModel> PartitionKeys);
+
+/// <summary>A PARTITION BY expression every window call shares: its storage key column, and how source and change rows compute it.</summary>
+/// <param name="Column">its column in the CTE of touched partitions (<c>p1</c>, …)</param>
+public sealed record PartitionKeyModel(string Column, string StorageColumn, string OverSource, string OverChanges, bool Nullable, string HashCast);
+
+/// <summary>A value IMMEDIATE writers lock on: a group key or a partition key, as computed from change rows.</summary>
+public sealed record LockKey(string OverChanges, string HashCast);
+
 /// <summary>One branch of a set operation: its projections and filter over its source's change rows (<c>c</c>).</summary>
 public sealed record BranchModel(int Index, int SourceIndex, IReadOnlyList<string> KeysOverChanges, string? WhereOverChanges);
 
@@ -236,11 +260,19 @@ public sealed record MaintenanceModel
     /// <summary>Subqueries kept whole, maintained in the same statement before the query that joins them.</summary>
     public IReadOnlyList<SubqueryModel> Subqueries { get; init; } = [];
 
+    /// <summary>Set for a query with window functions: its partitions are recomputed.</summary>
+    public WindowModel? Window { get; init; }
+
     /// <summary>The delta goes through the join terms: several relations, or one that is a subquery kept whole.</summary>
     public bool IsJoin => !IsSetOperation && (Relations.Count > 1 || Subqueries.Count > 0);
     public bool IsSetOperation => Branches.Count > 0;
     /// <summary>IMMEDIATE writers take one lock for the stream table when a change's delta reads other rows than its group's.</summary>
-    public bool LocksWholeStreamTable => IsJoin || IsSetOperation;
+    public bool LocksWholeStreamTable => IsJoin || IsSetOperation || Window is { PartitionKeys.Count: 0 };
+
+    /// <summary>What IMMEDIATE writers lock, one advisory lock per distinct value over their change rows: the groups, or the window partitions.</summary>
+    public IReadOnlyList<LockKey> LockKeys => Window is { } window
+        ? window.PartitionKeys.Select(k => new LockKey(k.OverChanges, k.HashCast)).ToList()
+        : Keys.Select(k => new LockKey(k.OverChanges, k.HashCast)).ToList();
     public bool NetsJoinedChanges => JoinedNetKeys is not null;
 
 

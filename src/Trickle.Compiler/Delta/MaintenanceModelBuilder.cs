@@ -30,7 +30,8 @@ public static class MaintenanceModelBuilder
     {
         if (table.Plan is SetOperationNode setOperation)
             return BuildSetOperation(table, setOperation, filePath, diagnostics);
-        if (!TryMatch(table.Plan, out var project, out var having, out var aggregate, out var conditions, out var scans, out var outer))
+        if (!TryMatch(table.Plan, out var project, out var having, out var aggregate, out var conditions, out var scans, out var outer,
+                out var window, out var windowFilters))
         {
             if (ContainsOuterJoin(table.Plan))
             {
@@ -45,6 +46,11 @@ public static class MaintenanceModelBuilder
         var subqueryScans = scans.Where(s => s.IsSubquery).ToList();
         // A subquery kept whole is joined by inner joins, or is the padded side of a LEFT JOIN.
         var paddedSubquery = outer is { Type: JoinType.Left } && outer.Nullable.IsSubquery && outer.PreservedJoin.All(s => !s.IsSubquery);
+        if (window is not null && layout is not null)
+        {
+            diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan, "window functions inside a subquery kept whole are not supported yet");
+            return null;
+        }
         if (subqueryScans.Count > 0 && (outer is not null && !paddedSubquery || layout is not null))
         {
             diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan, outer is not null
@@ -57,7 +63,13 @@ public static class MaintenanceModelBuilder
         // Internal aliases: user aliases could shadow the fixed ones the statements use (c, d, s, m, r, f, q).
         var aliasOf = scans.Select((scan, i) => (scan.Name, Alias: isJoin ? $"src{i + 1}" : "src")).ToDictionary(p => p.Name, p => p.Alias);
         var overSource = new SqlExpressionPrinter(c => SqlQuoting.Identifier(aliasOf[c.Relation]) + "." + SqlQuoting.Identifier(c.ColumnName));
-        var overChanges = new SqlExpressionPrinter(c => "c." + SqlQuoting.Identifier(isJoin ? Flat(aliasOf[c.Relation], c.ColumnName) : c.ColumnName));
+        // Change rows carry no window values: a window query's delta recomputes partitions instead of reading them.
+        var overChanges = new SqlExpressionPrinter(c => "c." + SqlQuoting.Identifier(isJoin ? Flat(aliasOf[c.Relation], c.ColumnName) : c.ColumnName),
+            window: _ => "NULL");
+        // Above a window operator, rows are read from the windowed rows "win": source columns under flat names, window values as w1, w2, ….
+        var overWindowed = new SqlExpressionPrinter(c => "\"win\"." + SqlQuoting.Identifier(Flat(aliasOf[c.Relation], c.ColumnName)),
+            window: w => "\"win\"." + SqlQuoting.Identifier($"w{w.Index + 1}"));
+        var overKeySource = window is null ? overSource : overWindowed;
 
         foreach (var key in aggregate.GroupKeys.Where(k => k.Type.LacksEquality))
             diagnostics.Error(DiagnosticCode.UnsupportedType, filePath, key.Span,
@@ -117,11 +129,14 @@ public static class MaintenanceModelBuilder
         var netted = isJoin ? joinedNetKeys is not null : sources[0].NetsChanges;
 
         var keys = aggregate.GroupKeys.Select((k, i) => new KeyColumn(
-            SqlQuoting.Identifier($"k{i + 1}"), SqlExpressionPrinter.Canonical(k), overSource.Print(k), overChanges.Print(k),
+            SqlQuoting.Identifier($"k{i + 1}"), SqlExpressionPrinter.Canonical(k), overKeySource.Print(k), overChanges.Print(k),
             // Columns of an outer join's nullable side(s) are NULL in padded rows whatever the catalog says.
             Nullable: k is not BoundColumn column || outer?.NullableNames.Contains(column.Relation) == true
                 || !(scans.First(s => s.Name == column.Relation).Table.FindColumn(column.ColumnName)?.NotNull ?? false),
-            HashCast: HashCastFor(k.Type))).ToList();
+            HashCast: HashCastFor(k.Type)) {
+                // A numeric column with a declared scale (numeric(10,2)) prints every value at that scale.
+                ScaleSensitive = aggregate.Multiplicity && k.Type.Category == TypeCategory.Numeric && !(k is BoundColumn && k.Type.Modifiers is not null),
+            }).ToList();
 
         var states = new List<StateColumn>();
         var finals = new List<string>();
@@ -235,6 +250,39 @@ public static class MaintenanceModelBuilder
                 ImmediatePreservedTerms = preservedTerms.Any(r => r.SourceIndex == source.Index) ? JoinTerms(preservedTerms, new HashSet<int> { source.Index }) : [],
             }).ToList();
 
+        var fromSql = outerJoin switch
+        {
+            null => string.Join(", ", relationModels.Select(r => $"{r.PopulationTable} AS {r.Alias}")),
+            { Kind: "inner" } when chainSide?.PreservedModel is { } joinedModel =>
+                $"{joinedModel.FromSql} JOIN {relationModels[^1].PopulationTable} AS {relationModels[^1].Alias} ON {onSql}",
+            { Kind: "left" } when chainSide?.PreservedModel is { } preservedModel =>
+                $"{preservedModel.FromSql} LEFT JOIN {relationModels[^1].PopulationTable} AS {relationModels[^1].Alias} ON {onSql}",
+            { Kind: "left" or "full" } => string.Join(" CROSS JOIN ", relationModels.SkipLast(1).Select(r => $"{r.PopulationTable} AS {r.Alias}"))
+                + $" {outerJoin.Kind.ToUpperInvariant()} JOIN {relationModels[^1].PopulationTable} AS {relationModels[^1].Alias} ON {onSql}",
+            _ => $"{relationModels[0].Table} AS {relationModels[0].Alias}",
+        };
+        var sourceFilter = outerJoin is { Kind: "semi" or "anti" }
+            ? string.Join(" AND ", new[] { $"{(outerJoin.Kind == "anti" ? "NOT " : "")}EXISTS (SELECT 1 FROM {relationModels[1].Table} AS {relationModels[1].Alias} WHERE {onSql})", condition }.Where(c => c is not null))
+            // A preserved outer join's own filters (inner joins inside it) hold for its rows: filters here too.
+            : chainSide?.PreservedModel?.SourceFilter is { } preservedFilter
+                ? condition is null ? preservedFilter : $"{preservedFilter} AND {condition}"
+                : condition;
+        // A window query reads its rows through the windowed rows "win"; its outer filters (WHERE rn <= 3) apply to them.
+        WindowModel? windowModel = null;
+        if (window is not null)
+        {
+            var partitionKeys = window.CommonPartition.Select((p, i) =>
+            {
+                var keyIndex = aggregate.GroupKeys.ToList().FindIndex(k => SqlExpressionPrinter.Canonical(k) == SqlExpressionPrinter.Canonical(p));
+                return new PartitionKeyModel(SqlQuoting.Identifier($"p{i + 1}"), keys[keyIndex].Column, overSource.Print(p), overChanges.Print(p),
+                    keys[keyIndex].Nullable, keys[keyIndex].HashCast);
+            }).ToList();
+            var selectSql = string.Join(", ", used.Select(u => $"{SqlQuoting.Identifier(aliasOf[u.Relation])}.{SqlQuoting.Identifier(u.Column)} AS {SqlQuoting.Identifier(Flat(aliasOf[u.Relation], u.Column))}")
+                .Concat(window.Calls.Select((call, i) => $"{call.ToSql(overSource)} AS {SqlQuoting.Identifier($"w{i + 1}")}")));
+            windowModel = new WindowModel(selectSql, fromSql, sourceFilter, partitionKeys);
+            fromSql = $"(SELECT {selectSql} FROM {fromSql}{(sourceFilter is null ? "" : $" WHERE {sourceFilter}")}) AS \"win\"";
+            sourceFilter = windowFilters.Count == 0 ? null : string.Join(" AND ", windowFilters.Select(overWindowed.Print));
+        }
         return new MaintenanceModel
         {
             Identity = storage is null ? Identity(table) : Identity(table) with { Storage = storage },
@@ -256,26 +304,12 @@ public static class MaintenanceModelBuilder
             JoinedSelectSql = chainSide?.PaddedColumns,
             DifferentialPreservedTerms = preservedTerms is null ? [] : JoinTerms(preservedTerms, sources.Select(s => s.Index).ToHashSet()),
             JoinedNetKeys = joinedNetKeys,
-            FromSql = outerJoin switch
-            {
-                null => string.Join(", ", relationModels.Select(r => $"{r.PopulationTable} AS {r.Alias}")),
-                { Kind: "inner" } when chainSide?.PreservedModel is { } joinedModel =>
-                    $"{joinedModel.FromSql} JOIN {relationModels[^1].PopulationTable} AS {relationModels[^1].Alias} ON {onSql}",
-                { Kind: "left" } when chainSide?.PreservedModel is { } preservedModel =>
-                    $"{preservedModel.FromSql} LEFT JOIN {relationModels[^1].PopulationTable} AS {relationModels[^1].Alias} ON {onSql}",
-                { Kind: "left" or "full" } => string.Join(" CROSS JOIN ", relationModels.SkipLast(1).Select(r => $"{r.PopulationTable} AS {r.Alias}"))
-                    + $" {outerJoin.Kind.ToUpperInvariant()} JOIN {relationModels[^1].PopulationTable} AS {relationModels[^1].Alias} ON {onSql}",
-                _ => $"{relationModels[0].Table} AS {relationModels[0].Alias}",
-            },
+            FromSql = fromSql,
             OuterJoin = outerJoin,
             InnerCondition = chainSide is not null ? (chainSide.WhereSql is null ? chainSide.OnSql : $"{chainSide.OnSql} AND {chainSide.WhereSql}")
                 : outerJoin is null ? condition : condition is null ? onSql : $"{onSql} AND {condition}",
-            SourceFilter = outerJoin is { Kind: "semi" or "anti" }
-                ? string.Join(" AND ", new[] { $"{(outerJoin.Kind == "anti" ? "NOT " : "")}EXISTS (SELECT 1 FROM {relationModels[1].Table} AS {relationModels[1].Alias} WHERE {onSql})", condition }.Where(c => c is not null))
-                // A preserved outer join's own filters (inner joins inside it) hold for its rows: filters here too.
-                : chainSide?.PreservedModel?.SourceFilter is { } preservedFilter
-                    ? condition is null ? preservedFilter : $"{preservedFilter} AND {condition}"
-                    : condition,
+            SourceFilter = sourceFilter,
+            Window = windowModel,
             SourcesDisplay = string.Join(", ", sources.Select(s => s.DisplayName)),
             Subqueries = subqueries,
         };
@@ -557,9 +591,9 @@ public static class MaintenanceModelBuilder
     }
 
     private static bool TryMatch(RelNode plan, out ProjectNode project, out BoundExpression? having, out AggregateNode aggregate,
-        out List<BoundExpression> conditions, out List<ScanNode> scans, out OuterJoinPlan? outer)
+        out List<BoundExpression> conditions, out List<ScanNode> scans, out OuterJoinPlan? outer, out WindowNode? window, out List<BoundExpression> windowFilters)
     {
-        project = null!; having = null; aggregate = null!; conditions = []; scans = []; outer = null;
+        project = null!; having = null; aggregate = null!; conditions = []; scans = []; outer = null; window = null; windowFilters = [];
         if (plan is not ProjectNode p) return false;
         project = p;
         var node = p.Input;
@@ -568,6 +602,13 @@ public static class MaintenanceModelBuilder
         aggregate = a;
         node = a.Input;
         while (node is FilterNode f) { conditions.Add(f.Predicate); node = f.Input; }
+        // Filters above a window operator apply to its rows; the conditions are those below it.
+        if (node is WindowNode w)
+        {
+            (window, windowFilters, conditions) = (w, conditions, []);
+            node = w.Input;
+            while (node is FilterNode below) { conditions.Add(below.Predicate); node = below.Input; }
+        }
         if (node is JoinNode { Type: JoinType.Left or JoinType.Full or JoinType.Semi or JoinType.Anti, Left: ScanNode preserved, Right: ScanNode nullable } outerJoin)
         {
             // ON is not a filter for an outer join: it decides which rows match, so it stays out of the conditions.
@@ -671,6 +712,13 @@ public static class MaintenanceModelBuilder
                     foreach (var expression in a.Aggregates.SelectMany(c => c.Expressions)) collector.Rewrite(expression);
                     break;
                 case DistinctNode d: Visit(d.Input); break;
+                case WindowNode w:
+                    Visit(w.Input);
+                    foreach (var call in w.Calls)
+                        foreach (var expression in call.Arguments.Concat(call.PartitionBy).Concat(call.OrderBy.Select(o => o.Expression))
+                            .Concat(call.Filter is null ? [] : [call.Filter]))
+                            collector.Rewrite(expression);
+                    break;
             }
         }
         Visit(plan);

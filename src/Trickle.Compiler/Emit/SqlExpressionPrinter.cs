@@ -11,7 +11,8 @@ namespace Trickle.Compiler.Emit;
 public sealed class SqlExpressionPrinter(
     Func<BoundColumn, string> column,
     Func<BoundGroupKeyRef, string>? groupKey = null,
-    Func<BoundAggregateRef, string>? aggregate = null)
+    Func<BoundAggregateRef, string>? aggregate = null,
+    Func<BoundWindowRef, string>? window = null)
 {
     /// <summary>Prints columns qualified by a relation alias: <c>"c"."amount"</c>.</summary>
     public static SqlExpressionPrinter ForAlias(string alias) =>
@@ -23,7 +24,7 @@ public sealed class SqlExpressionPrinter(
     /// </summary>
     public static string Canonical(BoundExpression expression) =>
         new SqlExpressionPrinter(c => SqlQuoting.Identifier(c.Relation) + "." + SqlQuoting.Identifier(c.ColumnName),
-            g => $"$key{g.Index}", a => $"$agg{a.Index}").Print(expression);
+            g => $"$key{g.Index}", a => $"$agg{a.Index}", w => $"$window{w.Index}").Print(expression);
 
     public string Print(BoundExpression expression) => expression switch
     {
@@ -36,6 +37,7 @@ public sealed class SqlExpressionPrinter(
         BoundSyntaxForm s => PrintForm(s),
         BoundGroupKeyRef g => groupKey?.Invoke(g) ?? throw new InvalidOperationException("group key outside an aggregate context"),
         BoundAggregateRef a => aggregate?.Invoke(a) ?? throw new InvalidOperationException("aggregate outside an aggregate context"),
+        BoundWindowRef w => window?.Invoke(w) ?? throw new InvalidOperationException("window call outside a window context"),
         _ => throw new InvalidOperationException($"no SQL form for {expression.GetType().Name}"),
     };
 

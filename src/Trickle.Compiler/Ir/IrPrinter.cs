@@ -6,6 +6,9 @@ namespace Trickle.Compiler.Ir;
 /// <summary>Prints a plan as an indented tree, one operator a line: stable text for snapshots and <c>explain</c>.</summary>
 public static class IrPrinter
 {
+    private static readonly SqlExpressionPrinter CanonicalPrinter =
+        new(c => SqlQuoting.Identifier(c.Relation) + "." + SqlQuoting.Identifier(c.ColumnName));
+
     public static string Print(RelNode node)
     {
         var builder = new StringBuilder();
@@ -61,6 +64,11 @@ public static class IrPrinter
                     .Append("] order=[").AppendJoin(", ", distinctOn.TieBreakers.Select(o => SqlExpressionPrinter.Canonical(o.Expression) + o.Suffix))
                     .AppendLine("]");
                 Append(builder, distinctOn.Input, depth + 1);
+                return;
+            case WindowNode window:
+                builder.Append("Window partition=[").AppendJoin(", ", window.CommonPartition.Select(SqlExpressionPrinter.Canonical))
+                    .Append("] calls=[").AppendJoin(", ", window.Calls.Select(c => c.ToSql(CanonicalPrinter))).AppendLine("]");
+                Append(builder, window.Input, depth + 1);
                 return;
             case DistinctNode distinct:
                 builder.AppendLine("Distinct");

@@ -31,6 +31,7 @@ public sealed record ScanNode(CatalogTable Table, string Name) : RelNode
         AggregateNode aggregate => ScansOf(aggregate.Input),
         DistinctNode distinct => ScansOf(distinct.Input),
         DistinctOnNode distinctOn => ScansOf(distinctOn.Input),
+        WindowNode window => ScansOf(window.Input),
         SetOperationNode setOperation => setOperation.Inputs.SelectMany(ScansOf).ToList(),
         _ => [],
     };
@@ -142,4 +143,51 @@ public sealed record SetOperationNode(SetOperationKind Kind, IReadOnlyList<RelNo
 
     /// <summary>True when every input is a branch: no nested set operation.</summary>
     public bool IsFlat => Inputs.All(input => input is ProjectNode);
+}
+
+/// <summary>
+/// One window call, <c>name(arguments) [FILTER (WHERE …)] OVER (PARTITION BY … ORDER BY … frame)</c>, its frame kept as
+/// the SQL text PostgreSQL reads (<c>ROWS BETWEEN 1 PRECEDING AND CURRENT ROW</c>); empty for the default frame.
+/// </summary>
+public sealed record WindowCall(
+    SourceSpan Span,
+    string Name,
+    IReadOnlyList<BoundExpression> Arguments,
+    bool Star,
+    BoundExpression? Filter,
+    IReadOnlyList<BoundExpression> PartitionBy,
+    IReadOnlyList<AggregateOrder> OrderBy,
+    string Frame,
+    SqlType ResultType)
+{
+    /// <summary>The call as SQL, its columns printed by <paramref name="printer"/>.</summary>
+    public string ToSql(Emit.SqlExpressionPrinter printer)
+    {
+        var arguments = Star ? "*" : string.Join(", ", Arguments.Select(printer.Print));
+        var filter = Filter is null ? "" : $" FILTER (WHERE {printer.Print(Filter)})";
+        var window = new List<string>();
+        if (PartitionBy.Count > 0) window.Add("PARTITION BY " + string.Join(", ", PartitionBy.Select(printer.Print)));
+        if (OrderBy.Count > 0) window.Add("ORDER BY " + string.Join(", ", OrderBy.Select(o => printer.Print(o.Expression) + o.Suffix)));
+        if (Frame.Length > 0) window.Add(Frame);
+        return $"{Name}({arguments}){filter} OVER ({string.Join(" ", window)})";
+    }
+}
+
+/// <summary>
+/// Computes <see cref="Calls"/> for every row of its input; above it, <c>BoundWindowRef</c> i reads call i's value. A
+/// window call reads the other rows of its partition, so a change to one row can change the values of all rows of
+/// the partitions it is in: the Delta phase recomputes those partitions, found by <see cref="CommonPartition"/>.
+/// </summary>
+public sealed record WindowNode(RelNode Input, IReadOnlyList<WindowCall> Calls) : RelNode
+{
+    /// <summary>
+    /// The PARTITION BY expressions every call shares: rows that differ in one of them are never in one partition of
+    /// any call, so a change touches only the rows that agree with it on these. Empty: a change may touch every row.
+    /// </summary>
+    public IReadOnlyList<BoundExpression> CommonPartition => Calls
+        .Select(c => c.PartitionBy.Select(Emit.SqlExpressionPrinter.Canonical).ToHashSet())
+        .Aggregate((a, b) => a.Intersect(b).ToHashSet()) is var shared
+        ? Calls[0].PartitionBy.Where(p => shared.Contains(Emit.SqlExpressionPrinter.Canonical(p)))
+            .DistinctBy(Emit.SqlExpressionPrinter.Canonical).ToList()
+        : [];
 }

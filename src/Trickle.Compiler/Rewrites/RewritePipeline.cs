@@ -10,6 +10,7 @@ public static class RewritePipeline
         new RightToLeftJoin(),
         new DistinctToGroups(),
         new DistinctOnToFirstRows(),
+        new WindowToPartitionGroups(),
         new ProjectionToCountedGroups(),
         new AvgToSumAndCount(),
     ];
@@ -39,6 +40,7 @@ public static class RewritePipeline
         AggregateNode aggregate => aggregate with { Input = WithSubplans(aggregate.Input, rewrite) },
         DistinctNode distinct => distinct with { Input = WithSubplans(distinct.Input, rewrite) },
         DistinctOnNode distinctOn => distinctOn with { Input = (ProjectNode)WithSubplans(distinctOn.Input, rewrite) },
+        WindowNode window => window with { Input = WithSubplans(window.Input, rewrite) },
         SetOperationNode setOperation => setOperation with { Inputs = setOperation.Inputs.Select(i => WithSubplans(i, rewrite)).ToList() },
         _ => throw new InvalidOperationException($"unknown IR node {node.GetType().Name}"),
     };

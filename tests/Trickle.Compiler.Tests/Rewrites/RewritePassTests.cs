@@ -79,6 +79,45 @@ public sealed class RewritePassTests
         Snapshot.Match(BeforeAfter(before, after), new SnapshotNameExtension(name));
     }
 
+    [Theory]
+    [InlineData("partition_key_selected", "SELECT site, id, rank() OVER (PARTITION BY site ORDER BY exact DESC) AS r FROM measurements WHERE whole > 0")]
+    [InlineData("partition_key_hidden", "SELECT id, sum(whole) OVER (PARTITION BY site, small) AS s, count(*) OVER (PARTITION BY site) AS n FROM measurements")]
+    [InlineData("top_k_per_site", "SELECT id, exact FROM (SELECT id, site, exact, row_number() OVER (PARTITION BY site ORDER BY exact, id) AS rn FROM measurements) AS ranked WHERE rn <= 3")]
+    public void WindowToPartitionGroups_WindowedRows_BecomeCountedGroupsKeyedByPartition(string name, string query)
+    {
+        var (before, after) = ApplyAlone(new WindowToPartitionGroups(), query);
+
+        var aggregate = Assert.IsType<AggregateNode>(Assert.IsType<ProjectNode>(after).Input);
+        Assert.True(aggregate.Multiplicity);
+        var window = FindWindow(aggregate.Input);
+        // Every common PARTITION BY expression is a key, so a partition's stored rows can be found.
+        var keyTexts = aggregate.GroupKeys.Select(Trickle.Compiler.Emit.SqlExpressionPrinter.Canonical).ToHashSet();
+        Assert.NotEmpty(window.CommonPartition);
+        Assert.All(window.CommonPartition, p => Assert.Contains(Trickle.Compiler.Emit.SqlExpressionPrinter.Canonical(p), keyTexts));
+        Snapshot.Match(BeforeAfter(before, after), new SnapshotNameExtension(name));
+    }
+
+    [Fact]
+    public void WindowToPartitionGroups_DifferentPartitions_ShareOnlyTheCommonKeys()
+    {
+        var (_, after) = ApplyAlone(new WindowToPartitionGroups(),
+            "SELECT id, count(*) OVER (PARTITION BY site, small) AS a, count(*) OVER (PARTITION BY small) AS b FROM measurements");
+
+        var window = FindWindow(((AggregateNode)((ProjectNode)after).Input).Input);
+        Assert.Equal("small", Assert.IsType<Trickle.Compiler.Binding.BoundColumn>(Assert.Single(window.CommonPartition)).ColumnName);
+    }
+
+    [Fact]
+    public void WindowToPartitionGroups_PlainProjection_IsLeftAlone() =>
+        AssertUnchanged(new WindowToPartitionGroups(), "SELECT site, whole FROM measurements");
+
+    private static WindowNode FindWindow(RelNode node) => node switch
+    {
+        WindowNode window => window,
+        FilterNode filter => FindWindow(filter.Input),
+        _ => throw new Xunit.Sdk.XunitException("no window in plan:\n" + IrPrinter.Print(node)),
+    };
+
     [Fact]
     public void ProjectionToCountedGroups_AggregateWithHaving_IsNotTreatedAsBagProjection() =>
         AssertUnchanged(new ProjectionToCountedGroups(),
@@ -155,6 +194,7 @@ public sealed class RewritePassTests
     [InlineData("distinct-on-to-first-rows", "SELECT DISTINCT ON (site) site, whole FROM measurements ORDER BY site, id")]
     [InlineData("projection-to-counted-groups", "SELECT site, whole FROM measurements")]
     [InlineData("avg-to-sum-and-count", "SELECT site, avg(whole) AS a FROM measurements GROUP BY site")]
+    [InlineData("window-to-partition-groups", "SELECT site, rank() OVER (PARTITION BY site ORDER BY whole) AS r FROM measurements")]
     public void RewritePipeline_PassDisabledByName_LeavesThePlanAsItWas(string pass, string query)
     {
         var plan = TestCompiler.Analyze(query, Catalog).Bound.Plan;
@@ -173,12 +213,12 @@ public sealed class RewritePassTests
 
         RewritePipeline.Run(plan, disabled: ["avg-to-sum-and-count"], afterPass: (pass, _) => run.Add(pass.Name));
 
-        Assert.Equal(["right-to-left-join", "distinct-to-groups", "distinct-on-to-first-rows", "projection-to-counted-groups"], run);
+        Assert.Equal(["right-to-left-join", "distinct-to-groups", "distinct-on-to-first-rows", "window-to-partition-groups", "projection-to-counted-groups"], run);
     }
 
     [Fact]
     public void RewritePipeline_DefaultPasses_HaveDistinctNamesInRunOrder() =>
-        Assert.Equal(["right-to-left-join", "distinct-to-groups", "distinct-on-to-first-rows", "projection-to-counted-groups", "avg-to-sum-and-count"], RewritePipeline.Default.Select(p => p.Name));
+        Assert.Equal(["right-to-left-join", "distinct-to-groups", "distinct-on-to-first-rows", "window-to-partition-groups", "projection-to-counted-groups", "avg-to-sum-and-count"], RewritePipeline.Default.Select(p => p.Name));
 
     private static (RelNode Before, RelNode After) ApplyAlone(RewritePass pass, string query)
     {

@@ -73,4 +73,25 @@ public sealed class NumericScaleTests(PostgresCluster cluster)
         await RefreshAsync(database, "st");
         await AssertSameTextAsync(database, "after 3 became 3.0 and 0.125 left");
     }
+
+    /// <summary>
+    /// A bag shows each row as it is: 2.5 and 2.50 are equal numerics but different rows to a reader. Counted rows keep
+    /// them apart by scale, so deleting one leaves the other exactly as it was written.
+    /// </summary>
+    [Theory]
+    [InlineData("differential")]
+    [InlineData("immediate")]
+    public async Task EqualValuesOfDifferentScale_StayDistinctRowsOfABag(string mode)
+    {
+        await using var database = await cluster.CreateDatabaseAsync("scale_bag_" + mode);
+        const string bag = "SELECT g, v, v * 2 AS doubled FROM m";
+        await CreateAndInstallAsync(database, Schema, "INSERT INTO m VALUES (1, 1, 2.5), (2, 1, 2.50), (3, 1, 2.500)", bag, "st", mode);
+        await AssertMatchesAsync(database, "st", bag, "after install");
+
+        await database.ExecuteAsync("DELETE FROM m WHERE id = 1; INSERT INTO m VALUES (4, 1, 2.5000)");
+        await RefreshAsync(database, "st");
+        await AssertMatchesAsync(database, "st", bag, "after replacing 2.5 by 2.5000");
+        await using var connection = await database.OpenConnectionAsync();
+        Assert.Equal(["2.50", "2.500", "2.5000"], (await RowsAsync(connection, "SELECT v::text FROM st")).Order().ToList());
+    }
 }
