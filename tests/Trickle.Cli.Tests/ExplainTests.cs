@@ -72,6 +72,19 @@ public sealed class ExplainTests : IDisposable
     }
 
     [Fact]
+    public async Task Explain_TopK_SaysWhenABatchIsApplied()
+    {
+        var definition = _dir.File("top.sql", "SELECT id, amount FROM orders ORDER BY amount DESC NULLS LAST, id LIMIT 10");
+
+        var run = await CliRunner.RunAsync("explain", definition, "--schema", Schema);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("TopK order=[\"orders\".\"amount\" DESC NULLS LAST, \"orders\".\"id\"] LIMIT 10", run.Stdout);
+        Assert.Contains("After top-k-to-counted-rows:\n", run.Stdout);
+        Assert.Contains("Top-K (ORDER BY \"src\".\"amount\" DESC NULLS LAST, \"src\".\"id\" LIMIT 10): a batch is applied only when", run.Stdout);
+    }
+
+    [Fact]
     public async Task Explain_RejectedQuery_PrintsPositionedDiagnostic_Exit1()
     {
         var definition = _dir.File("window.sql", "SELECT customer_id,\n       rank() OVER (ORDER BY count(*)) AS n\nFROM orders GROUP BY customer_id");

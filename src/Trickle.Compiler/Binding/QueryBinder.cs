@@ -25,7 +25,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         foreach (var table in query.With?.Tables ?? [])
             _commonTables[table.Name.Value] = table;
         if (query.Limit is not null || query.Offset is not null)
-            Unsupported(query.Limit ?? query.Offset!, "LIMIT/OFFSET (top-k) is not supported yet");
+            return BindTopK(query);
         var distinctOn = query.Body is SelectCore { Distinct: DistinctKind.DistinctOn };
         if (query.OrderBy.Count > 0 && !distinctOn)
             diagnostics.Add(new Diagnostic(DiagnosticSeverity.Warning, "TRK4100",
@@ -45,7 +45,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         return BindSelect(select, query.OrderBy);
     }
 
-    private (RelNode, IReadOnlyList<CatalogTable>)? BindSelect(SelectCore select, IReadOnlyList<SortItem> orderBy)
+    private (RelNode, IReadOnlyList<CatalogTable>)? BindSelect(SelectCore select, IReadOnlyList<SortItem> orderBy, TopKClause? topK = null)
     {
         // SELECT DISTINCT over an aggregate query: its grouped rows, kept whole, then their distinct rows.
         if (select.Distinct == DistinctKind.Distinct && Aggregates(select))
@@ -125,6 +125,17 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                     : testingBinder.Interceptor!(node),
             };
             var outputs = BindOutputs(select.Items, scope, outputBinder.Bind);
+            if (topK is not null)
+            {
+                if (windowCalls.Count > 0 || select.Distinct != DistinctKind.None)
+                {
+                    Unsupported(topK.At, "LIMIT over a query with window functions or DISTINCT is not supported yet");
+                    return null;
+                }
+                var order = BindTopKOrder(topK, select, item => binder.Bind(ResolveOutputReference(item.Expression, select)), scope, outputs);
+                if (order is null) return null;
+                return (new ProjectNode(new TopKNode(plan, order, topK.Limit, topK.Offset, topK.WithTies), outputs), sources);
+            }
             if (windowCalls.Count > 0)
             {
                 if (select.Distinct == DistinctKind.Distinct)

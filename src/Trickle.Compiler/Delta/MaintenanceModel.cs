@@ -142,7 +142,23 @@ public sealed record PaddedSide(
 /// recomputed now. With no common PARTITION BY, any change recomputes everything.
 /// </summary>
 /// <param name="SelectSql">the source columns the query reads, under flat names, and each window call as <c>w1</c>, …</param>
-public sealed record WindowModel(string SelectSql, string FromSql, string? Filter, IReadOnlyList<PartitionKeyModel> PartitionKeys);
+public sealed record WindowModel(string SelectSql, string FromSql, string? Filter, IReadOnlyList<PartitionKeyModel> PartitionKeys)
+{
+    /// <summary>For a top-k query: <c> ORDER BY … LIMIT n OFFSET m</c>, appended to the windowed rows' query.</summary>
+    public string? OrderSql { get; init; }
+    /// <summary>For a top-k query with a limit: how to find the last row kept, and whether a change row can reach it.</summary>
+    public TopKBoundary? Boundary { get; init; }
+}
+
+/// <summary>
+/// The last row a top-k query keeps, found now by the same ORDER BY at offset + limit − 1 (<c>b1</c>, … its order
+/// values). If every changed row (old and new images) sorts after it, the rows up to it are the same rows as before,
+/// so the result is unchanged; if the query now keeps fewer rows than its limit, any change can matter.
+/// </summary>
+/// <param name="SelectSql">the ORDER BY expressions over the sources, as <c>b1</c>, …</param>
+/// <param name="OrderSql"><c> ORDER BY … LIMIT 1 OFFSET k</c></param>
+/// <param name="ChangeSortsAtOrBefore">over a change row <c>c</c> and the boundary <c>b</c></param>
+public sealed record TopKBoundary(string SelectSql, string OrderSql, string ChangeSortsAtOrBefore);
 
 /// <summary>A PARTITION BY expression every window call shares: its storage key column, and how source and change rows compute it.</summary>
 /// <param name="Column">its column in the CTE of touched partitions (<c>p1</c>, …)</param>

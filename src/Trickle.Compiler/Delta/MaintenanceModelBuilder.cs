@@ -31,7 +31,7 @@ public static class MaintenanceModelBuilder
         if (table.Plan is SetOperationNode setOperation)
             return BuildSetOperation(table, setOperation, filePath, diagnostics);
         if (!TryMatch(table.Plan, out var project, out var having, out var aggregate, out var conditions, out var scans, out var outer,
-                out var window, out var windowFilters))
+                out var window, out var windowFilters, out var topK))
         {
             if (ContainsOuterJoin(table.Plan))
             {
@@ -46,7 +46,7 @@ public static class MaintenanceModelBuilder
         var subqueryScans = scans.Where(s => s.IsSubquery).ToList();
         // A subquery kept whole is joined by inner joins, or is the padded side of a LEFT JOIN.
         var paddedSubquery = outer is { Type: JoinType.Left } && outer.Nullable.IsSubquery && outer.PreservedJoin.All(s => !s.IsSubquery);
-        if (window is not null && layout is not null)
+        if ((window is not null || topK is not null) && layout is not null)
         {
             diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan, "window functions inside a subquery kept whole are not supported yet");
             return null;
@@ -69,7 +69,7 @@ public static class MaintenanceModelBuilder
         // Above a window operator, rows are read from the windowed rows "win": source columns under flat names, window values as w1, w2, ….
         var overWindowed = new SqlExpressionPrinter(c => "\"win\"." + SqlQuoting.Identifier(Flat(aliasOf[c.Relation], c.ColumnName)),
             window: w => "\"win\"." + SqlQuoting.Identifier($"w{w.Index + 1}"));
-        var overKeySource = window is null ? overSource : overWindowed;
+        var overKeySource = window is null && topK is null ? overSource : overWindowed;
 
         foreach (var key in aggregate.GroupKeys.Where(k => k.Type.LacksEquality))
             diagnostics.Error(DiagnosticCode.UnsupportedType, filePath, key.Span,
@@ -283,6 +283,22 @@ public static class MaintenanceModelBuilder
             fromSql = $"(SELECT {selectSql} FROM {fromSql}{(sourceFilter is null ? "" : $" WHERE {sourceFilter}")}) AS \"win\"";
             sourceFilter = windowFilters.Count == 0 ? null : string.Join(" AND ", windowFilters.Select(overWindowed.Print));
         }
+        // A top-k query is the same with no partitions, its rows cut by ORDER BY … LIMIT; a batch that cannot reach
+        // the rows kept (every changed row sorts after the last of them) leaves it alone.
+        if (topK is not null)
+        {
+            var selectSql = string.Join(", ", used.Select(u => $"{SqlQuoting.Identifier(aliasOf[u.Relation])}.{SqlQuoting.Identifier(u.Column)} AS {SqlQuoting.Identifier(Flat(aliasOf[u.Relation], u.Column))}"));
+            var orderSql = " ORDER BY " + string.Join(", ", topK.Order.Select(o => overSource.Print(o.Expression) + o.Suffix)) + " " + topK.LimitSql;
+            TopKBoundary? boundary = topK.Limit is { } limit and > 0
+                ? new TopKBoundary(
+                    string.Join(", ", topK.Order.Select((o, i) => $"{overSource.Print(o.Expression)} AS {SqlQuoting.Identifier($"b{i + 1}")}")),
+                    " ORDER BY " + string.Join(", ", topK.Order.Select(o => overSource.Print(o.Expression) + o.Suffix)) + $" LIMIT 1 OFFSET {topK.Offset + limit - 1}",
+                    SortsAtOrBefore(topK.Order.Select((o, i) => (overChanges.Print(o.Expression), $"b.{SqlQuoting.Identifier($"b{i + 1}")}", o.Suffix)).ToList(), 0))
+                : null;
+            windowModel = new WindowModel(selectSql, fromSql, sourceFilter, []) { OrderSql = orderSql, Boundary = boundary };
+            fromSql = $"(SELECT {selectSql} FROM {fromSql}{(sourceFilter is null ? "" : $" WHERE {sourceFilter}")}{orderSql}) AS \"win\"";
+            sourceFilter = null;
+        }
         return new MaintenanceModel
         {
             Identity = storage is null ? Identity(table) : Identity(table) with { Storage = storage },
@@ -313,6 +329,23 @@ public static class MaintenanceModelBuilder
             SourcesDisplay = string.Join(", ", sources.Select(s => s.DisplayName)),
             Subqueries = subqueries,
         };
+    }
+
+    /// <summary>
+    /// True when a row (first items) sorts at or before another (second items) in an ORDER BY: the first key that
+    /// differs decides, honouring each item's direction and where it puts NULLs; rows equal in every key tie.
+    /// </summary>
+    private static string SortsAtOrBefore(IReadOnlyList<(string Row, string Other, string Suffix)> keys, int index)
+    {
+        var (row, other, suffix) = keys[index];
+        var descending = suffix.Contains(" DESC", StringComparison.Ordinal);
+        var nullsFirst = suffix.Contains("NULLS FIRST", StringComparison.Ordinal) || descending && !suffix.Contains("NULLS LAST", StringComparison.Ordinal);
+        var before = $"{row} {(descending ? ">" : "<")} {other}";
+        var nullBefore = nullsFirst ? $"{row} IS NULL AND {other} IS NOT NULL" : $"{row} IS NOT NULL AND {other} IS NULL";
+        var tie = index == keys.Count - 1
+            ? $"{row} IS NOT DISTINCT FROM {other}"
+            : $"{row} IS NOT DISTINCT FROM {other} AND {SortsAtOrBefore(keys, index + 1)}";
+        return $"(({before}) OR ({nullBefore}) OR ({tie}))";
     }
 
     /// <summary>The model of each subquery kept whole, its storage and CTEs numbered in FROM order; null on errors.</summary>
@@ -591,9 +624,10 @@ public static class MaintenanceModelBuilder
     }
 
     private static bool TryMatch(RelNode plan, out ProjectNode project, out BoundExpression? having, out AggregateNode aggregate,
-        out List<BoundExpression> conditions, out List<ScanNode> scans, out OuterJoinPlan? outer, out WindowNode? window, out List<BoundExpression> windowFilters)
+        out List<BoundExpression> conditions, out List<ScanNode> scans, out OuterJoinPlan? outer, out WindowNode? window, out List<BoundExpression> windowFilters,
+        out TopKNode? topK)
     {
-        project = null!; having = null; aggregate = null!; conditions = []; scans = []; outer = null; window = null; windowFilters = [];
+        project = null!; having = null; aggregate = null!; conditions = []; scans = []; outer = null; window = null; windowFilters = []; topK = null;
         if (plan is not ProjectNode p) return false;
         project = p;
         var node = p.Input;
@@ -601,6 +635,7 @@ public static class MaintenanceModelBuilder
         if (node is not AggregateNode a) return false;
         aggregate = a;
         node = a.Input;
+        if (node is TopKNode k) { topK = k; node = k.Input; }
         while (node is FilterNode f) { conditions.Add(f.Predicate); node = f.Input; }
         // Filters above a window operator apply to its rows; the conditions are those below it.
         if (node is WindowNode w)
@@ -712,6 +747,10 @@ public static class MaintenanceModelBuilder
                     foreach (var expression in a.Aggregates.SelectMany(c => c.Expressions)) collector.Rewrite(expression);
                     break;
                 case DistinctNode d: Visit(d.Input); break;
+                case TopKNode k:
+                    Visit(k.Input);
+                    foreach (var order in k.Order) collector.Rewrite(order.Expression);
+                    break;
                 case WindowNode w:
                     Visit(w.Input);
                     foreach (var call in w.Calls)

@@ -70,6 +70,11 @@ public static class IrPrinter
                     .Append("] calls=[").AppendJoin(", ", window.Calls.Select(c => c.ToSql(CanonicalPrinter))).AppendLine("]");
                 Append(builder, window.Input, depth + 1);
                 return;
+            case TopKNode topK:
+                builder.Append("TopK order=[").AppendJoin(", ", topK.Order.Select(o => SqlExpressionPrinter.Canonical(o.Expression) + o.Suffix))
+                    .Append("] ").AppendLine(topK.LimitSql);
+                Append(builder, topK.Input, depth + 1);
+                return;
             case DistinctNode distinct:
                 builder.AppendLine("Distinct");
                 Append(builder, distinct.Input, depth + 1);

@@ -32,6 +32,7 @@ public sealed record ScanNode(CatalogTable Table, string Name) : RelNode
         DistinctNode distinct => ScansOf(distinct.Input),
         DistinctOnNode distinctOn => ScansOf(distinctOn.Input),
         WindowNode window => ScansOf(window.Input),
+        TopKNode topK => ScansOf(topK.Input),
         SetOperationNode setOperation => setOperation.Inputs.SelectMany(ScansOf).ToList(),
         _ => [],
     };
@@ -190,4 +191,20 @@ public sealed record WindowNode(RelNode Input, IReadOnlyList<WindowCall> Calls) 
         ? Calls[0].PartitionBy.Where(p => shared.Contains(Emit.SqlExpressionPrinter.Canonical(p)))
             .DistinctBy(Emit.SqlExpressionPrinter.Canonical).ToList()
         : [];
+}
+
+/// <summary>
+/// <c>ORDER BY … LIMIT n OFFSET m</c> (<see cref="Limit"/> null: no limit) over its input's rows, or with
+/// <see cref="WithTies"/> <c>FETCH FIRST n ROWS WITH TIES</c>. The binder has checked that the rows kept do not depend
+/// on how PostgreSQL breaks ties.
+/// </summary>
+public sealed record TopKNode(RelNode Input, IReadOnlyList<AggregateOrder> Order, long? Limit, long Offset, bool WithTies) : RelNode
+{
+    /// <summary>The clause as SQL after ORDER BY's items: <c>LIMIT 10 OFFSET 5</c>, <c>FETCH FIRST 3 ROWS WITH TIES</c>.</summary>
+    public string LimitSql => (Limit, WithTies) switch
+    {
+        (null, _) => $"OFFSET {Offset}",
+        (_, true) => (Offset > 0 ? $"OFFSET {Offset} ROWS " : "") + $"FETCH FIRST {Limit} ROWS WITH TIES",
+        _ => $"LIMIT {Limit}" + (Offset > 0 ? $" OFFSET {Offset}" : ""),
+    };
 }

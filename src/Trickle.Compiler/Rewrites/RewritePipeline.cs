@@ -11,6 +11,7 @@ public static class RewritePipeline
         new DistinctToGroups(),
         new DistinctOnToFirstRows(),
         new WindowToPartitionGroups(),
+        new TopKToCountedRows(),
         new ProjectionToCountedGroups(),
         new AvgToSumAndCount(),
     ];
@@ -41,6 +42,7 @@ public static class RewritePipeline
         DistinctNode distinct => distinct with { Input = WithSubplans(distinct.Input, rewrite) },
         DistinctOnNode distinctOn => distinctOn with { Input = (ProjectNode)WithSubplans(distinctOn.Input, rewrite) },
         WindowNode window => window with { Input = WithSubplans(window.Input, rewrite) },
+        TopKNode topK => topK with { Input = WithSubplans(topK.Input, rewrite) },
         SetOperationNode setOperation => setOperation with { Inputs = setOperation.Inputs.Select(i => WithSubplans(i, rewrite)).ToList() },
         _ => throw new InvalidOperationException($"unknown IR node {node.GetType().Name}"),
     };

@@ -62,8 +62,16 @@ public sealed partial class RejectedConstructTests
         { "SELECT id, grp FROM items\nEXCEPT\nSELECT qty FROM events", "TRK3010", "3:1" },
         { "WITH RECURSIVE t AS (SELECT id FROM items)\nSELECT id FROM t", "TRK4001", "1:1" },
         { "WITH t AS (SELECT grp FROM items LIMIT 1)\nSELECT grp FROM t", "TRK4001", "2:17" },
-        { "SELECT id\nFROM items\nLIMIT 10", "TRK4001", "3:7" },
-        { "SELECT id\nFROM items\nOFFSET 5", "TRK4001", "3:8" },
+        // Top-k: the rows kept must not depend on how ties are broken, and the limit is a constant.
+        { "SELECT id\nFROM items\nLIMIT 10", "TRK4004", "3:7" },
+        { "SELECT id\nFROM items\nOFFSET 5", "TRK4004", "3:8" },
+        { "SELECT id, qty\nFROM items\nORDER BY qty DESC\nLIMIT 3", "TRK4004", "3:10" },
+        { "SELECT grp, sum(qty) AS s\nFROM items\nGROUP BY grp\nORDER BY s\nLIMIT 3", "TRK4004", "4:10" },
+        { "SELECT grp, sum(qty) AS s\nFROM items\nGROUP BY grp\nORDER BY sum(qty), grp\nLIMIT 3", "TRK4001", "4:10" },
+        { "SELECT id\nFROM items\nORDER BY id\nLIMIT 2 + 1", "TRK3016", "4:7" },
+        { "SELECT id\nFROM items\nORDER BY id\nOFFSET -1", "TRK3016", "4:8" },
+        { "SELECT id FROM items\nUNION\nSELECT qty FROM events\nORDER BY 1\nLIMIT 3", "TRK4001", "5:7" },
+        { "SELECT DISTINCT ON (grp) grp, id\nFROM items\nORDER BY grp, id\nLIMIT 3", "TRK4001", "4:7" },
         // Window functions and aggregates that have no delta rule yet
         // Window functions: ties that would show, invalid windows, and positions not maintained yet.
         { "SELECT id,\n       row_number() OVER (PARTITION BY grp ORDER BY qty) AS r\nFROM items", "TRK4004", "2:8" },

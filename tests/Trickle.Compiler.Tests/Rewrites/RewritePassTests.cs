@@ -107,6 +107,19 @@ public sealed class RewritePassTests
         Assert.Equal("small", Assert.IsType<Trickle.Compiler.Binding.BoundColumn>(Assert.Single(window.CommonPartition)).ColumnName);
     }
 
+    [Theory]
+    [InlineData("first_rows", "SELECT id, exact FROM measurements WHERE whole > 0 ORDER BY exact DESC NULLS LAST, id LIMIT 5 OFFSET 2")]
+    [InlineData("first_groups", "SELECT site, sum(whole) AS total FROM measurements GROUP BY site ORDER BY total DESC, site FETCH FIRST 3 ROWS WITH TIES")]
+    public void TopKToCountedRows_FirstRows_BecomeCountedRowsOverTheTopK(string name, string query)
+    {
+        var (before, after) = ApplyAlone(new TopKToCountedRows(), query);
+
+        var aggregate = Assert.IsType<AggregateNode>(Assert.IsType<ProjectNode>(after).Input);
+        Assert.True(aggregate.Multiplicity);
+        Assert.IsType<TopKNode>(aggregate.Input);
+        Snapshot.Match(BeforeAfter(before, after), new SnapshotNameExtension(name));
+    }
+
     [Fact]
     public void WindowToPartitionGroups_PlainProjection_IsLeftAlone() =>
         AssertUnchanged(new WindowToPartitionGroups(), "SELECT site, whole FROM measurements");
@@ -195,6 +208,7 @@ public sealed class RewritePassTests
     [InlineData("projection-to-counted-groups", "SELECT site, whole FROM measurements")]
     [InlineData("avg-to-sum-and-count", "SELECT site, avg(whole) AS a FROM measurements GROUP BY site")]
     [InlineData("window-to-partition-groups", "SELECT site, rank() OVER (PARTITION BY site ORDER BY whole) AS r FROM measurements")]
+    [InlineData("top-k-to-counted-rows", "SELECT id, site FROM measurements ORDER BY id LIMIT 3")]
     public void RewritePipeline_PassDisabledByName_LeavesThePlanAsItWas(string pass, string query)
     {
         var plan = TestCompiler.Analyze(query, Catalog).Bound.Plan;
@@ -213,12 +227,12 @@ public sealed class RewritePassTests
 
         RewritePipeline.Run(plan, disabled: ["avg-to-sum-and-count"], afterPass: (pass, _) => run.Add(pass.Name));
 
-        Assert.Equal(["right-to-left-join", "distinct-to-groups", "distinct-on-to-first-rows", "window-to-partition-groups", "projection-to-counted-groups"], run);
+        Assert.Equal(["right-to-left-join", "distinct-to-groups", "distinct-on-to-first-rows", "window-to-partition-groups", "top-k-to-counted-rows", "projection-to-counted-groups"], run);
     }
 
     [Fact]
     public void RewritePipeline_DefaultPasses_HaveDistinctNamesInRunOrder() =>
-        Assert.Equal(["right-to-left-join", "distinct-to-groups", "distinct-on-to-first-rows", "window-to-partition-groups", "projection-to-counted-groups", "avg-to-sum-and-count"], RewritePipeline.Default.Select(p => p.Name));
+        Assert.Equal(["right-to-left-join", "distinct-to-groups", "distinct-on-to-first-rows", "window-to-partition-groups", "top-k-to-counted-rows", "projection-to-counted-groups", "avg-to-sum-and-count"], RewritePipeline.Default.Select(p => p.Name));
 
     private static (RelNode Before, RelNode After) ApplyAlone(RewritePass pass, string query)
     {

@@ -1,0 +1,120 @@
+using Trickle.Compiler.Catalog;
+using Trickle.Compiler.Diagnostics;
+using Trickle.Compiler.Emit;
+using Trickle.Compiler.Ir;
+using Trickle.Compiler.Syntax;
+
+namespace Trickle.Compiler.Binding;
+
+/// <summary><c>ORDER BY … LIMIT n [OFFSET m]</c> and <c>FETCH FIRST n ROWS { ONLY | WITH TIES }</c>: the first rows in an order.</summary>
+internal sealed partial class QueryBinder
+{
+    /// <summary>A query's row limit, its constants read: <see cref="Limit"/> null means no limit (only OFFSET).</summary>
+    private sealed record TopKClause(SyntaxNode At, IReadOnlyList<SortItem> OrderBy, long? Limit, long Offset, bool WithTies);
+
+    private (RelNode, IReadOnlyList<CatalogTable>)? BindTopK(Query query)
+    {
+        var at = (SyntaxNode?)query.Limit ?? query.Offset!;
+        long? Constant(Expression? expression, string clause)
+        {
+            if (expression is null or NullLiteral) return null;
+            if (Unparenthesize(expression) is NumericLiteral { Text: var text } && long.TryParse(text, out var value) && value >= 0) return value;
+            diagnostics.Error(DiagnosticCode.InvalidTopK, filePath, expression.Span, $"{clause} must be a non-negative integer constant in a stream table's query");
+            return null;
+        }
+        var limit = Constant(query.Limit, query.LimitWithTies ? "FETCH FIRST" : "LIMIT");
+        var offset = Constant(query.Offset, "OFFSET") ?? 0;
+        if (diagnostics.HasErrors) return null;
+        if (query.OrderBy.Count == 0)
+        {
+            diagnostics.Error(DiagnosticCode.AmbiguousTies, filePath, at.Span,
+                "LIMIT/OFFSET without ORDER BY keeps whichever rows PostgreSQL reads first, so a recomputation could keep others: add an ORDER BY that decides every tie");
+            return null;
+        }
+        if (query.OrderBy.FirstOrDefault(o => o.UsingOperator is not null) is { } usingItem)
+        {
+            Unsupported(usingItem, "ORDER BY … USING in a top-k query is not supported yet");
+            return null;
+        }
+        if (query.Body is not SelectCore select)
+        {
+            Unsupported(at, "LIMIT over a set operation is not supported yet");
+            return null;
+        }
+        if (select.Distinct == DistinctKind.DistinctOn)
+        {
+            Unsupported(at, "LIMIT with DISTINCT ON is not supported yet");
+            return null;
+        }
+        var clause = new TopKClause(at, query.OrderBy, limit, offset, query.LimitWithTies);
+        if (!Aggregates(select) && select.Distinct == DistinctKind.None)
+            return BindSelect(select, [], clause);
+
+        // The first groups of an aggregate (or DISTINCT) query: its rows are a subquery kept whole, and the order reads
+        // its output columns, named by position or by name.
+        var grouped = new Query(select.Span, query.With, select, [], null, null, false);
+        if (BindKeptWhole(grouped, "ranked rows", [], select, []) is not FromRelation rows) return null;
+        var project = RowsOf(rows, select.Span);
+        BoundExpression? OutputColumn(SortItem item)
+        {
+            var expression = Unparenthesize(item.Expression);
+            if (expression is NumericLiteral { Text: var text } && int.TryParse(text, out var ordinal) && ordinal >= 1 && ordinal <= project.Columns.Count)
+                return project.Columns[ordinal - 1].Expression;
+            if (expression is ColumnReference { Parts: [var name], Star: false } && project.Columns.FirstOrDefault(c => c.Name == name.Value) is { } named)
+                return named.Expression;
+            Unsupported(item, "in a top-k query that aggregates or uses DISTINCT, ORDER BY must name output columns (by name or position)");
+            return null;
+        }
+        var scope = new BindingScope([rows.Relation], rows.Columns);
+        var order = BindTopKOrder(clause, select, OutputColumn, scope, project.Columns, RowKey(rows.Relation.Subplan!, project.Columns));
+        return order is null ? null
+            : (new ProjectNode(new TopKNode(project.Input, order, limit, offset, query.LimitWithTies), project.Columns), rows.Relation.SubplanSources);
+    }
+
+    /// <summary>
+    /// The ORDER BY of a top-k query, bound. Without WITH TIES the rows kept at the limit must not depend on how ties
+    /// are broken: the order lists every primary-key column of every table, or every column the output reads.
+    /// </summary>
+    private List<AggregateOrder>? BindTopKOrder(TopKClause topK, SelectCore select, Func<SortItem, BoundExpression?> bind, BindingScope scope,
+        IReadOnlyList<OutputColumn> outputs, IReadOnlyList<BoundExpression>? rowKey = null)
+    {
+        var order = new List<AggregateOrder>();
+        foreach (var item in topK.OrderBy)
+        {
+            if (bind(item) is not { } bound) return null;
+            if (bound.Type.LacksEquality)
+            {
+                diagnostics.Error(DiagnosticCode.UnsupportedType, filePath, item.Span,
+                    $"values of type {bound.Type} have no equality operator, so ties at the limit cannot be decided");
+                return null;
+            }
+            order.Add(new AggregateOrder(bound, SortSuffix(item)));
+        }
+        if (topK.WithTies || topK.Limit is null) return order;
+        var ordered = order.Select(o => o.Expression).OfType<BoundColumn>().Select(c => (c.Relation, c.ColumnName)).ToHashSet();
+        var everyRowOrdered = scope.Relations.All(r => r.Table.HasPrimaryKey && r.Table.PrimaryKey.All(column => ordered.Contains((r.Name, column))));
+        var read = outputs.SelectMany(o => ColumnPairs(o.Expression)).ToHashSet();
+        var keyOrdered = rowKey is not null && rowKey.OfType<BoundColumn>().All(k => ordered.Contains((k.Relation, k.ColumnName)));
+        if (everyRowOrdered || keyOrdered || read.Count > 0 && read.IsSubsetOf(ordered) && select.Items.All(i => i is ExpressionItem)) return order;
+        diagnostics.Error(DiagnosticCode.AmbiguousTies, filePath, topK.OrderBy[0].Span,
+            "rows tied in this ORDER BY at the limit could be kept or dropped depending on the order PostgreSQL reads them in, so a recomputation could disagree: "
+            + "add every primary-key column of " + string.Join(", ", scope.Relations.Select(r => r.Name)) + ", or every column the query selects, or use FETCH FIRST … WITH TIES");
+        return null;
+    }
+
+    /// <summary>
+    /// Output columns of grouped rows kept whole that identify a row: the GROUP BY keys when all are selected (no GROUP
+    /// BY: the one row needs none), every column of DISTINCT rows. Null when the selected columns do not identify a row.
+    /// </summary>
+    private static IReadOnlyList<BoundExpression>? RowKey(RelNode subplan, IReadOnlyList<OutputColumn> columns)
+    {
+        if (subplan is DistinctNode) return columns.Select(c => c.Expression).ToList();
+        if (subplan is not ProjectNode { Input: var input } project) return null;
+        while (input is FilterNode filter) input = filter.Input;
+        if (input is not AggregateNode aggregate) return null;
+        var selectedKeys = project.Columns.Select((c, i) => (c.Expression, Column: columns[i].Expression))
+            .Where(p => p.Expression is BoundGroupKeyRef).ToList();
+        var covered = selectedKeys.Select(p => ((BoundGroupKeyRef)p.Expression).Index).ToHashSet();
+        return covered.Count == aggregate.GroupKeys.Count ? selectedKeys.Select(p => p.Column).ToList() : null;
+    }
+}
