@@ -99,9 +99,9 @@ public static partial class Compilation
             if (Enum.TryParse<RefreshMode>(option.Value, ignoreCase: true, out var mode) && option.Value.All(char.IsLetter))
                 return mode;
             diagnostics.Error(DiagnosticCode.InvalidOption, path, option.ValueSpan,
-                $"refresh_mode '{option.Value}' is not supported (use differential, immediate or full)");
+                $"refresh_mode '{option.Value}' is not supported (use auto, differential, immediate or full)");
         }
-        return parsed.Form == DefinitionForm.CreateImmvCall ? RefreshMode.Immediate : RefreshMode.Differential;
+        return parsed.Form == DefinitionForm.CreateImmvCall ? RefreshMode.Immediate : RefreshMode.Auto;
     }
 
     private static string? ResolveSchedule(StreamTableDefinition parsed, string path, CompilationOptions options, DiagnosticBag diagnostics)

@@ -8,4 +8,10 @@ public enum RefreshMode
     Immediate,
     /// <summary>Every refresh recomputes the defining query.</summary>
     Full,
+    /// <summary>
+    /// Changes are buffered as for <see cref="Differential"/>; each refresh applies them or recomputes, whichever it
+    /// estimates cheaper (buffered changes against the sources' size, and what earlier refreshes took), and records
+    /// the choice and why in <c>trickle.refresh_history</c>.
+    /// </summary>
+    Auto,
 }

@@ -88,7 +88,7 @@ public sealed class CompileUsageTests : IDisposable
         var run = await CliRunner.RunAsync("compile", definition, "--schema", schema, "--mode", mode);
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Equal($"{definition}:1:1: error TRK5001: invalid --mode '{mode}': expected differential, immediate or full", Assert.Single(run.StderrLines));
+        Assert.Equal($"{definition}:1:1: error TRK5001: invalid --mode '{mode}': expected auto, differential, immediate or full", Assert.Single(run.StderrLines));
         Assert.Equal("", run.Stdout);
     }
 

@@ -65,6 +65,6 @@ public sealed class ProcessSmokeTests
         var run = await RunToolAsync("compile", definition, "--schema", definition, "--mode", "eventual");
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Equal($"{definition}:1:1: error TRK5001: invalid --mode 'eventual': expected differential, immediate or full\n", run.Stderr);
+        Assert.Equal($"{definition}:1:1: error TRK5001: invalid --mode 'eventual': expected auto, differential, immediate or full\n", run.Stderr);
     }
 }

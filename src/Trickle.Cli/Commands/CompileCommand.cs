@@ -42,7 +42,7 @@ internal sealed class CompileCommand
     private readonly Option<RefreshMode?> _mode = new("--mode")
     {
         Description = "Refresh mode; overrides the mode in FILE.",
-        HelpName = "differential|immediate|full",
+        HelpName = "auto|differential|immediate|full",
         CustomParser = ParseRefreshMode,
     };
 
@@ -190,11 +190,12 @@ internal sealed class CompileCommand
         var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Join(' ', result.Tokens.Select(t => t.Value));
         switch (text.ToLowerInvariant())
         {
+            case "auto": return RefreshMode.Auto;
             case "differential": return RefreshMode.Differential;
             case "immediate": return RefreshMode.Immediate;
             case "full": return RefreshMode.Full;
             default:
-                result.AddError($"invalid --mode '{text}': expected differential, immediate or full");
+                result.AddError($"invalid --mode '{text}': expected auto, differential, immediate or full");
                 return null;
         }
     }

@@ -225,6 +225,8 @@ public sealed record MaintenanceModel
     public string NameLiteral => Identity.NameLiteral;
     public string StreamTable => Identity.StreamTable;
     public string Mode => Identity.Mode;
+    /// <summary>DIFFERENTIAL and AUTO capture changes into buffers that a refresh consumes.</summary>
+    public bool BuffersChanges => Mode is "differential" or "auto";
     public string ScheduleLiteral => Identity.ScheduleLiteral;
     public string QueryLiteral => Identity.QueryLiteral;
     public string QueryComment => Identity.QueryComment;

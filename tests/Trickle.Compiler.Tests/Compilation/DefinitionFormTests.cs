@@ -18,13 +18,13 @@ public sealed class DefinitionFormTests
     private const string GroupedQuery = "SELECT customer, count(*) AS n FROM orders GROUP BY customer";
 
     [Fact]
-    public void BareQuery_IsNamedAfterItsFile_InDifferentialModeWithoutSchedule()
+    public void BareQuery_IsNamedAfterItsFile_InAutoModeWithoutSchedule()
     {
         var script = TestCompiler.Script(GroupedQuery, Catalog, path: "definitions/orders_per_customer.sql");
 
         Assert.Contains("CREATE VIEW \"public\".\"orders_per_customer\" AS", script);
-        Assert.Contains("-- Stream table public.orders_per_customer (DIFFERENTIAL)", script);
-        Assert.Contains(CatalogRow("public", "orders_per_customer", "differential", "NULL"), script);
+        Assert.Contains("-- Stream table public.orders_per_customer (AUTO)", script);
+        Assert.Contains(CatalogRow("public", "orders_per_customer", "auto", "NULL"), script);
     }
 
     [Fact]
@@ -56,12 +56,13 @@ public sealed class DefinitionFormTests
     }
 
     [Fact]
-    public void CreateStreamTable_WithoutOptions_IsDifferential()
+    public void CreateStreamTable_WithoutOptions_IsAuto()
     {
         var script = TestCompiler.Script($"CREATE STREAM TABLE per_customer AS {GroupedQuery}", Catalog);
 
-        Assert.Contains("(DIFFERENTIAL)", script);
-        Assert.Contains(CatalogRow("public", "per_customer", "differential", "NULL"), script);
+        Assert.Contains("(AUTO)", script);
+        Assert.Contains(CatalogRow("public", "per_customer", "auto", "NULL"), script);
+        Assert.Contains("\"trickle\".\"choose_refresh_strategy\"('public', 'per_customer', pending, source_rows)", script);
     }
 
     [Fact]
@@ -70,7 +71,7 @@ public sealed class DefinitionFormTests
         var script = TestCompiler.Script($"CREATE STREAM TABLE analytics.x AS {GroupedQuery}", Catalog);
 
         Assert.Contains("CREATE VIEW \"analytics\".\"x\" AS", script);
-        Assert.Contains("-- Stream table analytics.x (DIFFERENTIAL)", script);
+        Assert.Contains("-- Stream table analytics.x (AUTO)", script);
         Assert.DoesNotContain("CREATE VIEW \"public\".", script);
     }
 

@@ -18,11 +18,11 @@ public sealed record DifferentialScenario
 
     /// <summary>
     /// Produces the install script: (schemaDdl, definingQuery, streamTableName, mode) → SQL. The mode is
-    /// "differential", "immediate" or "full". Kept a delegate so this assembly does not depend on the compiler API.
+    /// "differential", "immediate", "full" or "auto". Kept a delegate so this assembly does not depend on the compiler API.
     /// </summary>
     public required Func<string, string, string, string, string> CompileScript { get; init; }
 
-    public IReadOnlyList<RefreshMode> Modes { get; init; } = [RefreshMode.Differential, RefreshMode.Immediate, RefreshMode.Full];
+    public IReadOnlyList<RefreshMode> Modes { get; init; } = [RefreshMode.Differential, RefreshMode.Immediate, RefreshMode.Full, RefreshMode.Auto];
 
     public int Steps { get; init; } = 40;
 

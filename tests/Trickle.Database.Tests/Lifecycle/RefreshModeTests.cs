@@ -4,7 +4,10 @@ using static Trickle.Database.Tests.Lifecycle.StreamTableHarness;
 
 namespace Trickle.Database.Tests.Lifecycle;
 
-/// <summary>FULL recomputes on refresh and not before; refreshing an IMMEDIATE table is a no-op.</summary>
+/// <summary>
+/// FULL recomputes on refresh and not before; refreshing an IMMEDIATE table is a no-op; AUTO applies small batches and
+/// recomputes large ones, and says which and why in the refresh history.
+/// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class RefreshModeTests(PostgresCluster cluster)
 {
@@ -47,5 +50,76 @@ public sealed class RefreshModeTests(PostgresCluster cluster)
 
         Assert.Equal(storageRows, await RowsAsync(database, $"SELECT s.ctid::text || s::text FROM {storage} AS s"));
         await AssertMatchesAsync(database, "st", Totals, "after the no-op refresh");
+    }
+
+    private const string History = "SELECT string_agg(strategy || ': ' || reason, E'\\n' ORDER BY id) FROM trickle.refresh_history WHERE table_name = 'st'";
+
+    [Fact]
+    public async Task Auto_AppliesSmallBatches_RecomputesLargeOnes_AndRecordsWhy()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("auto_mode");
+        await CreateAndInstallAsync(database, Schema, "INSERT INTO m SELECT i, i % 7, i FROM generate_series(1, 1000) AS i;", Totals, "st", "auto");
+        await database.ExecuteAsync("ANALYZE m");
+        var storage = await database.ScalarAsync<string>("SELECT storage_table::text FROM trickle.stream_table_catalog WHERE table_name = 'st'");
+
+        // 10 rows of 1,000: a delta touches one group; the rows of the other groups stay where they are.
+        await database.ExecuteAsync("UPDATE m SET v = v + 1 WHERE id BETWEEN 1 AND 70 AND g = 3");
+        var untouched = await RowsAsync(database, $"SELECT s.ctid::text FROM {storage} AS s WHERE s.\"k1\" <> 3");
+        await RefreshAsync(database, "st");
+        await AssertMatchesAsync(database, "st", Totals, "after a small batch");
+        Assert.Equal(untouched, await RowsAsync(database, $"SELECT s.ctid::text FROM {storage} AS s WHERE s.\"k1\" <> 3"));
+
+        // 600 of 1,000 rows, some twice: a recomputation, whose writes replace every stored row.
+        await database.ExecuteAsync("UPDATE m SET v = v * 2 WHERE id <= 600; DELETE FROM m WHERE id > 900; INSERT INTO m VALUES (5000, 42, 1)");
+        await RefreshAsync(database, "st");
+        await AssertMatchesAsync(database, "st", Totals, "after a large batch");
+        Assert.Empty(await RowsAsync(database, $"SELECT s.ctid::text FROM {storage} AS s WHERE s.ctid::text = ANY (ARRAY['{string.Join("','", untouched)}'])"));
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM trickle.\"st__changes_1\""));
+
+        var history = (await database.ScalarAsync<string>(History)).Split('\n');
+        Assert.Equal(3, history.Length);
+        Assert.Equal("full: install", history[0]);
+        Assert.Equal("differential: 20 pending change rows are 2.00% of the 1000 source rows (threshold 25% until refreshes are measured)", history[1]);
+        Assert.Equal("full: at least 1001 pending change rows, as many as the 1000 source rows (counting stops there)", history[2]);
+        Assert.Equal("auto", await database.ScalarAsync<string>("SELECT refresh_mode FROM trickle.stream_tables WHERE name = 'st'"));
+    }
+
+    [Fact]
+    public async Task Auto_WithMeasurementsOfBoth_ComparesTheMeasuredCosts()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("auto_measured");
+        await CreateAndInstallAsync(database, Schema, Seed, Totals, "st", "auto");
+        // A differential refresh of 1,000 change rows that took 1 ms, and a full refresh of 100 ms: 5,000 change rows
+        // are estimated at 5 ms (apply them), 200,000 at 200 ms (recompute), whatever their share of the sources.
+        await database.ExecuteAsync("""
+            INSERT INTO trickle.refresh_history (schema_name, table_name, started_at, duration_ms, strategy, reason, rows_in, rows_out)
+            VALUES ('public', 'st', now(), 1, 'differential', 'test', 1000, 10), ('public', 'st', now(), 100, 'full', 'test', NULL, 10),
+                   ('public', 'st', now(), 100, 'full', 'test', NULL, 10), ('public', 'st', now(), 100, 'full', 'test', NULL, 10)
+            """);
+
+        var small = await database.ScalarAsync<string>("SELECT strategy FROM trickle.choose_refresh_strategy('public', 'st', 5000, 1e9)");
+        var large = await database.ScalarAsync<string>("SELECT strategy FROM trickle.choose_refresh_strategy('public', 'st', 200000, 1e9)");
+        var reason = await database.ScalarAsync<string>("SELECT reason FROM trickle.choose_refresh_strategy('public', 'st', 200000, 1e9)");
+
+        Assert.Equal("differential", small);
+        Assert.Equal("full", large);
+        Assert.Equal("200000 pending change rows at 0.0010 ms each (recent differential refreshes) against 100.0 ms for a full refresh (recent ones)", reason);
+    }
+
+    [Fact]
+    public async Task RefreshHistory_KeepsTheLatestThousandEntriesPerStreamTable()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("history_retention");
+        await CreateAndInstallAsync(database, Schema, Seed, Totals, "st", "differential");
+        await database.ExecuteAsync("SELECT trickle.record_refresh('public', 'other', now(), 'full', 'kept', NULL, 0)");
+
+        await database.ExecuteAsync("SELECT trickle.record_refresh('public', 'st', now(), 'differential', 'entry ' || i, NULL, i) FROM generate_series(1, 1500) AS i");
+
+        var kept = await database.ScalarAsync<long>("SELECT count(*) FROM trickle.refresh_history WHERE table_name = 'st'");
+        Assert.InRange(kept, 1000, 1099);
+        Assert.Equal(1500L, await database.ScalarAsync<long>("SELECT max(rows_out) FROM trickle.refresh_history WHERE table_name = 'st'"));
+        // The entries kept are the latest ones.
+        Assert.Equal(1501 - kept, await database.ScalarAsync<long>("SELECT min(rows_out) FROM trickle.refresh_history WHERE table_name = 'st'"));
+        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM trickle.refresh_history WHERE table_name = 'other'"));
     }
 }

@@ -156,6 +156,13 @@ internal static class StreamTableHarness
             "type trickle.stream_tables", "type trickle._stream_tables",
             "index trickle.runtime_info_pkey on trickle.runtime_info",
             "index trickle.stream_table_catalog_pkey on trickle.stream_table_catalog",
+            "class r trickle.refresh_history", "class S trickle.refresh_history_id_seq",
+            "class i trickle.refresh_history_pkey", "class i trickle.refresh_history_stream_table",
+            "type trickle.refresh_history", "type trickle._refresh_history",
+            "index trickle.refresh_history_pkey on trickle.refresh_history",
+            "index trickle.refresh_history_stream_table on trickle.refresh_history",
+            "proc trickle.record_refresh(schema_name text, table_name text, started_at timestamp with time zone, strategy text, reason text, rows_in bigint, rows_out bigint)",
+            "proc trickle.choose_refresh_strategy(schema_name text, table_name text, pending bigint, source_rows double precision, OUT strategy text, OUT reason text)",
         ];
         return runtime.Contains(line);
     }
