@@ -39,3 +39,9 @@ public sealed record BoundAggregateRef(SourceSpan Span, SqlType Type, int Index)
 
 /// <summary>Above a window operator: the value of the i-th window call of the <c>WindowNode</c> below, for the current row.</summary>
 public sealed record BoundWindowRef(SourceSpan Span, SqlType Type, int Index) : BoundExpression(Span, Type);
+
+/// <summary>
+/// After aggregation by grouping sets: <c>GROUPING(a, b, …)</c>, the arguments being the GROUP BY keys with these
+/// indexes. Pass <c>grouping-sets-to-union</c> replaces it in each grouping set with its constant bit mask.
+/// </summary>
+public sealed record BoundGroupingMask(SourceSpan Span, IReadOnlyList<int> KeyIndexes) : BoundExpression(Span, SqlType.Integer);

@@ -56,7 +56,7 @@ internal sealed class ExpressionBinder(BindingScope scope, string filePath, Diag
             ExistsExpression or InSubqueryExpression or ScalarSubquery or ArraySubquery or QuantifiedComparison =>
                 Unsupported(expression, "subqueries are not supported yet"),
             FieldSelection => Unsupported(expression, "field selection from a composite value is not supported yet"),
-            GroupingOperation => Unsupported(expression, "GROUPING() is not supported yet"),
+            GroupingOperation => Unsupported(expression, "GROUPING() is supported only in the select list and HAVING of a query with GROUPING SETS, ROLLUP or CUBE"),
             _ => Unsupported(expression, $"{expression.GetType().Name} is not supported yet"),
         };
     }

@@ -57,6 +57,11 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         var from = BindFrom(select);
         if (from is null) return null;
         var (scope, joins) = from.Value;
+        if (joins.SelectMany(Leaves).Any(l => l is FromExpansion) && joins.Any(HasOuterJoin))
+        {
+            Unsupported(select.From[0], "a set-returning function in FROM next to an outer join is not supported yet");
+            return null;
+        }
         if (WindowedDerived(joins) is not null
             && (joins.Count > 1 || joins[0] is not FromDerived || Aggregates(select) || select.Distinct != DistinctKind.None
                 || select.Items.OfType<ExpressionItem>().Any(i => ContainsWindowCall(i.Expression))))
@@ -151,6 +156,8 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             return null;
         }
 
+        if (select.GroupBy is { Elements: var elements } && elements.Any(e => e is not GroupingExpression))
+            return BindGroupingSets(select, plan, binder, sources);
         var keys = BindGroupKeys(select, binder);
         var aggregates = new List<AggregateCall>();
         var postAggregation = new ExpressionBinder(scope, filePath, diagnostics, mode)
@@ -448,7 +455,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         var items = new List<FromTree>();
         foreach (var item in select.From)
         {
-            var tree = BindFromItem(item, relations);
+            var tree = item is FunctionTable function ? BindExpansion(function, relations) : BindFromItem(item, relations);
             if (tree is null) return null;
             items.Add(tree);
         }
@@ -694,6 +701,15 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             case ParenthesizedTable parenthesized:
                 Unsupported(parenthesized.Alias!, "an alias on a parenthesised join is not supported yet");
                 return null;
+            // CROSS JOIN f(…) and JOIN LATERAL f(…) ON TRUE: every row of the table f reads expands into f's rows.
+            case JoinedTable { Right: FunctionTable function } expanding
+                when expanding.Kind == JoinKind.Cross || expanding.Kind == JoinKind.Inner && expanding.On is BooleanLiteral { Value: true }:
+            {
+                var left = BindFromItem(expanding.Left, relations);
+                var right = left is null ? null : BindExpansion(function, relations);
+                if (left is null || right is null) return null;
+                return new FromJoin(left, right, JoinType.Inner, null, [], [.. left.Columns, .. right.Columns]);
+            }
             case JoinedTable join:
             {
                 var left = BindFromItem(join.Left, relations);
@@ -746,7 +762,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                 Unsupported(derived, "LATERAL subqueries are not supported yet");
                 return null;
             case FunctionTable function:
-                Unsupported(function, "set-returning functions in FROM are not supported yet");
+                Unsupported(function, "a set-returning function in FROM is supported after the table it reads, as a comma item, CROSS JOIN or JOIN LATERAL … ON TRUE; LEFT JOIN LATERAL and other positions are not supported yet");
                 return null;
             default:
                 Unsupported(reference, "this FROM item is not supported yet");
@@ -806,6 +822,8 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                 case FromDerived d:
                     if (d.Condition is not null) derivedConditions.Add(d.Condition);
                     return ScanOf(d.Relation);
+                case FromJoin { Right: FromExpansion expansion } j:
+                    return Expand(Build(j.Left), expansion);
                 case FromJoin j:
                     var condition = JoinCondition(j, binder);
                     if (j.Type == JoinType.Full && j.On is not null)
@@ -817,7 +835,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         }
         var plan = Build(items[0]);
         foreach (var item in items.Skip(1))
-            plan = new JoinNode(plan, Build(item), null);
+            plan = item is FromExpansion expansion ? Expand(plan, expansion) : new JoinNode(plan, Build(item), null);
         return derivedConditions.Count == 0
             ? plan
             : new FilterNode(plan, derivedConditions.Aggregate((a, b) => new BoundBinary(a.Span, SqlType.Boolean, a, "AND", b)));

@@ -38,6 +38,13 @@ public sealed record SourceModel(
 {
     public bool NetsChanges => NetKeys is not null;
 
+    /// <summary>
+    /// Set when the query expands this table's rows by set-returning functions: the lateral joins over a change row
+    /// <c>c</c> and the virtual columns they add. The change rows are expanded after netting (CTE <c>expanded_n</c>).
+    /// </summary>
+    public string? ExpansionJoins { get; init; }
+    public string? ExpandedColumns { get; init; }
+
     /// <summary>Join-delta terms of an outer join's preserved tables when only this source changed.</summary>
     public IReadOnlyList<JoinTerm> ImmediatePreservedTerms { get; init; } = [];
 }
@@ -285,7 +292,7 @@ public sealed record MaintenanceModel
     public bool IsJoin => !IsSetOperation && (Relations.Count > 1 || Subqueries.Count > 0);
     public bool IsSetOperation => Branches.Count > 0;
     /// <summary>IMMEDIATE writers take one lock for the stream table when a change's delta reads other rows than its group's.</summary>
-    public bool LocksWholeStreamTable => IsJoin || IsSetOperation || Window is { PartitionKeys.Count: 0 };
+    public bool LocksWholeStreamTable => IsJoin || IsSetOperation || Window is { PartitionKeys.Count: 0 } || Sources.Any(s => s.ExpansionJoins is not null);
 
     /// <summary>What IMMEDIATE writers lock, one advisory lock per distinct value over their change rows: the groups, or the window partitions.</summary>
     public IReadOnlyList<LockKey> LockKeys => Window is { } window

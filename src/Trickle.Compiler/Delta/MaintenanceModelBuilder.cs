@@ -75,6 +75,7 @@ public static class MaintenanceModelBuilder
             diagnostics.Error(DiagnosticCode.UnsupportedType, filePath, key.Span,
                 $"values of type {key.Type} have no equality operator, so rows cannot be matched to their changes; cast to jsonb or text");
         var used = ReferencedColumns(table.Plan);
+        var columnTypes = ColumnTypes(table.Plan);
         // The change buffer stores the source's columns beside its own weight column, under their own names.
         if (used.Any(u => u.Column == "__weight"))
             diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan,
@@ -91,13 +92,24 @@ public static class MaintenanceModelBuilder
 
         var subqueries = SubqueryModels(table, subqueryScans, layout, filePath, querySpan, diagnostics);
         if (subqueries is null) return null;
+        // A table expanded by set-returning functions is read as its expanded rows, and so are its change rows.
+        var expanded = scans.Where(s => s.Expansions.Count > 0).ToList();
+        foreach (var scan in expanded)
+            if (scans.Count(s => s.Table == scan.Table) > 1 || subqueryScans.Any(q => ScanNode.ScansOf(q.Subplan!).Any(s => s.Table == scan.Table)))
+            {
+                diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan,
+                    $"a table expanded by a set-returning function in FROM (\"{scan.Name}\") may appear only once in the query for now");
+                return null;
+            }
         var relationModels = scans.Select(scan =>
         {
             var alias = SqlQuoting.Identifier(aliasOf[scan.Name]);
             if (subqueries.FirstOrDefault(q => q.DisplayName == scan.Name) is { } subquery)
                 return new RelationModel(alias, subquery.SourceIndex, subquery.StoredSql,
                     SourceColumns(scan.Table).Select(c => SqlQuoting.Identifier(c.Name)).ToList()) { PopulationTable = subquery.RowsCte };
-            return new RelationModel(alias, sourceTables.IndexOf(scan.Table) + 1, Qualified(scan.Table),
+            var table = scan.Expansions.Count == 0 ? Qualified(scan.Table)
+                : $"(SELECT \"__row\".*, {ExpandedColumns(scan)} FROM {Qualified(scan.Table)} AS \"__row\" {ExpansionJoins(scan, "\"__row\"")})";
+            return new RelationModel(alias, sourceTables.IndexOf(scan.Table) + 1, table,
                 layout.Columns[scan.Table].Select(c => SqlQuoting.Identifier(c.Name)).ToList());
         }).ToList();
         // A change to a source changes the subqueries that read it too.
@@ -110,8 +122,11 @@ public static class MaintenanceModelBuilder
         var sources = sourceTables.Select((source, i) =>
         {
             var index = i + 1;
-            return SourceModelFor(table, source, index, layout.Columns[source],
+            var model = SourceModelFor(table, source, index, layout.Columns[source],
                 isJoin && outerKind is not (JoinType.Semi or JoinType.Anti) ? JoinTerms(relationModels, Changed([index])) : []);
+            return expanded.FirstOrDefault(s => s.Table == source) is { } scan
+                ? model with { ExpandedColumns = ExpandedColumns(scan), ExpansionJoins = ExpansionJoins(scan, "c") }
+                : model;
         })
             // A subquery's model reads only its own sources; the stream table's captures changes of all of them.
             .Where(source => storage is null || relationModels.Any(r => r.SourceIndex == source.Index))
@@ -124,7 +139,7 @@ public static class MaintenanceModelBuilder
             : [];
         var joinedNetKeys = isJoin
             ? NetKeys(used.Select(u => ("c." + SqlQuoting.Identifier(Flat(aliasOf[u.Relation], u.Column)),
-                scans.First(s => s.Name == u.Relation).Table.FindColumn(u.Column)!.Type)).ToList())
+                scans.First(s => s.Name == u.Relation).Table.FindColumn(u.Column)?.Type ?? columnTypes[(u.Relation, u.Column)])).ToList())
             : null;
         var netted = isJoin ? joinedNetKeys is not null : sources[0].NetsChanges;
 
@@ -329,6 +344,54 @@ public static class MaintenanceModelBuilder
             SourcesDisplay = string.Join(", ", sources.Select(s => s.DisplayName)),
             Subqueries = subqueries,
         };
+    }
+
+    /// <summary>The expansions' output as the expanded table's virtual columns: <c>"__x1"."tag" AS "t.tag"</c>.</summary>
+    private static string ExpandedColumns(ScanNode scan) => string.Join(", ", scan.Expansions.SelectMany((expansion, i) =>
+        expansion.Columns.Select(column => $"{SqlQuoting.Identifier($"__x{i + 1}")}.{SqlQuoting.Identifier(column)} AS {SqlQuoting.Identifier(SetReturningExpansion.ColumnName(expansion.Name, column))}")));
+
+    /// <summary>The expansions as lateral joins over a row of the table under <paramref name="alias"/>.</summary>
+    private static string ExpansionJoins(ScanNode scan, string alias)
+    {
+        var overRow = new SqlExpressionPrinter(c => alias + "." + SqlQuoting.Identifier(c.ColumnName));
+        return string.Join(" ", scan.Expansions.Select((expansion, i) =>
+            $"CROSS JOIN LATERAL {overRow.Print(expansion.Call)}{(expansion.WithOrdinality ? " WITH ORDINALITY" : "")} AS {SqlQuoting.Identifier($"__x{i + 1}")}"
+            + $"({string.Join(", ", expansion.Columns.Select(SqlQuoting.Identifier))})"));
+    }
+
+    /// <summary>The type of every column the plan reads, virtual columns of expansions included.</summary>
+    private static Dictionary<(string Relation, string Column), SqlType> ColumnTypes(RelNode plan)
+    {
+        var types = new Dictionary<(string, string), SqlType>();
+        var collector = new LeafRewriter(e =>
+        {
+            if (e is BoundColumn c) types.TryAdd((c.Relation, c.ColumnName), c.Type);
+            return e;
+        });
+        void Visit(RelNode node)
+        {
+            switch (node)
+            {
+                case FilterNode f: Visit(f.Input); collector.Rewrite(f.Predicate); break;
+                case ProjectNode p: Visit(p.Input); foreach (var c in p.Columns) collector.Rewrite(c.Expression); break;
+                case JoinNode j: Visit(j.Left); Visit(j.Right); if (j.Condition is not null) collector.Rewrite(j.Condition); break;
+                case AggregateNode a:
+                    Visit(a.Input);
+                    foreach (var k in a.GroupKeys) collector.Rewrite(k);
+                    foreach (var expression in a.Aggregates.SelectMany(c => c.Expressions)) collector.Rewrite(expression);
+                    break;
+                case DistinctNode d: Visit(d.Input); break;
+                case TopKNode k: Visit(k.Input); foreach (var o in k.Order) collector.Rewrite(o.Expression); break;
+                case WindowNode w:
+                    Visit(w.Input);
+                    foreach (var call in w.Calls)
+                        foreach (var expression in call.Arguments.Concat(call.PartitionBy).Concat(call.OrderBy.Select(o => o.Expression)))
+                            collector.Rewrite(expression);
+                    break;
+            }
+        }
+        Visit(plan);
+        return types;
     }
 
     /// <summary>
@@ -736,6 +799,7 @@ public static class MaintenanceModelBuilder
             switch (node)
             {
                 case FilterNode f: Visit(f.Input); collector.Rewrite(f.Predicate); break;
+                case ScanNode scan: foreach (var expansion in scan.Expansions) collector.Rewrite(expansion.Call); break;
                 case ProjectNode p: Visit(p.Input); foreach (var c in p.Columns) collector.Rewrite(c.Expression); break;
                 case JoinNode j:
                     Visit(j.Left); Visit(j.Right);

@@ -38,6 +38,8 @@ public sealed class SqlExpressionPrinter(
         BoundGroupKeyRef g => groupKey?.Invoke(g) ?? throw new InvalidOperationException("group key outside an aggregate context"),
         BoundAggregateRef a => aggregate?.Invoke(a) ?? throw new InvalidOperationException("aggregate outside an aggregate context"),
         BoundWindowRef w => window?.Invoke(w) ?? throw new InvalidOperationException("window call outside a window context"),
+        // Printed only before pass grouping-sets-to-union has replaced it by constants (IR listings).
+        BoundGroupingMask m => "GROUPING(" + string.Join(", ", m.KeyIndexes.Select(i => groupKey?.Invoke(new BoundGroupKeyRef(m.Span, Catalog.SqlType.Unknown, i)) ?? $"$key{i}")) + ")",
         _ => throw new InvalidOperationException($"no SQL form for {expression.GetType().Name}"),
     };
 

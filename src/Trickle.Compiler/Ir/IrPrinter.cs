@@ -28,6 +28,11 @@ public static class IrPrinter
             case ScanNode scan:
                 builder.Append("Scan ").Append(SqlQuoting.Qualified(scan.Table.Schema, scan.Table.Name));
                 if (scan.Name != scan.Table.Name) builder.Append(" AS ").Append(SqlQuoting.Identifier(scan.Name));
+                foreach (var expansion in scan.Expansions)
+                    builder.Append(" expand ").Append(SqlExpressionPrinter.Canonical(expansion.Call))
+                        .Append(expansion.WithOrdinality ? " WITH ORDINALITY" : "")
+                        .Append(" AS ").Append(SqlQuoting.Identifier(expansion.Name))
+                        .Append('(').AppendJoin(", ", expansion.Columns.Select(SqlQuoting.Identifier)).Append(')');
                 builder.AppendLine();
                 return;
             case JoinNode join:
@@ -49,6 +54,8 @@ public static class IrPrinter
                 builder.Append(aggregate.Grouped ? "Aggregate" : "Aggregate (no GROUP BY)");
                 if (aggregate.Multiplicity) builder.Append(" (counted rows)");
                 builder.Append(" keys=[").AppendJoin(", ", aggregate.GroupKeys.Select(SqlExpressionPrinter.Canonical)).Append(']');
+                if (aggregate.GroupingSets is { } sets)
+                    builder.Append(" sets=[").AppendJoin(", ", sets.Select(set => "(" + string.Join(", ", set.Select(i => $"$key{i}")) + ")")).Append(']');
                 builder.Append(" aggs=[")
                     .AppendJoin(", ", aggregate.Aggregates.Select(a => a.Argument is null ? "count(*)" : $"{a.Name}({SqlExpressionPrinter.Canonical(a.Argument)})"))
                     .AppendLine("]");

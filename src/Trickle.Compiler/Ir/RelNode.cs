@@ -21,6 +21,9 @@ public sealed record ScanNode(CatalogTable Table, string Name) : RelNode
 
     public bool IsSubquery => Subplan is not null;
 
+    /// <summary>Set-returning functions over this scan's rows, in FROM order: each row expands into their rows.</summary>
+    public IReadOnlyList<SetReturningExpansion> Expansions { get; init; } = [];
+
     /// <summary>The table scans of a plan, left to right, not descending into subqueries kept whole.</summary>
     public static List<ScanNode> ScansOf(RelNode node) => node switch
     {
@@ -117,7 +120,14 @@ public sealed record AggregateNode(
     IReadOnlyList<BoundExpression> GroupKeys,
     IReadOnlyList<AggregateCall> Aggregates,
     bool Grouped,
-    bool Multiplicity) : RelNode;
+    bool Multiplicity) : RelNode
+{
+    /// <summary>
+    /// GROUP BY GROUPING SETS / ROLLUP / CUBE: each set lists the indexes of the <see cref="GroupKeys"/> it groups by;
+    /// null for a plain GROUP BY. Pass <c>grouping-sets-to-union</c> turns it into one aggregate per set.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<int>>? GroupingSets { get; init; }
+}
 
 /// <summary>SELECT DISTINCT: removes duplicate rows of its input.</summary>
 public sealed record DistinctNode(RelNode Input) : RelNode;
@@ -207,4 +217,15 @@ public sealed record TopKNode(RelNode Input, IReadOnlyList<AggregateOrder> Order
         (_, true) => (Offset > 0 ? $"OFFSET {Offset} ROWS " : "") + $"FETCH FIRST {Limit} ROWS WITH TIES",
         _ => $"LIMIT {Limit}" + (Offset > 0 ? $" OFFSET {Offset}" : ""),
     };
+}
+
+/// <summary>
+/// A set-returning function in FROM over one table's row (<c>unnest(o.tags) AS t(tag)</c>): each row of the scan it
+/// belongs to expands into the function's rows. Its columns are virtual columns of the scan, named
+/// <see cref="ColumnName"/>; the call reads only that row, so a change row expands exactly as the row it stands for.
+/// </summary>
+public sealed record SetReturningExpansion(string Name, BoundFunctionCall Call, IReadOnlyList<string> Columns, bool WithOrdinality)
+{
+    /// <summary>The virtual column of the expanded scan that holds one of the function's columns: <c>t.tag</c>.</summary>
+    public static string ColumnName(string expansion, string column) => expansion + "." + column;
 }

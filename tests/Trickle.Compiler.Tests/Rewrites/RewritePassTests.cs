@@ -120,6 +120,32 @@ public sealed class RewritePassTests
         Snapshot.Match(BeforeAfter(before, after), new SnapshotNameExtension(name));
     }
 
+    [Theory]
+    [InlineData("rollup_with_grouping", "SELECT site, small, GROUPING(site, small) AS g, count(*) AS n, sum(whole) AS s FROM measurements GROUP BY ROLLUP (site, small) HAVING count(*) > 1")]
+    [InlineData("cube_of_expression", "SELECT lower(site) AS s, avg(exact) AS a FROM measurements GROUP BY CUBE (lower(site))")]
+    public void GroupingSetsToUnion_OneAggregatePerSet_UnionAll(string name, string query)
+    {
+        var (before, after) = ApplyAlone(new GroupingSetsToUnion(), query);
+
+        var sets = FindAggregate(before).GroupingSets!;
+        var union = Assert.IsType<SetOperationNode>(after);
+        Assert.Equal(SetOperationKind.UnionAll, union.Kind);
+        Assert.Equal(sets.Count, union.Branches.Count);
+        // Each branch is one grouping set's aggregate, kept whole, grouping by exactly that set's keys.
+        for (var i = 0; i < sets.Count; i++)
+        {
+            var subquery = Assert.IsType<ScanNode>(union.Branches[i].Input);
+            var aggregate = FindAggregate(subquery.Subplan!);
+            Assert.Equal(sets[i].Count, aggregate.GroupKeys.Count);
+            Assert.Null(aggregate.GroupingSets);
+        }
+        Snapshot.Match(BeforeAfter(before, after), new SnapshotNameExtension(name));
+    }
+
+    [Fact]
+    public void GroupingSetsToUnion_PlainGroupBy_IsLeftAlone() =>
+        AssertUnchanged(new GroupingSetsToUnion(), "SELECT site, count(*) AS n FROM measurements GROUP BY site");
+
     [Fact]
     public void WindowToPartitionGroups_PlainProjection_IsLeftAlone() =>
         AssertUnchanged(new WindowToPartitionGroups(), "SELECT site, whole FROM measurements");
@@ -209,6 +235,7 @@ public sealed class RewritePassTests
     [InlineData("avg-to-sum-and-count", "SELECT site, avg(whole) AS a FROM measurements GROUP BY site")]
     [InlineData("window-to-partition-groups", "SELECT site, rank() OVER (PARTITION BY site ORDER BY whole) AS r FROM measurements")]
     [InlineData("top-k-to-counted-rows", "SELECT id, site FROM measurements ORDER BY id LIMIT 3")]
+    [InlineData("grouping-sets-to-union", "SELECT site, count(*) AS n FROM measurements GROUP BY ROLLUP (site)")]
     public void RewritePipeline_PassDisabledByName_LeavesThePlanAsItWas(string pass, string query)
     {
         var plan = TestCompiler.Analyze(query, Catalog).Bound.Plan;
@@ -227,12 +254,12 @@ public sealed class RewritePassTests
 
         RewritePipeline.Run(plan, disabled: ["avg-to-sum-and-count"], afterPass: (pass, _) => run.Add(pass.Name));
 
-        Assert.Equal(["right-to-left-join", "distinct-to-groups", "distinct-on-to-first-rows", "window-to-partition-groups", "top-k-to-counted-rows", "projection-to-counted-groups"], run);
+        Assert.Equal(["right-to-left-join", "grouping-sets-to-union", "distinct-to-groups", "distinct-on-to-first-rows", "window-to-partition-groups", "top-k-to-counted-rows", "projection-to-counted-groups"], run);
     }
 
     [Fact]
     public void RewritePipeline_DefaultPasses_HaveDistinctNamesInRunOrder() =>
-        Assert.Equal(["right-to-left-join", "distinct-to-groups", "distinct-on-to-first-rows", "window-to-partition-groups", "top-k-to-counted-rows", "projection-to-counted-groups", "avg-to-sum-and-count"], RewritePipeline.Default.Select(p => p.Name));
+        Assert.Equal(["right-to-left-join", "grouping-sets-to-union", "distinct-to-groups", "distinct-on-to-first-rows", "window-to-partition-groups", "top-k-to-counted-rows", "projection-to-counted-groups", "avg-to-sum-and-count"], RewritePipeline.Default.Select(p => p.Name));
 
     private static (RelNode Before, RelNode After) ApplyAlone(RewritePass pass, string query)
     {

@@ -45,6 +45,10 @@ public enum ColumnKind
     Timestamp,
     TimestampTz,
     Interval,
+    TextArray,
+    IntegerArray,
+    /// <summary>jsonb holding arrays only, so that jsonb_array_elements applies to every value.</summary>
+    JsonbArray,
 }
 
 /// <param name="Length">varchar length, if limited.</param>
@@ -54,6 +58,12 @@ public sealed partial record ColumnType(ColumnKind Kind, int? Length = null, int
     public static ColumnType Parse(string sqlType)
     {
         var text = Regex.Replace(sqlType.Trim().ToLowerInvariant(), @"\s+", " ");
+        switch (text)
+        {
+            case "text[]": return new ColumnType(ColumnKind.TextArray);
+            case "integer[]" or "int[]" or "int4[]": return new ColumnType(ColumnKind.IntegerArray);
+            case "jsonb": return new ColumnType(ColumnKind.JsonbArray);
+        }
         var match = TypeWithModifiers().Match(text);
         if (!match.Success)
             throw new NotSupportedException($"Unsupported column type '{sqlType}'.");

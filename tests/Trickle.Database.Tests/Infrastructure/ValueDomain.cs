@@ -44,6 +44,9 @@ internal static class ValueDomain
             // Sessions run with TimeZone=UTC, so these read back exactly as written.
             ColumnKind.TimestampTz => Pick(random, Timestamps) + "+00",
             ColumnKind.Interval => Pick(random, Intervals),
+            ColumnKind.TextArray => Pick(random, "{a,b}", "{}", "{a,a}", "{b,NULL}", "{\"it's\",zz}", "{B}"),
+            ColumnKind.IntegerArray => Pick(random, "{1,2}", "{}", "{3}", "{1,NULL,1}", "{-2,5,7}"),
+            ColumnKind.JsonbArray => Pick(random, "[]", "[1, 2]", "[\"a\", \"b\", \"a\"]", "[{\"k\": 1}, null]", "[2.50]"),
             _ => throw new NotSupportedException(type.Kind.ToString()),
         };
     }

@@ -76,7 +76,7 @@ public sealed class RefreshModeTests(PostgresCluster cluster)
         Assert.Empty(await RowsAsync(database, $"SELECT s.ctid::text FROM {storage} AS s WHERE s.ctid::text = ANY (ARRAY['{string.Join("','", untouched)}'])"));
         Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM trickle.\"st__changes_1\""));
 
-        var history = (await database.ScalarAsync<string>(History)).Split('\n');
+        var history = (await database.ScalarAsync<string>(History))!.Split('\n');
         Assert.Equal(3, history.Length);
         Assert.Equal("full: install", history[0]);
         Assert.Equal("differential: 20 pending change rows are 2.00% of the 1000 source rows (threshold 25% until refreshes are measured)", history[1]);
