@@ -31,20 +31,49 @@ public static partial class Compilation
     /// </summary>
     public static CompilationResult Explain(SourceText definition, SourceCatalog catalog, CompilationOptions options) =>
         Render(definition, catalog, options, (model, analysis) =>
-            ScriptEmitter.Explain(model, IrPrinter.Print(analysis.Bound.Plan), analysis.Passes, analysis.Rewritten.Schedule));
+            ScriptEmitter.Explain(model, IrPrinter.Print(analysis.Bound.Plan), analysis.Passes, analysis.Rewritten.Schedule), explain: true);
 
     /// <summary>Runs every phase up to the maintenance model, then renders it; stops at the first phase with errors.</summary>
     private static CompilationResult Render(SourceText definition, SourceCatalog catalog, CompilationOptions options,
-        Func<MaintenanceModel, Analysis, string> render)
+        Func<MaintenanceModel, Analysis, string> render, bool explain = false)
     {
         var diagnostics = new DiagnosticBag();
         var analysis = Analyze(definition, catalog, options, diagnostics);
         if (analysis is null || diagnostics.HasErrors)
-            return new CompilationResult(null, diagnostics.Items);
+            return RecomputeVerbatim(definition, options, diagnostics, explain) ?? new CompilationResult(null, diagnostics.Items);
         var model = MaintenanceModelBuilder.Build(analysis.Rewritten, definition.Path, analysis.QuerySpan, diagnostics);
         if (model is null || diagnostics.HasErrors)
-            return new CompilationResult(null, diagnostics.Items, analysis.IrText);
+            return RecomputeVerbatim(definition, options, diagnostics, explain) ?? new CompilationResult(null, diagnostics.Items, analysis.IrText);
         return new CompilationResult(render(model, analysis), diagnostics.Items, analysis.IrText);
+    }
+
+    /// <summary>
+    /// Under FULL and AUTO, a query that is valid but cannot be maintained incrementally (every error is TRK4001 or
+    /// TRK4004) is still a stream table: its defining query, as written, recomputed on every refresh. The compile
+    /// succeeds with warning TRK4101, positioned where the first obstacle is. Null when that does not apply.
+    /// </summary>
+    private static CompilationResult? RecomputeVerbatim(SourceText definition, CompilationOptions options, DiagnosticBag diagnostics, bool explain)
+    {
+        var errors = diagnostics.Items.Where(d => d.IsError).ToList();
+        if (errors.Count == 0 || errors.Any(e => e.Code != DiagnosticCode.UnsupportedConstruct.Id && e.Code != DiagnosticCode.AmbiguousTies.Id))
+            return null;
+        var quiet = new DiagnosticBag();
+        var parsed = SqlParser.ParseDefinition(definition, quiet);
+        if (parsed is null) return null;
+        var mode = ResolveMode(parsed, definition.Path, options, quiet);
+        if (mode is not (RefreshMode.Full or RefreshMode.Auto)) return null;
+        var (schema, name) = ResolveName(parsed, definition, options, quiet);
+        var schedule = ResolveSchedule(parsed, definition.Path, options, quiet);
+        if (quiet.HasErrors) return null;
+
+        var first = errors[0];
+        var reason = $"{first.Message} ({first.Code} at {first.Span.Line}:{first.Span.Column})";
+        var warnings = diagnostics.Items.Where(d => !d.IsError).ToList();
+        warnings.Add(new Diagnostic(DiagnosticSeverity.Warning, "TRK4101",
+            $"this query cannot be maintained incrementally ({first.Message}); compiled as FULL: every refresh recomputes it",
+            first.FilePath, first.Span));
+        var model = MaintenanceModelBuilder.Verbatim(schema, name, schedule, parsed.QueryText, reason);
+        return new CompilationResult(explain ? ScriptEmitter.ExplainVerbatim(model) : ScriptEmitter.EmitVerbatim(model), warnings);
     }
 
     /// <summary>The front and middle end without emitting: what <c>trickle explain</c> and the IR snapshot tests show.</summary>

@@ -89,11 +89,24 @@ public sealed class ExplainTests : IDisposable
     {
         var definition = _dir.File("window.sql", "SELECT customer_id,\n       rank() OVER (ORDER BY count(*)) AS n\nFROM orders GROUP BY customer_id");
 
-        var run = await CliRunner.RunAsync("explain", definition, "--schema", Schema);
+        var run = await CliRunner.RunAsync("explain", definition, "--schema", Schema, "--mode", "differential");
 
         Assert.Equal(1, run.ExitCode);
         Assert.Equal("", run.Stdout);
         var line = Assert.Single(run.StderrLines);
         Assert.StartsWith($"{definition}:2:8: error TRK4001: ", line);
+    }
+
+    [Fact]
+    public async Task Explain_NotIncrementalUnderAuto_SaysItIsRecomputed_WithWarning()
+    {
+        var definition = _dir.File("window.sql", "SELECT customer_id,\n       rank() OVER (ORDER BY count(*)) AS n\nFROM orders GROUP BY customer_id");
+
+        var run = await CliRunner.RunAsync("explain", definition, "--schema", Schema);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.StartsWith($"{definition}:2:8: warning TRK4101: this query cannot be maintained incrementally (", Assert.Single(run.StderrLines));
+        Assert.Contains("(FULL, recomputed from its query as written)", run.Stdout);
+        Assert.Contains("It cannot be maintained incrementally: window functions over an aggregate query are not supported yet (TRK4001 at 2:8).", run.Stdout);
     }
 }

@@ -306,3 +306,26 @@ public sealed record MaintenanceModel
     public IEnumerable<DeltaColumn> DeltaColumns => States.SelectMany(s => s.DeltaColumns);
     public IEnumerable<StateColumn> RescannedStates => States.Where(s => s.CanRescan);
 }
+
+/// <summary>
+/// A stream table whose query cannot be maintained incrementally, compiled under FULL or AUTO as its defining query
+/// recomputed on every refresh, as written: the query runs with <see cref="SearchPath"/> (its schema and public)
+/// so that its unqualified names resolve as they would for the user.
+/// </summary>
+/// <param name="Reason">the first obstacle to incremental maintenance, with its code and position</param>
+/// <param name="BodyTag">a dollar-quote tag for function bodies that the query text does not contain</param>
+public sealed record VerbatimModel(StreamTableIdentity Identity, string QuerySql, string SearchPath, string Reason, string BodyTag)
+{
+    public string DisplayName => Identity.DisplayName;
+    public string SchemaLiteral => Identity.SchemaLiteral;
+    public string NameLiteral => Identity.NameLiteral;
+    public string StreamTable => Identity.StreamTable;
+    public string Storage => Identity.Storage;
+    public string RefreshFunction => Identity.RefreshFunction;
+    public string RecomputeFunction => Identity.RecomputeFunction;
+    public string DropFunction => Identity.DropFunction;
+    public string RefreshLockKey => Identity.RefreshLockKey;
+    public string ScheduleLiteral => Identity.ScheduleLiteral;
+    public string QueryLiteral => Identity.QueryLiteral;
+    public string QueryComment => Identity.QueryComment;
+}

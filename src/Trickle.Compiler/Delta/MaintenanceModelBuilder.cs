@@ -555,6 +555,17 @@ public static class MaintenanceModelBuilder
         };
     }
 
+    /// <summary>The model of a stream table recomputed from its query text on every refresh (see <see cref="VerbatimModel"/>).</summary>
+    public static VerbatimModel Verbatim(string schema, string name, string? schedule, string queryText, string reason)
+    {
+        var table = new BoundStreamTable(schema, name, RefreshMode.Full, schedule, queryText, [], new ScanNode(new CatalogTable(schema, name, [], []), name));
+        var identity = Identity(table) with { IrText = "" };
+        var searchPath = string.Join(", ", new[] { "pg_catalog", SqlQuoting.Identifier(schema), SqlQuoting.Identifier("public"), "pg_temp" }.Distinct());
+        var tag = "$function$";
+        for (var n = 1; queryText.Contains(tag); n++) tag = $"$function{n}$";
+        return new VerbatimModel(identity, queryText.Trim().TrimEnd(';'), searchPath, reason, tag);
+    }
+
     private static StreamTableIdentity Identity(BoundStreamTable table)
     {
         var baseName = BaseName(table);

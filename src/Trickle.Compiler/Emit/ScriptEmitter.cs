@@ -11,7 +11,18 @@ public static class ScriptEmitter
     public static string RuntimeVersion { get; } =
         typeof(ScriptEmitter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.1.0";
 
-    public static string Emit(MaintenanceModel model)
+    public static string Emit(MaintenanceModel model) => Render(model, verbatim: false);
+
+    /// <summary>The script of a stream table recomputed from its query text (see <see cref="VerbatimModel"/>).</summary>
+    public static string EmitVerbatim(VerbatimModel model) => Render(model, verbatim: true);
+
+    /// <summary>What <c>trickle explain</c> prints for a stream table recomputed from its query text.</summary>
+    public static string ExplainVerbatim(VerbatimModel model) => Normalize(
+        $"Stream table {model.DisplayName} (FULL, recomputed from its query as written)\n\n"
+        + $"It cannot be maintained incrementally: {model.Reason}.\n"
+        + "Every refresh recomputes the whole query and replaces the stored rows; nothing is captured on writes.\n");
+
+    private static string Render(object model, bool verbatim)
     {
         var globals = new ScriptObject();
         globals.Import(typeof(SqlFunctions), renamer: member => member.Name.ToLowerInvariant());
@@ -19,7 +30,9 @@ public static class ScriptEmitter
         globals.SetValue("version", RuntimeVersion, readOnly: true);
         globals.SetValue("version_literal", SqlQuoting.Literal(RuntimeVersion), readOnly: true);
         globals.SetValue("install_lock_key", ((long)SqlQuoting.StableHash("trickle:install")).ToString(), readOnly: true);
-        globals.SetValue("plan_comment", string.Join("\n", model.IrText.TrimEnd().Split('\n').Select(l => "--   " + l)), readOnly: true);
+        globals.SetValue("verbatim", verbatim, readOnly: true);
+        if (model is MaintenanceModel maintained)
+            globals.SetValue("plan_comment", string.Join("\n", maintained.IrText.TrimEnd().Split('\n').Select(l => "--   " + l)), readOnly: true);
 
         var context = new TemplateContext
         {
@@ -30,7 +43,7 @@ public static class ScriptEmitter
             RecursiveLimit = 50,
         };
         context.PushGlobal(globals);
-        TemplateLibrary.Instance.Get("prelude.sql.sbn").Render(context);
+        if (!verbatim) TemplateLibrary.Instance.Get("prelude.sql.sbn").Render(context);
         var text = TemplateLibrary.Instance.Get("script.sql.sbn").Render(context);
         return Normalize(text);
     }

@@ -1,0 +1,50 @@
+using Trickle.Compiler;
+using Trickle.Database.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Trickle.Database.Tests.StreamTables;
+
+/// <summary>
+/// Queries that cannot be maintained incrementally yet compile under FULL and AUTO as their query recomputed on every
+/// refresh, as written (TRK4101). The differential checker proves the plumbing: install under a pinned search_path,
+/// refresh, equality with the recomputation after every step.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class VerbatimCorpusTests(PostgresCluster cluster, ITestOutputHelper output)
+{
+    private const string Schema = """
+        CREATE TABLE edges (src integer NOT NULL, dst integer NOT NULL);
+        CREATE TABLE customers (id integer PRIMARY KEY, region text);
+        CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer, amount numeric(8,2));
+        """;
+
+    private const string Seed = """
+        INSERT INTO edges VALUES (1, 2), (2, 3), (3, 1), (4, 5), (5, 5);
+        INSERT INTO customers VALUES (1, 'north'), (2, 'south'), (3, NULL);
+        INSERT INTO orders VALUES (1, 1, 10.50), (2, 1, 3.25), (3, 2, 7.00), (4, NULL, 1.00);
+        """;
+
+    public static TheoryData<string, string> Queries => new()
+    {
+        { "reachability_with_cycles", "WITH RECURSIVE r(a, b) AS (SELECT src, dst FROM edges UNION SELECT r.a, e.dst FROM r JOIN edges e ON e.src = r.b) SELECT a, b FROM r" },
+        { "paths_up_to_depth_three", "WITH RECURSIVE p(start_node, end_node, depth) AS (SELECT src, dst, 1 FROM edges UNION ALL SELECT p.start_node, e.dst, p.depth + 1 FROM p JOIN edges e ON e.src = p.end_node WHERE p.depth < 3) SELECT start_node, depth, count(*) AS paths FROM p GROUP BY start_node, depth" },
+        { "lateral_top_two_orders", "SELECT c.id, x.amount FROM customers c, LATERAL (SELECT o.amount FROM orders o WHERE o.customer_id = c.id ORDER BY o.amount DESC, o.id LIMIT 2) AS x" },
+        { "rank_over_aggregate", "SELECT customer_id, sum(amount) AS total, rank() OVER (ORDER BY sum(amount) DESC NULLS LAST) AS r FROM orders GROUP BY customer_id" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Queries))]
+    public Task NotIncremental_RecomputedVerbatim_MatchesRecomputation(string name, string query) =>
+        new DifferentialChecker(cluster, output.WriteLine).RunAsync(new DifferentialScenario
+        {
+            SchemaDdl = Schema,
+            SeedDataSql = Seed,
+            DefiningQuery = query,
+            StreamTableName = name,
+            CompileScript = (ddl, q, _, mode) => TrickleCompiler.CompileScript(ddl, q, name, mode),
+            Modes = [RefreshMode.Full, RefreshMode.Auto],
+            Steps = 20,
+            Seed = name.Length * 131,
+        });
+}
