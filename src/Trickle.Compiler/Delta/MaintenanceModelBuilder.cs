@@ -359,41 +359,6 @@ public static class MaintenanceModelBuilder
             + $"({string.Join(", ", expansion.Columns.Select(SqlQuoting.Identifier))})"));
     }
 
-    /// <summary>The type of every column the plan reads, virtual columns of expansions included.</summary>
-    private static Dictionary<(string Relation, string Column), SqlType> ColumnTypes(RelNode plan)
-    {
-        var types = new Dictionary<(string, string), SqlType>();
-        var collector = new LeafRewriter(e =>
-        {
-            if (e is BoundColumn c) types.TryAdd((c.Relation, c.ColumnName), c.Type);
-            return e;
-        });
-        void Visit(RelNode node)
-        {
-            switch (node)
-            {
-                case FilterNode f: Visit(f.Input); collector.Rewrite(f.Predicate); break;
-                case ProjectNode p: Visit(p.Input); foreach (var c in p.Columns) collector.Rewrite(c.Expression); break;
-                case JoinNode j: Visit(j.Left); Visit(j.Right); if (j.Condition is not null) collector.Rewrite(j.Condition); break;
-                case AggregateNode a:
-                    Visit(a.Input);
-                    foreach (var k in a.GroupKeys) collector.Rewrite(k);
-                    foreach (var expression in a.Aggregates.SelectMany(c => c.Expressions)) collector.Rewrite(expression);
-                    break;
-                case DistinctNode d: Visit(d.Input); break;
-                case TopKNode k: Visit(k.Input); foreach (var o in k.Order) collector.Rewrite(o.Expression); break;
-                case WindowNode w:
-                    Visit(w.Input);
-                    foreach (var call in w.Calls)
-                        foreach (var expression in call.Arguments.Concat(call.PartitionBy).Concat(call.OrderBy.Select(o => o.Expression)))
-                            collector.Rewrite(expression);
-                    break;
-            }
-        }
-        Visit(plan);
-        return types;
-    }
-
     /// <summary>
     /// True when a row (first items) sorts at or before another (second items) in an ORDER BY: the first key that
     /// differs decides, honouring each item's direction and where it puts NULLs; rows equal in every key tie.
@@ -800,9 +765,27 @@ public static class MaintenanceModelBuilder
     private static List<(string Relation, string Column)> ReferencedColumns(RelNode plan)
     {
         var used = new List<(string, string)>();
+        foreach (var column in ColumnsRead(plan))
+            if (!used.Contains((column.Relation, column.ColumnName))) used.Add((column.Relation, column.ColumnName));
+        return used;
+    }
+
+    /// <summary>The type of every column the plan reads, virtual columns of expansions included.</summary>
+    private static Dictionary<(string Relation, string Column), SqlType> ColumnTypes(RelNode plan)
+    {
+        var types = new Dictionary<(string, string), SqlType>();
+        foreach (var column in ColumnsRead(plan))
+            types.TryAdd((column.Relation, column.ColumnName), column.Type);
+        return types;
+    }
+
+    /// <summary>Every column reference in the plan's expressions, inputs before the operators that read them.</summary>
+    private static List<BoundColumn> ColumnsRead(RelNode plan)
+    {
+        var columns = new List<BoundColumn>();
         var collector = new LeafRewriter(e =>
         {
-            if (e is BoundColumn c && !used.Contains((c.Relation, c.ColumnName))) used.Add((c.Relation, c.ColumnName));
+            if (e is BoundColumn c) columns.Add(c);
             return e;
         });
         void Visit(RelNode node)
@@ -836,7 +819,7 @@ public static class MaintenanceModelBuilder
             }
         }
         Visit(plan);
-        return used;
+        return columns;
     }
 
     /// <summary>
