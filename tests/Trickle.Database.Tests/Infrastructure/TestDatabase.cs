@@ -54,10 +54,7 @@ public sealed class TestDatabase : IAsyncDisposable
         NpgsqlConnection.ClearPool(new NpgsqlConnection(ConnectionString));
         try
         {
-            await using var connection = new NpgsqlConnection(_cluster.ServerConnectionString);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {SqlText.Identifier(Name)} WITH (FORCE)", connection);
-            await command.ExecuteNonQueryAsync();
+            await _cluster.DropDatabaseAsync(Name);
         }
         catch (NpgsqlException)
         {

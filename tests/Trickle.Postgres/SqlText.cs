@@ -1,8 +1,8 @@
 using System.Text;
 
-namespace Trickle.Database.Tests.Infrastructure;
+namespace Trickle.Postgres;
 
-/// <summary>The one place test infrastructure quotes identifiers and literals.</summary>
+/// <summary>The one place the test and benchmark infrastructure quotes identifiers and literals.</summary>
 public static class SqlText
 {
     public static string Identifier(string name) => "\"" + name.Replace("\"", "\"\"") + "\"";

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Trickle.Database.Tests.Infrastructure;
+namespace Trickle.Postgres;
 
 /// <summary>Exit code and captured output of one external process.</summary>
 public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)
@@ -11,7 +11,7 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
         $"exit code {ExitCode}\n--- stderr ---\n{StandardError.TrimEnd()}\n--- stdout ---\n{StandardOutput.TrimEnd()}";
 }
 
-internal static class ProcessRunner
+public static class ProcessRunner
 {
     public static async Task<ProcessResult> RunAsync(
         string fileName,

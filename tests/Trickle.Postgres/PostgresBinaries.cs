@@ -1,7 +1,7 @@
-namespace Trickle.Database.Tests.Infrastructure;
+namespace Trickle.Postgres;
 
-/// <summary>Locations of the PostgreSQL programs the tests run.</summary>
-public sealed record PostgresBinaries(string? InitDb, string? PgCtl, string Psql)
+/// <summary>Locations of the PostgreSQL programs the tests and benchmarks run; pgbench is optional (only benchmarks use it).</summary>
+public sealed record PostgresBinaries(string? InitDb, string? PgCtl, string Psql, string? PgBench)
 {
     public const int MinimumMajorVersion = 15;
 
@@ -17,7 +17,8 @@ public sealed record PostgresBinaries(string? InitDb, string? PgCtl, string Psql
             return new PostgresBinaries(
                 Path.Combine(binDirectory, "initdb"),
                 Path.Combine(binDirectory, "pg_ctl"),
-                Path.Combine(binDirectory, "psql"));
+                Path.Combine(binDirectory, "psql"),
+                ExistingOrNull(Path.Combine(binDirectory, "pgbench")));
 
         var initDb = FindOnPath("initdb");
         var pgCtl = FindOnPath("pg_ctl");
@@ -26,7 +27,7 @@ public sealed record PostgresBinaries(string? InitDb, string? PgCtl, string Psql
             throw new InvalidOperationException(
                 "PostgreSQL server binaries (initdb, pg_ctl, psql) were not found in /usr/lib/postgresql/<version>/bin " +
                 "or on PATH. " + InstallHint);
-        return new PostgresBinaries(initDb, pgCtl, psql);
+        return new PostgresBinaries(initDb, pgCtl, psql, FindOnPath("pgbench"));
     }
 
     /// <summary>Only psql is needed when the tests use an external server.</summary>
@@ -34,10 +35,11 @@ public sealed record PostgresBinaries(string? InitDb, string? PgCtl, string Psql
     {
         var binDirectory = FindVersionedBinDirectory();
         var psql = binDirectory is not null ? Path.Combine(binDirectory, "psql") : FindOnPath("psql");
+        var pgBench = binDirectory is not null ? ExistingOrNull(Path.Combine(binDirectory, "pgbench")) : FindOnPath("pgbench");
         return psql is null
             ? throw new InvalidOperationException(
                 "psql was not found (needed to install scripts the way users do). Install `postgresql-client`.")
-            : new PostgresBinaries(null, null, psql);
+            : new PostgresBinaries(null, null, psql, pgBench);
     }
 
     // Debian installs each major version side by side; wrappers in /usr/local/bin or /usr/bin may pick an older
@@ -54,6 +56,8 @@ public sealed record PostgresBinaries(string? InitDb, string? PgCtl, string Psql
             .Select(candidate => Path.Combine(candidate.directory, "bin"))
             .FirstOrDefault(bin => File.Exists(Path.Combine(bin, "initdb")) && File.Exists(Path.Combine(bin, "pg_ctl")));
     }
+
+    private static string? ExistingOrNull(string path) => File.Exists(path) ? path : null;
 
     private static string? FindOnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "")
