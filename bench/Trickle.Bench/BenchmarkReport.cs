@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace Trickle.Bench;
+
+/// <summary>docs/benchmarks.md: where and how the figures were measured, then the tables.</summary>
+public sealed record BenchmarkReport(
+    BenchProfile Profile,
+    DateTimeOffset Started,
+    TimeSpan Duration,
+    string PostgresVersion,
+    IReadOnlyList<KeyValuePair<string, string>> ServerSettings,
+    string RefreshTables,
+    string WritePathTables,
+    string CompileTables)
+{
+    public const string Command = "dotnet run -c Release --project bench/Trickle.Bench -- [--quick] [--out docs/benchmarks.md]";
+
+    /// <summary>Just the results, as printed to stdout.</summary>
+    public string Results() => $"""
+        ## Results
+
+        ### 1. Refresh cost
+
+        {RefreshTables}
+        ### 2. Write-path overhead (pgbench)
+
+        {WritePathTables}
+        ### 3. Compile speed
+
+        {CompileTables}
+        """;
+
+    public string Document()
+    {
+        var quickWarning = Profile == BenchProfile.Quick
+            ? "\n> **Quick run** (`--quick`): 100,000 orders, fewer repetitions and rates, 3 s pgbench runs. Indicative only.\n"
+            : "";
+        var settings = string.Join(", ", ServerSettings.Select(setting => $"`{setting.Key}={setting.Value}`"));
+        var rates = string.Join(", ", Profile.Rates.Select(rate => $"{rate.Label} × {rate.Repetitions}"));
+        return $"""
+            # Benchmarks
+
+            Produced by `{Command}` (this file is its `--out`; do not edit it by hand).
+            {quickWarning}
+            - Date: {Started.ToUniversalTime():yyyy-MM-dd HH:mm} UTC; the run took {Duration.TotalMinutes:0.0} min ({Profile.Name} profile).
+            - Machine: {Environment.ProcessorCount} cores (`nproc`), {CpuModel()}, {MemoryGiB()} GiB RAM, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}.
+            - PostgreSQL: {PostgresVersion}.
+
+            ## Method
+
+            - **Server.** A throwaway cluster started by the benchmark itself (`tests/Trickle.Postgres`, as the database
+              tests use), unix socket only, with {settings}. Autovacuum is off so that it cannot fire in the middle of a
+              measurement; instead every measurement is followed by an untimed `VACUUM ANALYZE` of the whole database
+              (loads too), which removes the dead rows of source tables and consumed change buffers as autovacuum would.
+              `fsync=off` is the tests' setting: it takes the disk out of the figures, which then compare CPU work.
+            - **Data.** `customers(id, name, region)` with {Profile.Customers:N0} rows (8 regions) and `orders(id, customer_id,
+              status, amount, quantity)` with {Profile.Orders:N0} rows (4 statuses, 1% NULL amounts), indexes on
+              `orders(customer_id)` and `orders(amount DESC NULLS LAST, id)`, loaded deterministically (`setseed`).
+            - **Change batches.** A batch of *r*% of the orders is one transaction: 70% updates (each updated row changes one
+              of amount, status, customer_id, in turn), 15% inserts of new ids, 15% deletes of random rows.
+            - **Refresh cost.** One query class at a time is installed three ways: a DIFFERENTIAL stream table, a FULL
+              stream table and a `CREATE MATERIALIZED VIEW` of the same query. Stream tables are compiled in-process with
+              `Compilation.Compile` and installed with `psql -v ON_ERROR_STOP=1 -f`. For each rate ({rates}; rate ×
+              repetitions) and repetition: apply a batch, then time `SELECT trickle.refresh(…)` of the DIFFERENTIAL one,
+              `trickle.refresh` of the FULL one and `REFRESH MATERIALIZED VIEW`, in that order, on one session, as wall
+              time seen by the client. The three see the same data; the DIFFERENTIAL one goes first, so it is the one
+              that meets the batch's pages cold. Ratios are computed per repetition (MV ms / DIFFERENTIAL ms of the same
+              batch) and summarised as median (min–max). "No pending changes" times `trickle.refresh` of the
+              DIFFERENTIAL stream table {Profile.NoChangeRepetitions} times after a `VACUUM`. AUTO: the aggregate query
+              installed in `auto` mode next to a FULL one; after each 50% batch, the AUTO refresh, then the FULL one;
+              the strategy comes from `trickle.refresh_history`.
+            - **Write path.** pgbench ({Profile.PgBenchDuration.TotalSeconds:0} s per run, {Profile.PgBenchRepetitions}
+              run(s) per cell, `-M prepared`, `-n`) with three weighted scripts for the single-row case (UPDATE of a
+              random order's amount, INSERT of a new order, DELETE of a random order: each pgbench transaction is one
+              statement) and one script inserting 1,000 rows per transaction. New ids come from a sequence, so runs
+              never collide. 1 client, and 4 clients on 2 threads (`-c 4 -j 2`). Before each configuration the stream
+              tables of the previous one are dropped and orders is reloaded to its initial rows; buffers are not
+              refreshed during a configuration's runs. The ratio is TPS with stream tables / TPS without, per run.
+            - **Compile speed.** Warm: in-process `Compilation.Compile` in a Stopwatch loop ({Profile.WarmCompileRepetitions}
+              timed compiles after 10 warm-up compiles per query; BenchmarkDotNet was not used); cold: wall time of
+              {Profile.ColdCompileRuns} runs of the Release CLI, `dotnet src/Trickle.Cli/bin/Release/net10.0/trickle.dll compile
+              examples/order_totals.sql --schema examples/schema.sql`, each a new process.
+            - **Targets** are the product's promises; each is marked met or missed. Speed-up targets compare DIFFERENTIAL
+              with a materialized view refresh (the recomputation PostgreSQL offers) and apply to the aggregate and
+              join classes.
+
+            {Results()}
+            """;
+    }
+
+    private static string CpuModel() =>
+        ReadProcLine("/proc/cpuinfo", "model name") is { } line ? line.Split(':', 2)[1].Trim() : RuntimeInformation.ProcessArchitecture.ToString();
+
+    private static string MemoryGiB()
+    {
+        var line = ReadProcLine("/proc/meminfo", "MemTotal");
+        if (line is null)
+            return "?";
+        var kilobytes = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        return (kilobytes / 1024.0 / 1024.0).ToString("0", CultureInfo.InvariantCulture);
+    }
+
+    private static string? ReadProcLine(string path, string prefix) =>
+        File.Exists(path) ? File.ReadLines(path).FirstOrDefault(line => line.StartsWith(prefix, StringComparison.Ordinal)) : null;
+}

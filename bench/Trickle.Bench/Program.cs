@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Npgsql;
+using Trickle.Bench;
+using Trickle.Postgres;
+
+var quick = new Option<bool>("--quick")
+{
+    Description = "100,000 orders, fewer repetitions and rates, 3 s pgbench runs: a smoke run in under 3 minutes.",
+};
+var output = new Option<FileInfo?>("--out")
+{
+    Description = "Also write the report (date, machine, method, tables) to this markdown file, e.g. docs/benchmarks.md.",
+    HelpName = "FILE",
+};
+var root = new RootCommand("Measures Trickle's refresh cost, write-path overhead and compile speed on a throwaway PostgreSQL cluster.")
+{
+    quick,
+    output,
+};
+root.SetAction((parseResult, cancellationToken) =>
+    BenchmarkRun.RunAsync(parseResult.GetValue(quick) ? BenchProfile.Quick : BenchProfile.Full, parseResult.GetValue(output), cancellationToken));
+return await root.Parse(args).InvokeAsync();
+
+namespace Trickle.Bench
+{
+    internal static class BenchmarkRun
+    {
+        /// <summary>Server settings on top of the tests' ones: room for a 1,000,000-row table and its sorts in memory.</summary>
+        private static readonly KeyValuePair<string, string>[] ServerSettings =
+        [
+            new("shared_buffers", "256MB"),
+            new("work_mem", "64MB"),
+            new("maintenance_work_mem", "256MB"),
+            new("max_wal_size", "4GB"),
+            new("autovacuum", "off"),
+        ];
+
+        public static async Task<int> RunAsync(BenchProfile profile, FileInfo? output, CancellationToken cancellationToken)
+        {
+            var started = DateTimeOffset.Now;
+            var clock = Stopwatch.StartNew();
+            void Log(string message) => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
+
+            var repositoryRoot = FindRepositoryRoot();
+            Log($"{profile.Name} run: starting PostgreSQL");
+            await using var server = await PostgresServer.StartAsync(ServerSettings, cancellationToken);
+            if (server.IsExternal)
+                Log($"using the external server from {PostgresServer.ConnectionVariable}; its settings are not changed");
+            var databaseName = $"trickle_bench_{Environment.ProcessId}";
+            var connectionString = await server.CreateDatabaseAsync(databaseName, cancellationToken);
+            try
+            {
+                var workload = new OrdersWorkload(connectionString, profile);
+                Log($"loading {profile.Orders:N0} orders, {profile.Customers:N0} customers");
+                await workload.CreateSchemaAsync(cancellationToken);
+                var installer = new StreamTableInstaller(server, workload);
+
+                var refresh = await new RefreshBenchmark(workload, installer, Log).RunAsync(cancellationToken);
+                var writePath = await new WritePathBenchmark(server, workload, installer, Log).RunAsync(cancellationToken);
+                var compile = await new CompileBenchmark(repositoryRoot, profile, Log).RunAsync(cancellationToken);
+
+                var report = new BenchmarkReport(profile, started, clock.Elapsed, await ServerVersionAsync(connectionString, cancellationToken),
+                    server.IsExternal ? [] : ServerSettings, refresh, writePath, compile);
+                Console.WriteLine(report.Results());
+                if (output is not null)
+                {
+                    await File.WriteAllTextAsync(output.FullName, report.Document(), cancellationToken);
+                    Log($"wrote {output.FullName}");
+                }
+                Log("done");
+                return 0;
+            }
+            finally
+            {
+                if (server.IsExternal)
+                    await server.DropDatabaseAsync(databaseName, CancellationToken.None);
+            }
+        }
+
+        private static async Task<string> ServerVersionAsync(string connectionString, CancellationToken cancellationToken)
+        {
+            await using var connection = await PostgresServer.OpenConnectionAsync(connectionString, cancellationToken);
+            await using var command = new NpgsqlCommand("SELECT version()", connection);
+            return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        /// <summary>The examples and the CLI are found relative to the repository, wherever the command runs from.</summary>
+        private static string FindRepositoryRoot()
+        {
+            foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+                for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+                    if (File.Exists(Path.Combine(directory.FullName, "Trickle.sln")))
+                        return directory.FullName;
+            throw new InvalidOperationException("Trickle.sln not found above the current directory: run the benchmark from the repository.");
+        }
+    }
+}
