@@ -30,7 +30,7 @@ public sealed record BenchProfile(
         AutoRepetitions: 2,
         PgBenchDuration: TimeSpan.FromSeconds(10),
         PgBenchRepetitions: 2,
-        WarmCompileRepetitions: 50,
+        WarmCompileRepetitions: 15,
         ColdCompileRuns: 5);
 
     public static readonly BenchProfile Quick = new(
@@ -42,6 +42,6 @@ public sealed record BenchProfile(
         AutoRepetitions: 1,
         PgBenchDuration: TimeSpan.FromSeconds(3),
         PgBenchRepetitions: 1,
-        WarmCompileRepetitions: 50,
+        WarmCompileRepetitions: 15,
         ColdCompileRuns: 5);
 }

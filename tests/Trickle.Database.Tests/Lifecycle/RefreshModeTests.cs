@@ -80,7 +80,8 @@ public sealed class RefreshModeTests(PostgresCluster cluster)
         Assert.Equal(3, history.Length);
         Assert.Equal("full: install", history[0]);
         Assert.Equal("differential: 20 pending change rows are 2.00% of the 1000 source rows (threshold 25% until refreshes are measured)", history[1]);
-        Assert.Equal("full: at least 1001 pending change rows, as many as the 1000 source rows (counting stops there)", history[2]);
+        // Counting stops at the threshold, a quarter of the sources' rows until refreshes are measured.
+        Assert.Equal("full: at least 250 pending change rows are 25.00% of the 1000 source rows (threshold 25% until refreshes are measured)", history[2]);
         Assert.Equal("auto", await database.ScalarAsync<string>("SELECT refresh_mode FROM trickle.stream_tables WHERE name = 'st'"));
     }
 
@@ -103,7 +104,41 @@ public sealed class RefreshModeTests(PostgresCluster cluster)
 
         Assert.Equal("differential", small);
         Assert.Equal("full", large);
-        Assert.Equal("200000 pending change rows at 0.0010 ms each (recent differential refreshes) against 100.0 ms for a full refresh (recent ones)", reason);
+        // Counting pending rows stops where the decision is made: 100 ms / 0.001 ms per row, or the sources' size.
+        Assert.Equal(100_000L, await database.ScalarAsync<long>("SELECT trickle.full_refresh_threshold('public', 'st', 1e9)"));
+        Assert.Equal(5_000L, await database.ScalarAsync<long>("SELECT trickle.full_refresh_threshold('public', 'st', 5000)"));
+        Assert.Equal(250L, await database.ScalarAsync<long>("SELECT trickle.full_refresh_threshold('public', 'other', 1000)"));
+        Assert.Equal("at least 200000 pending change rows at 0.0010 ms each (recent differential refreshes) against 100.0 ms for a full refresh (recent ones)", reason);
+    }
+
+    [Fact]
+    public async Task Auto_Recomputing_TruncatesTheBuffers_UnlessAWriterHoldsThem()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("auto_truncate");
+        await CreateAndInstallAsync(database, Schema, "INSERT INTO m SELECT i, i % 7, i FROM generate_series(1, 1000) AS i;", Totals, "st", "auto");
+        await database.ExecuteAsync("ANALYZE m");
+        const string BufferFile = "SELECT pg_relation_filenode('trickle.\"st__changes_1\"')::bigint";
+
+        // Nobody else writes: the recomputation truncates the buffer (a new file) instead of deleting its rows.
+        var before = await database.ScalarAsync<long>(BufferFile);
+        await database.ExecuteAsync("UPDATE m SET v = v * 2 WHERE id <= 600");
+        await RefreshAsync(database, "st");
+        await AssertMatchesAsync(database, "st", Totals, "after a truncating recomputation");
+        Assert.NotEqual(before, await database.ScalarAsync<long>(BufferFile));
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM trickle.\"st__changes_1\""));
+
+        // A writer's uncommitted change sits in the buffer: the recomputation cannot see it, so it must survive.
+        await using var writer = await database.OpenConnectionAsync();
+        await using var open = await writer.BeginTransactionAsync();
+        await using (var write = new Npgsql.NpgsqlCommand("INSERT INTO m VALUES (7000, 99, 5)", writer, open))
+            await write.ExecuteNonQueryAsync();
+        before = await database.ScalarAsync<long>(BufferFile);
+        await database.ExecuteAsync("UPDATE m SET v = v + 1 WHERE id <= 700");
+        await RefreshAsync(database, "st");
+        Assert.Equal(before, await database.ScalarAsync<long>(BufferFile));
+        await open.CommitAsync();
+        await RefreshAsync(database, "st");
+        await AssertMatchesAsync(database, "st", Totals, "after a recomputation that deleted the rows it consumed");
     }
 
     [Fact]
