@@ -28,7 +28,7 @@ public sealed record BenchProfile(
         Rates: [new(0.01, 3), new(0.1, 3), new(1, 3), new(10, 2), new(50, 1)],
         NoChangeRepetitions: 20,
         AutoRepetitions: 2,
-        PgBenchDuration: TimeSpan.FromSeconds(10),
+        PgBenchDuration: TimeSpan.FromSeconds(8),
         PgBenchRepetitions: 2,
         WarmCompileRepetitions: 15,
         ColdCompileRuns: 5);

@@ -8,6 +8,7 @@ public sealed record BenchmarkReport(
     BenchProfile Profile,
     DateTimeOffset Started,
     TimeSpan Duration,
+    string? LoadAtStart,
     string PostgresVersion,
     IReadOnlyList<KeyValuePair<string, string>> ServerSettings,
     string RefreshTables,
@@ -46,6 +47,9 @@ public sealed record BenchmarkReport(
             - Date: {Started.ToUniversalTime():yyyy-MM-dd HH:mm} UTC; the run took {Duration.TotalMinutes:0.0} min ({Profile.Name} profile).
             - Machine: {Environment.ProcessorCount} cores (`nproc`), {CpuModel()}, {MemoryGiB()} GiB RAM, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}.
             - PostgreSQL: {PostgresVersion}.
+            - Load average (1 min, `/proc/loadavg`): {LoadAtStart ?? "?"} at the start, {LoadAverage() ?? "?"} at the end. Anything else
+              running on the machine shows here; it slows every contender, but a ratio of two figures measured back to
+              back suffers less than either figure.
 
             ## Method
 
@@ -89,6 +93,10 @@ public sealed record BenchmarkReport(
             {Results()}
             """;
     }
+
+    /// <summary>The 1-minute load average, as a shared machine's noise indicator.</summary>
+    public static string? LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : null;
 
     private static string CpuModel() =>
         ReadProcLine("/proc/cpuinfo", "model name") is { } line ? line.Split(':', 2)[1].Trim() : RuntimeInformation.ProcessArchitecture.ToString();

@@ -39,6 +39,7 @@ namespace Trickle.Bench
         public static async Task<int> RunAsync(BenchProfile profile, FileInfo? output, CancellationToken cancellationToken)
         {
             var started = DateTimeOffset.Now;
+            var loadAtStart = BenchmarkReport.LoadAverage();
             var clock = Stopwatch.StartNew();
             void Log(string message) => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
 
@@ -60,7 +61,7 @@ namespace Trickle.Bench
                 var writePath = await new WritePathBenchmark(server, workload, installer, Log).RunAsync(cancellationToken);
                 var compile = await new CompileBenchmark(repositoryRoot, profile, Log).RunAsync(cancellationToken);
 
-                var report = new BenchmarkReport(profile, started, clock.Elapsed, await ServerVersionAsync(connectionString, cancellationToken),
+                var report = new BenchmarkReport(profile, started, clock.Elapsed, loadAtStart, await ServerVersionAsync(connectionString, cancellationToken),
                     server.IsExternal ? [] : ServerSettings, refresh, writePath, compile);
                 Console.WriteLine(report.Results());
                 if (output is not null)
