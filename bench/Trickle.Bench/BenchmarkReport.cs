@@ -79,9 +79,10 @@ public sealed record BenchmarkReport(
               run(s) per cell, `-M prepared`, `-n`) with three weighted scripts for the single-row case (UPDATE of a
               random order's amount, INSERT of a new order, DELETE of a random order: each pgbench transaction is one
               statement) and one script inserting 1,000 rows per transaction. New ids come from a sequence, so runs
-              never collide. 1 client, and 4 clients on 2 threads (`-c 4 -j 2`). Before each configuration the stream
-              tables of the previous one are dropped and orders is reloaded to its initial rows; buffers are not
-              refreshed during a configuration's runs. The ratio is TPS with stream tables / TPS without, per run.
+              never collide. 1 client, and 4 clients on 2 threads (`-c 4 -j 2`). Each configuration has its own copy of
+              orders (same rows, same indexes) with its stream tables installed on it, and the configurations run one
+              after the other within each repetition, so that a change in the machine's load hits all of them; buffers
+              are not refreshed during the runs. The ratio is TPS with stream tables / TPS without, per repetition.
             - **Compile speed.** Warm: in-process `Compilation.Compile` measured by BenchmarkDotNet (in-process emit
               toolchain, 3 warm-up and {Profile.WarmCompileRepetitions} measured iterations of 200 ms per query); cold: wall time of
               {Profile.ColdCompileRuns} runs of the Release CLI, `dotnet src/Trickle.Cli/bin/Release/net10.0/trickle.dll compile

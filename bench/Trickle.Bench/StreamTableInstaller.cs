@@ -32,9 +32,13 @@ public sealed class StreamTableInstaller(PostgresServer server, OrdersWorkload w
         return result.Script!;
     }
 
-    public async Task InstallStreamTableAsync(string name, string query, RefreshMode mode, CancellationToken cancellationToken)
+    public Task InstallStreamTableAsync(string name, string query, RefreshMode mode, CancellationToken cancellationToken) =>
+        InstallStreamTableAsync(name, query, mode, _catalog, cancellationToken);
+
+    /// <summary>Installs a stream table compiled against <paramref name="catalog"/>, for queries over other tables.</summary>
+    public async Task InstallStreamTableAsync(string name, string query, RefreshMode mode, SourceCatalog catalog, CancellationToken cancellationToken)
     {
-        var script = Compile(_catalog, $"{name}.sql", query, new CompilationOptions(Name: name, Mode: mode));
+        var script = Compile(catalog, $"{name}.sql", query, new CompilationOptions(Name: name, Mode: mode));
         var result = await server.RunPsqlScriptAsync(workload.ConnectionString, script, cancellationToken);
         if (!result.Succeeded)
             throw new InvalidOperationException($"installing stream table {name} failed: {result.Describe()}");

@@ -6,8 +6,8 @@ using Trickle.Postgres;
 namespace Trickle.Bench;
 
 /// <summary>
-/// What stream tables cost the writers of their sources: pgbench throughput on orders with no stream table, then with
-/// DIFFERENTIAL and IMMEDIATE ones installed. Every configuration starts from the same freshly loaded table.
+/// What stream tables cost the writers of their sources: pgbench throughput on a copy of orders with no stream table,
+/// and on copies with DIFFERENTIAL and IMMEDIATE ones installed, the configurations run in turn within each repetition.
 /// </summary>
 public sealed partial class WritePathBenchmark(PostgresServer server, OrdersWorkload workload, StreamTableInstaller installer, Action<string> log)
 {
@@ -27,7 +27,7 @@ public sealed partial class WritePathBenchmark(PostgresServer server, OrdersWork
             [QueryClass.Aggregate, QueryClass.Join, QueryClass.JoinAggregate, QueryClass.ScanFilter, QueryClass.OuterJoin]),
     ];
 
-    // Inserted ids come from the shared sequence, so clients and runs never collide; updated and deleted ids are
+    // ORDERS_TABLE stands for the configuration's copy of orders. Inserted ids come from the shared sequence, so clients and runs never collide; updated and deleted ids are
     // drawn from the loaded range (a delete of an id already deleted simply changes nothing).
     private static readonly Workload[] Workloads =
     [
@@ -35,21 +35,21 @@ public sealed partial class WritePathBenchmark(PostgresServer server, OrdersWork
         [
             ("update", """
                 \set id random(1, :orders)
-                UPDATE orders SET amount = amount + 1 WHERE id = :id;
+                UPDATE ORDERS_TABLE SET amount = amount + 1 WHERE id = :id;
                 """),
             ("insert", $"""
                 \set customer random(1, :customers)
-                INSERT INTO orders (id, customer_id, status, amount, quantity) VALUES (nextval('{OrdersWorkload.OrderIdSequence}'), :customer, 'open', 10.00, 1);
+                INSERT INTO ORDERS_TABLE (id, customer_id, status, amount, quantity) VALUES (nextval('{OrdersWorkload.OrderIdSequence}'), :customer, 'open', 10.00, 1);
                 """),
             ("delete", """
                 \set id random(1, :orders)
-                DELETE FROM orders WHERE id = :id;
+                DELETE FROM ORDERS_TABLE WHERE id = :id;
                 """),
         ], TargetRatio: 0.77),
         new("1,000-row INSERT … SELECT per transaction",
         [
             ("batch", $"""
-                INSERT INTO orders (id, customer_id, status, amount, quantity)
+                INSERT INTO ORDERS_TABLE (id, customer_id, status, amount, quantity)
                 SELECT nextval('{OrdersWorkload.OrderIdSequence}'), 1 + floor(random() * :customers)::integer, 'open', round((random() * 1000)::numeric, 2), 1
                 FROM generate_series(1, 1000);
                 """),
@@ -65,10 +65,26 @@ public sealed partial class WritePathBenchmark(PostgresServer server, OrdersWork
         var scriptDirectory = Directory.CreateTempSubdirectory("trickle-pgbench-").FullName;
         try
         {
-            var throughput = new Dictionary<(Configuration, Workload, int Clients), Sample>();
+            var installed = await InstallConfigurationsAsync(cancellationToken);
+            var throughput = new Dictionary<(Configuration, Workload, int Clients), List<double>>();
+            // Interleaved: every repetition runs each configuration once, back to back, so that a change of load on a
+            // shared machine slows them all rather than whichever configuration happened to run during it.
+            foreach (var pgbenchWorkload in Workloads)
+                foreach (var (clients, threads) in ClientCounts)
+                    for (var repetition = 0; repetition < Profile.PgBenchRepetitions; repetition++)
+                        foreach (var configuration in Configurations)
+                        {
+                            log($"write path: {pgbenchWorkload.Title}, {clients} client(s), run {repetition + 1}/{Profile.PgBenchRepetitions}: {configuration.Title}");
+                            var tps = await RunPgBenchAsync(pgbenchWorkload, TableOf(configuration), clients, threads, scriptDirectory, cancellationToken);
+                            if (!throughput.TryGetValue((configuration, pgbenchWorkload, clients), out var runs))
+                                throughput[(configuration, pgbenchWorkload, clients)] = runs = [];
+                            runs.Add(tps);
+                        }
+            foreach (var name in installed)
+                await installer.DropStreamTableAsync(name, cancellationToken);
             foreach (var configuration in Configurations)
-                await MeasureConfigurationAsync(configuration, scriptDirectory, throughput, cancellationToken);
-            return Report(throughput);
+                await workload.ExecuteAsync($"DROP TABLE {SqlText.Identifier(TableOf(configuration))}", cancellationToken);
+            return Report(throughput.ToDictionary(entry => entry.Key, entry => new Sample(entry.Value)));
         }
         finally
         {
@@ -76,31 +92,36 @@ public sealed partial class WritePathBenchmark(PostgresServer server, OrdersWork
         }
     }
 
-    private async Task MeasureConfigurationAsync(Configuration configuration, string scriptDirectory,
-        Dictionary<(Configuration, Workload, int Clients), Sample> throughput, CancellationToken cancellationToken)
+    /// <summary>Each configuration writes to its own copy of orders, with its stream tables installed on that copy.</summary>
+    private static string TableOf(Configuration configuration) => $"orders_w{Array.IndexOf(Configurations, configuration)}";
+
+    private async Task<List<string>> InstallConfigurationsAsync(CancellationToken cancellationToken)
     {
-        log($"write path: {configuration.Title}: reloading orders");
-        await workload.LoadAsync(cancellationToken);
-        var names = configuration.Classes.Select(queryClass => $"{queryClass.Key}_{configuration.Mode.ToString().ToLowerInvariant()}").ToArray();
-        foreach (var (queryClass, name) in configuration.Classes.Zip(names))
-            await installer.InstallStreamTableAsync(name, queryClass.Query, configuration.Mode, cancellationToken);
-        await workload.VacuumAnalyzeAsync(cancellationToken);
-
-        foreach (var pgbenchWorkload in Workloads)
-            foreach (var (clients, threads) in ClientCounts)
+        // The compiler sees each copy as a table of its own, declared like orders.
+        var ordersDdl = OrdersWorkload.SchemaDdl.Split('\n').Single(line => line.Contains("CREATE TABLE orders "));
+        var catalog = StreamTableInstaller.ReadSchema(OrdersWorkload.SchemaDdl + string.Concat(
+            Configurations.Select(configuration => "\n" + OrdersTable().Replace(ordersDdl, TableOf(configuration)))));
+        var installed = new List<string>();
+        foreach (var configuration in Configurations)
+        {
+            var table = TableOf(configuration);
+            log($"write path: copying orders to {table} for {configuration.Title}");
+            await workload.ExecuteAsync($"""
+                CREATE TABLE {SqlText.Identifier(table)} (LIKE orders INCLUDING ALL);
+                INSERT INTO {SqlText.Identifier(table)} SELECT * FROM orders;
+                """, cancellationToken);
+            foreach (var queryClass in configuration.Classes)
             {
-                log($"write path: {configuration.Title}: {pgbenchWorkload.Title}, {clients} client(s) × {Profile.PgBenchRepetitions}");
-                var runs = new List<double>();
-                for (var repetition = 0; repetition < Profile.PgBenchRepetitions; repetition++)
-                    runs.Add(await RunPgBenchAsync(pgbenchWorkload, clients, threads, scriptDirectory, cancellationToken));
-                throughput[(configuration, pgbenchWorkload, clients)] = new Sample(runs);
+                var name = $"{queryClass.Key}_{configuration.Mode.ToString().ToLowerInvariant()}_{table}";
+                await installer.InstallStreamTableAsync(name, OrdersTable().Replace(queryClass.Query, table), configuration.Mode, catalog, cancellationToken);
+                installed.Add(name);
             }
-
-        foreach (var name in names)
-            await installer.DropStreamTableAsync(name, cancellationToken);
+        }
+        await workload.VacuumAnalyzeAsync(cancellationToken);
+        return installed;
     }
 
-    private async Task<double> RunPgBenchAsync(Workload pgbenchWorkload, int clients, int threads, string scriptDirectory, CancellationToken cancellationToken)
+    private async Task<double> RunPgBenchAsync(Workload pgbenchWorkload, string table, int clients, int threads, string scriptDirectory, CancellationToken cancellationToken)
     {
         var arguments = new List<string>
         {
@@ -114,7 +135,7 @@ public sealed partial class WritePathBenchmark(PostgresServer server, OrdersWork
         foreach (var (name, script) in pgbenchWorkload.Scripts)
         {
             var path = Path.Combine(scriptDirectory, $"{name}.sql");
-            await File.WriteAllTextAsync(path, script + "\n", cancellationToken);
+            await File.WriteAllTextAsync(path, script.Replace("ORDERS_TABLE", SqlText.Identifier(table)) + "\n", cancellationToken);
             arguments.AddRange(["-f", $"{path}@1"]);
         }
         var result = await server.RunPgBenchAsync(workload.ConnectionString, arguments, cancellationToken);
@@ -149,6 +170,9 @@ public sealed partial class WritePathBenchmark(PostgresServer server, OrdersWork
         configuration == Configurations[1]
             ? new Target($"≥ {pgbenchWorkload.TargetRatio:0.00}×", ratio.Median >= pgbenchWorkload.TargetRatio).ToString()
             : "–";
+
+    [GeneratedRegex(@"\borders\b")]
+    private static partial Regex OrdersTable();
 
     [GeneratedRegex(@"tps = ([0-9.]+) \(without initial connection time\)")]
     private static partial Regex TransactionsPerSecond();
