@@ -29,6 +29,9 @@ public static class CliApp
             {
                 compile.Command,
                 explain.Command,
+                new WorkerCommand().Command,
+                new StatusCommand().Command,
+                new RefreshCommand().Command,
             };
             var parseResult = root.Parse(args);
 

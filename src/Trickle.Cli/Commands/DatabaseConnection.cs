@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Npgsql;
+
+namespace Trickle.Cli.Commands;
+
+/// <summary>The <c>--connection</c> option of the commands that talk to a database with the trickle runtime installed.</summary>
+internal static class DatabaseConnection
+{
+    public static Option<string> Option() => new("--connection")
+    {
+        Description = "The database the stream tables are installed in (Npgsql connection string).",
+        HelpName = "CONNSTR",
+        Required = true,
+    };
+
+    /// <summary>An unpooled connection: closing it ends the session, and with it any session lock it held.</summary>
+    public static async Task<NpgsqlConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false };
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Reports a database error the way the other commands report problems: one line, tool as origin.</summary>
+    public static int Fail(TextWriter stderr, Exception exception)
+    {
+        var message = exception is PostgresException postgres ? $"{postgres.MessageText} (SQLSTATE {postgres.SqlState})" : exception.Message;
+        stderr.WriteLine($"trickle: error: {DiagnosticPrinter.OneLine(message)}");
+        return CliApp.ExitFailure;
+    }
+}
