@@ -30,6 +30,30 @@ internal static class DatabaseConnection
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="body"/> on a fresh connection; database and connection-string errors become one line on
+    /// standard error and exit code 1, Ctrl+C exit code 130.
+    /// </summary>
+    public static async Task<int> RunAsync(ParseResult parseResult, Option<string> connectionOption, CancellationToken cancellationToken,
+        Func<NpgsqlConnection, TextWriter, CancellationToken, Task<int>> body)
+    {
+        var stderr = parseResult.InvocationConfiguration.Error;
+        try
+        {
+            await using var connection = await OpenAsync(parseResult.GetRequiredValue(connectionOption), cancellationToken);
+            return await body(connection, parseResult.InvocationConfiguration.Output, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            stderr.WriteLine("trickle: canceled");
+            return CliApp.ExitCanceled;
+        }
+        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or ArgumentException)
+        {
+            return Fail(stderr, exception);
+        }
+    }
+
     /// <summary>Reports a database error the way the other commands report problems: one line, tool as origin.</summary>
     public static int Fail(TextWriter stderr, Exception exception)
     {

@@ -17,29 +17,15 @@ internal sealed class RefreshCommand
 
     public Command Command { get; }
 
-    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
-    {
-        var stdout = parseResult.InvocationConfiguration.Output;
-        var stderr = parseResult.InvocationConfiguration.Error;
-        var name = parseResult.GetRequiredValue(_name);
-        try
+    private Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
+        DatabaseConnection.RunAsync(parseResult, _connection, cancellationToken, async (connection, stdout, token) =>
         {
-            await using var connection = await DatabaseConnection.OpenAsync(parseResult.GetRequiredValue(_connection), cancellationToken);
+            var name = parseResult.GetRequiredValue(_name);
             await using var command = new NpgsqlCommand("SELECT trickle.refresh($1)", connection) { CommandTimeout = 0 };
             command.Parameters.Add(new NpgsqlParameter { Value = name });
             var started = System.Diagnostics.Stopwatch.StartNew();
-            var rows = await command.ExecuteScalarAsync(cancellationToken);
+            var rows = await command.ExecuteScalarAsync(token);
             stdout.WriteLine($"refreshed {name}: {rows} rows changed in {started.Elapsed.TotalMilliseconds:0.0} ms");
             return CliApp.ExitSuccess;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            stderr.WriteLine("trickle: canceled");
-            return CliApp.ExitCanceled;
-        }
-        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or ArgumentException)
-        {
-            return DatabaseConnection.Fail(stderr, exception);
-        }
-    }
+        });
 }

@@ -33,35 +33,19 @@ internal sealed class StatusCommand
 
     public Command Command { get; }
 
-    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
-    {
-        var stdout = parseResult.InvocationConfiguration.Output;
-        var stderr = parseResult.InvocationConfiguration.Error;
-        try
+    private Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
+        DatabaseConnection.RunAsync(parseResult, _connection, cancellationToken, async (connection, stdout, token) =>
         {
-            await using var connection = await DatabaseConnection.OpenAsync(parseResult.GetRequiredValue(_connection), cancellationToken);
-            var rows = await ReadAsync(connection, Query, cancellationToken);
-            WriteTable(stdout, Headers, rows);
+            WriteTable(stdout, Headers, await ReadAsync(connection, Query, token));
             var problems = await ReadAsync(connection,
-                "SELECT CASE WHEN name IS NULL THEN '(database)' ELSE format('%I.%I', schema_name, name) END, problem, detail FROM trickle.health()", cancellationToken);
+                "SELECT CASE WHEN name IS NULL THEN '(database)' ELSE format('%I.%I', schema_name, name) END, problem, detail FROM trickle.health()", token);
             stdout.WriteLine();
             if (problems.Count == 0)
                 stdout.WriteLine("health: no problems");
-            else
-                foreach (var problem in problems)
-                    stdout.WriteLine($"health: {problem[0]}: {problem[1]}: {problem[2]}");
+            foreach (var problem in problems)
+                stdout.WriteLine($"health: {problem[0]}: {problem[1]}: {problem[2]}");
             return CliApp.ExitSuccess;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            stderr.WriteLine("trickle: canceled");
-            return CliApp.ExitCanceled;
-        }
-        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or ArgumentException)
-        {
-            return DatabaseConnection.Fail(stderr, exception);
-        }
-    }
+        });
 
     private static async Task<List<string[]>> ReadAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {

@@ -77,7 +77,16 @@ internal sealed class WorkerCommand
         {
             if (parseResult.GetValue(_metricsPort) is { } port)
             {
-                metrics = MetricsEndpoint.Start(port, settings.ConnectionString, worker, log);
+                try
+                {
+                    metrics = MetricsEndpoint.Start(port, settings.ConnectionString, worker, log);
+                }
+                catch (System.Net.HttpListenerException exception)
+                {
+                    DiagnosticPrinter.PrintUsageError(parseResult.InvocationConfiguration.Error, null,
+                        $"cannot serve metrics on port {port}: {exception.Message}");
+                    return CliApp.ExitFailure;
+                }
                 log.Info($"metrics on http://*:{port}/metrics");
             }
             return await worker.RunAsync(cancellationToken);
