@@ -13,10 +13,21 @@ var output = new Option<FileInfo?>("--out")
     Description = "Also write the report (date, machine, method, tables) to this markdown file, e.g. docs/benchmarks.md.",
     HelpName = "FILE",
 };
+var samples = new Option<int>("--samples")
+{
+    Description = "Changes whose latency is measured.",
+    DefaultValueFactory = _ => 60,
+};
+var scheduler = new Command("scheduler", "Measures scheduler latency (commit to visible in a 1s-schedule stream table) and the no-change refresh cost.")
+{
+    samples,
+};
+scheduler.SetAction((parseResult, cancellationToken) => SchedulerLatencyBenchmark.RunAsync(parseResult.GetValue(samples), cancellationToken));
 var root = new RootCommand("Measures Trickle's refresh cost, write-path overhead and compile speed on a throwaway PostgreSQL cluster.")
 {
     quick,
     output,
+    scheduler,
 };
 root.SetAction((parseResult, cancellationToken) =>
     BenchmarkRun.RunAsync(parseResult.GetValue(quick) ? BenchProfile.Quick : BenchProfile.Full, parseResult.GetValue(output), cancellationToken));

@@ -25,10 +25,13 @@ public static class CliApp
         {
             var compile = new CompileCommand(compiler);
             var explain = new CompileCommand(compiler, explain: true);
-            var root = new RootCommand("Compiles a PostgreSQL stream-table definition into one installable SQL script for incremental view maintenance.")
+            var root = new RootCommand("Compiles a PostgreSQL stream-table definition into one installable SQL script for incremental view maintenance, and runs, inspects and refreshes installed stream tables.")
             {
                 compile.Command,
                 explain.Command,
+                new WorkerCommand().Command,
+                new StatusCommand().Command,
+                new RefreshCommand().Command,
             };
             var parseResult = root.Parse(args);
 

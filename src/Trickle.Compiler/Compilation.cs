@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Trickle.Compiler.Binding;
 using Trickle.Compiler.Catalog;
 using Trickle.Compiler.Delta;
@@ -7,6 +6,7 @@ using Trickle.Compiler.Emit;
 using Trickle.Compiler.Ir;
 using Trickle.Compiler.Parsing;
 using Trickle.Compiler.Rewrites;
+using Trickle.Compiler.Schedules;
 using Trickle.Compiler.Syntax;
 
 namespace Trickle.Compiler;
@@ -15,7 +15,7 @@ namespace Trickle.Compiler;
 /// The single entry point of the compiler: a stream table definition and a catalog in, an install script or
 /// diagnostics out. Phases run in order and stop at the first phase that reports errors.
 /// </summary>
-public static partial class Compilation
+public static class Compilation
 {
     /// <summary>Reads DDL files into a catalog; problems go to diagnostics (TRK2xxx).</summary>
     public static SourceCatalog ReadSchema(IEnumerable<SourceText> ddlFiles, DiagnosticBag diagnostics) =>
@@ -63,7 +63,7 @@ public static partial class Compilation
         var mode = ResolveMode(parsed, definition.Path, options, quiet);
         if (mode is not (RefreshMode.Full or RefreshMode.Auto)) return null;
         var (schema, name) = ResolveName(parsed, definition, options, quiet);
-        var schedule = ResolveSchedule(parsed, definition.Path, options, quiet);
+        var schedule = ResolveSchedule(parsed, definition, options, mode, quiet);
         if (quiet.HasErrors) return null;
 
         var first = errors[0];
@@ -84,7 +84,7 @@ public static partial class Compilation
 
         var (schema, name) = ResolveName(parsed, definition, options, diagnostics);
         var mode = ResolveMode(parsed, definition.Path, options, diagnostics);
-        var schedule = ResolveSchedule(parsed, definition.Path, options, diagnostics);
+        var schedule = ResolveSchedule(parsed, definition, options, mode, diagnostics);
         foreach (var option in parsed.Options.Where(o => o.Name.Value is not ("schedule" or "refresh_mode")))
             diagnostics.Error(DiagnosticCode.InvalidOption, definition.Path, option.Name.Span,
                 $"unknown option \"{option.Name.Value}\" (known: schedule, refresh_mode)");
@@ -133,18 +133,37 @@ public static partial class Compilation
         return parsed.Form == DefinitionForm.CreateImmvCall ? RefreshMode.Immediate : RefreshMode.Auto;
     }
 
-    private static string? ResolveSchedule(StreamTableDefinition parsed, string path, CompilationOptions options, DiagnosticBag diagnostics)
+    /// <summary>
+    /// The schedule normalised (<see cref="Schedule"/>); a bad one is reported at the offending part of the option's
+    /// value, or at the definition when it came from <c>--schedule</c>.
+    /// </summary>
+    private static string? ResolveSchedule(StreamTableDefinition parsed, SourceText definition, CompilationOptions options, RefreshMode mode, DiagnosticBag diagnostics)
     {
         var option = parsed.Options.FirstOrDefault(o => o.Name.Value == "schedule");
-        var schedule = options.Schedule ?? option?.Value;
-        if (schedule is null || DurationPattern().IsMatch(schedule)) return schedule;
-        diagnostics.Error(DiagnosticCode.InvalidSchedule, path, options.Schedule is null ? option!.ValueSpan : parsed.Span,
-            $"schedule '{schedule}' is not a duration such as '500ms', '3s', '1m30s' or '1h'");
-        return schedule;
+        var text = options.Schedule ?? option?.Value;
+        if (text is null) return null;
+        var schedule = Schedule.Parse(text, out var error);
+        var fromFile = options.Schedule is null;
+        if (error is not null)
+        {
+            diagnostics.Error(error.Code, definition.Path, fromFile ? WithinValue(option!, definition.Text, error) : parsed.Span, error.Message);
+            return text;
+        }
+        if (mode == RefreshMode.Immediate)
+            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Warning, DiagnosticCode.ScheduleIgnored.Id,
+                $"schedule '{text.Trim()}' has no effect: an IMMEDIATE stream table is maintained by its writers, never by the scheduler",
+                definition.Path, fromFile ? option!.ValueSpan : parsed.Span));
+        return schedule!.Text;
     }
 
-    [GeneratedRegex(@"^\s*(\d+\s*(ms|s|m|h|d)\s*)+$", RegexOptions.IgnoreCase)]
-    private static partial Regex DurationPattern();
+    /// <summary>The span of a schedule error inside the option's value, skipping the opening quote of a literal.</summary>
+    private static SourceSpan WithinValue(DefinitionOption option, string source, ScheduleError error)
+    {
+        var span = option.ValueSpan;
+        var quote = span.Length > 0 && span.Start < source.Length && source[span.Start] is '\'' or '"' ? 1 : 0;
+        var shift = Math.Min(quote + error.Offset, Math.Max(span.Length - 1, 0));
+        return new SourceSpan(span.Start + shift, Math.Max(Math.Min(error.Length, span.Length - shift), 1), span.Line, span.Column + shift);
+    }
 
     /// <summary>The bound plan, the plan after every rewrite pass, and each pass's output, in order.</summary>
     public sealed record Analysis(BoundStreamTable Bound, BoundStreamTable Rewritten, IReadOnlyList<(string Pass, string Plan)> Passes, SourceSpan QuerySpan)

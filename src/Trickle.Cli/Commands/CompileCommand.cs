@@ -48,8 +48,8 @@ internal sealed class CompileCommand
 
     private readonly Option<string?> _schedule = new("--schedule")
     {
-        Description = "Refresh schedule, e.g. 3s or 1min; overrides the schedule in FILE.",
-        HelpName = "DURATION",
+        Description = "Refresh schedule: a duration (500ms, 3s, 1m30s, 1h), a cron expression ('*/5 * * * *', @hourly) or calculated; overrides the schedule in FILE.",
+        HelpName = "SCHEDULE",
     };
 
     private readonly Option<string?> _output = new("--output", "-o")

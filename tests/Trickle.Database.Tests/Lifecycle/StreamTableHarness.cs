@@ -165,8 +165,19 @@ internal static class StreamTableHarness
             "proc trickle.choose_refresh_strategy(schema_name text, table_name text, pending bigint, source_rows double precision, OUT strategy text, OUT reason text)",
             "proc trickle.measured_refresh_costs(schema_name text, table_name text, OUT per_change_ms double precision, OUT full_ms double precision)",
             "proc trickle.full_refresh_threshold(schema_name text, table_name text, source_rows double precision)",
+            // Scheduling and monitoring (runtime 0.3).
+            "class r trickle.scheduler_state", "class i trickle.scheduler_state_pkey",
+            "type trickle.scheduler_state", "type trickle._scheduler_state",
+            "index trickle.scheduler_state_pkey on trickle.scheduler_state",
+            "trigger trickle.stream_table_catalog plan_next_refresh trickle.plan_next_refresh()",
         ];
-        return runtime.Contains(line);
+        string[] schedulingFunctions =
+        [
+            "schedule_period", "schedule_tier", "cron_field", "next_cron_time", "next_refresh_time", "plan_next_refresh",
+            "pending_changes", "refresh_entry", "refresh_all", "resume_stream_table", "scheduler_pid", "stop_scheduler",
+            "run_scheduler", "health",
+        ];
+        return runtime.Contains(line) || schedulingFunctions.Any(name => line.StartsWith($"proc trickle.{name}(", StringComparison.Ordinal));
     }
 
     /// <summary>Runs <paramref name="action"/>, failing with a clear message if it does not finish within the timeout.</summary>

@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+using Trickle.Compiler;
+
+namespace Trickle.Cli.Tests;
+
+/// <summary><c>trickle worker</c>, <c>status</c> and <c>refresh</c> against a real PostgreSQL with a stream table installed.</summary>
+public sealed class DatabaseCommandTests(PostgresServer server) : IClassFixture<PostgresServer>
+{
+    private const string Schema = "CREATE TABLE orders (id bigint PRIMARY KEY, customer int NOT NULL, amount numeric(12,2));";
+    private const string Totals = "SELECT customer, count(*) AS n, sum(amount) AS total FROM orders GROUP BY customer";
+
+    [Fact]
+    public async Task Worker_RefreshesLogsServesMetrics_ReconnectsAfterItsBackendIsKilled_AndExitsCleanlyOnCancel()
+    {
+        var connection = await CreateDatabaseAsync("cli_worker", ("totals", "200ms"));
+        var port = FreePort();
+        var stdout = new StringWriter { NewLine = "\n" };
+        var stderr = new StringWriter { NewLine = "\n" };
+        using var stop = new CancellationTokenSource();
+        var worker = Task.Run(() => CliApp.RunAsync(
+            ["worker", "--connection", connection, "--tick", "20ms", "--retry-delay", "100ms", "--metrics-port", port.ToString()],
+            TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), stop.Token));
+
+        await ExecuteAsync(connection, "INSERT INTO orders SELECT i, i % 7, i FROM generate_series(1, 100) AS i");
+        await EventuallyAsync(connection, "SELECT pending_changes = 0 AND rows_applied_total > 0 FROM trickle.stream_tables");
+        var firstPid = await ScalarAsync<int>(connection, "SELECT trickle.scheduler_pid()");
+
+        using (var http = new HttpClient())
+        {
+            var metrics = await http.GetStringAsync($"http://localhost:{port}/metrics");
+            Assert.Contains("# TYPE trickle_refreshes_total counter", metrics);
+            Assert.Contains("trickle_rows_applied_total{stream_table=\"public.totals\"} 7", metrics);
+            Assert.Contains("trickle_pending_changes{stream_table=\"public.totals\"} 0", metrics);
+            Assert.Contains("trickle_scheduler_running 1", metrics);
+        }
+
+        // A restart looks like this to the worker: its backend terminated. It reconnects and carries on.
+        await ExecuteAsync(connection, $"SELECT pg_terminate_backend({firstPid})");
+        await EventuallyAsync(connection, $"SELECT trickle.scheduler_pid() IS NOT NULL AND trickle.scheduler_pid() <> {firstPid}");
+        await ExecuteAsync(connection, "UPDATE orders SET amount = amount + 1 WHERE customer = 3");
+        await EventuallyAsync(connection, "SELECT pending_changes = 0 FROM trickle.stream_tables");
+
+        await stop.CancelAsync();
+        Assert.Equal(CliApp.ExitSuccess, await worker.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("refreshed public.totals: 7 rows", stdout.ToString());
+        Assert.Contains("stopping: signal received", stdout.ToString());
+        Assert.Contains("reconnecting in 1 s", stderr.ToString());
+        Assert.Equal(0L, await ScalarAsync<long>(connection, """
+            SELECT count(*) FROM (SELECT customer, count(*) AS n, sum(amount) AS total FROM orders GROUP BY customer
+                                  EXCEPT SELECT * FROM totals) AS missing
+            """));
+        Assert.Null(await ScalarAsync<int?>(connection, "SELECT trickle.scheduler_pid()"));
+    }
+
+    [Fact]
+    public async Task Worker_ExitsWhenTheSchedulerIsStoppedFromSql()
+    {
+        var connection = await CreateDatabaseAsync("cli_worker_stop", ("totals", "1s"));
+        var worker = CliRunner.RunAsync("worker", "--connection", connection);
+        await EventuallyAsync(connection, "SELECT trickle.scheduler_pid() IS NOT NULL");
+
+        await ExecuteAsync(connection, "SELECT trickle.stop_scheduler()");
+
+        var run = await worker.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(CliApp.ExitSuccess, run.ExitCode);
+        Assert.Contains("scheduler stopped by trickle.stop_scheduler()", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Status_PrintsEveryStreamTableAsATable_ThenHealthProblems()
+    {
+        var connection = await CreateDatabaseAsync("cli_status", ("totals", "1m30s"), ("on_demand", null));
+        await ExecuteAsync(connection, "INSERT INTO orders VALUES (1, 1, 5)");
+
+        var run = await CliRunner.RunAsync("status", "--connection", connection);
+
+        Assert.Equal(CliApp.ExitSuccess, run.ExitCode);
+        var lines = run.Stdout.Split('\n');
+        Assert.StartsWith("stream table      mode          schedule  status", lines[0]);
+        Assert.Matches(@"^public\.on_demand  differential  -         active  ", lines[2]);
+        Assert.Matches(@"^public\.totals     differential  1m30s     active  .*  1 +0$", lines[3]);
+        Assert.Contains("health: (database): scheduler not running: 1 stream tables have a schedule", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Refresh_AppliesPendingChanges_AndAnUnknownNameFailsWithOneLine()
+    {
+        var connection = await CreateDatabaseAsync("cli_refresh", ("totals", null));
+        await ExecuteAsync(connection, "INSERT INTO orders SELECT i, i % 3, i FROM generate_series(1, 9) AS i");
+
+        var run = await CliRunner.RunAsync("refresh", "totals", "--connection", connection);
+        var missing = await CliRunner.RunAsync("refresh", "nowhere", "--connection", connection);
+
+        Assert.Equal(CliApp.ExitSuccess, run.ExitCode);
+        Assert.StartsWith("refreshed totals: 3 rows changed in ", run.Stdout);
+        Assert.Equal(3L, await ScalarAsync<long>(connection, "SELECT count(*) FROM totals"));
+        Assert.Equal(CliApp.ExitFailure, missing.ExitCode);
+        Assert.Equal("trickle: error: stream table nowhere does not exist (SQLSTATE 42P01)\n", missing.Stderr);
+    }
+
+    /// <summary>A fresh database with <see cref="Schema"/> and the given DIFFERENTIAL stream tables over <see cref="Totals"/>.</summary>
+    private async Task<string> CreateDatabaseAsync(string name, params (string Name, string? Schedule)[] streamTables)
+    {
+        await server.ExecuteAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        await server.ExecuteAsync($"CREATE DATABASE {name}");
+        var connection = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = name }.ConnectionString;
+        await ExecuteAsync(connection, Schema);
+        var diagnostics = new Trickle.Compiler.Diagnostics.DiagnosticBag();
+        var catalog = Compilation.ReadSchema([new SourceText("schema.sql", Schema)], diagnostics);
+        foreach (var (table, schedule) in streamTables)
+        {
+            var result = Compilation.Compile(new SourceText("totals.sql", Totals), catalog,
+                new CompilationOptions(Name: table, Mode: RefreshMode.Differential, Schedule: schedule));
+            Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+            await ExecuteAsync(connection, result.Script!);
+        }
+        return connection;
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<T?> ScalarAsync<T>(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        var value = await command.ExecuteScalarAsync();
+        return value is null or DBNull ? default : (T)value;
+    }
+
+    private static async Task EventuallyAsync(string connectionString, string condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await ScalarAsync<bool?>(connectionString, condition) != true)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not within 30 s: {condition}");
+            await Task.Delay(20);
+        }
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
