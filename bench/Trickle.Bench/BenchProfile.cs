@@ -25,7 +25,7 @@ public sealed record BenchProfile(
         "full",
         Orders: 1_000_000,
         Customers: 50_000,
-        Rates: [new(0.01, 3), new(0.1, 3), new(1, 3), new(10, 2), new(50, 1)],
+        Rates: [new(0.01, 2), new(0.1, 3), new(1, 3), new(10, 2), new(50, 1)],
         NoChangeRepetitions: 20,
         AutoRepetitions: 2,
         PgBenchDuration: TimeSpan.FromSeconds(8),
