@@ -105,8 +105,12 @@ public static partial class Compilation
         if (bound is null || diagnostics.HasErrors) return null;
         var (plan, sources) = bound.Value;
 
+        // A recursive CTE was rewritten before binding: that pass comes first, and every plan after it shows the CTE.
+        var recursionPlan = recursion is null ? "" : RecursionModelBuilder.PlanText(recursion);
         var passes = new List<(string Pass, string Plan)>();
-        var rewritten = RewritePipeline.Run(plan, afterPass: (pass, result) => passes.Add((pass.Name, IrPrinter.Print(result))));
+        if (recursion is not null)
+            passes.Add((RecursiveCteBinder.PassName, recursionPlan + IrPrinter.Print(plan)));
+        var rewritten = RewritePipeline.Run(plan, afterPass: (pass, result) => passes.Add((pass.Name, recursionPlan + IrPrinter.Print(result))));
         var table = new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, rewritten);
         return new Analysis(new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, plan), table, passes, parsed.Query.Span)
         {
