@@ -66,7 +66,7 @@ internal static class RecursionModelBuilder
         {
             bool Changed(RecursiveOccurrence o) => changed.Contains(indexes[o.Table!]);
             var stored = $"(SELECT 1::bigint AS {Weight}, s.* FROM {storage} AS s)";
-            var remaining = $"(SELECT 1::bigint AS {Weight}, s.* FROM {storage} AS s WHERE NOT EXISTS (SELECT 1 FROM \"overdeleted\" AS d WHERE {RowMatch("s", "d")}))";
+            var remaining = $"(SELECT 1::bigint AS {Weight}, s.* FROM {storage} AS s WHERE {RecursionSql.NotOverdeleted(Columns)})";
             var parts = new[] { recursion.Base, recursion.Step };
 
             // Σi over changed occurrences: those before i as they were, i's change rows, those after as they are now.
@@ -143,8 +143,7 @@ internal static class RecursionModelBuilder
             };
         }
 
-        /// <summary>Rows <paramref name="left"/> and <paramref name="right"/> of r are the same row: every column equal or both NULL.</summary>
-        public string RowMatch(string left, string right) => RecursionSql.RowMatch(recursion.Columns.Select(c => SqlQuoting.Identifier(c.Name)), left, right);
+        private IEnumerable<string> Columns => recursion.Columns.Select(c => SqlQuoting.Identifier(c.Name));
     }
 }
 
@@ -157,4 +156,17 @@ public static class RecursionSql
     /// </summary>
     public static string RowMatch(IEnumerable<string> columns, string left, string right) =>
         string.Join(" AND ", columns.Select(c => $"({left}.{c} = {right}.{c} OR ({left}.{c} IS NULL AND {right}.{c} IS NULL))"));
+
+    /// <summary>
+    /// Stored row <c>s</c> is not among the rows of CTE <c>"overdeleted"</c>. Plain equality first, which PostgreSQL runs
+    /// as a hashed anti-join whatever its estimate of the CTE (an IN list is hashed only when the estimate fits in
+    /// work_mem, and a recursive CTE's estimate rarely does); rows holding a NULL, which equality cannot match, are then
+    /// compared column by column.
+    /// </summary>
+    public static string NotOverdeleted(IEnumerable<string> columns)
+    {
+        var list = columns.ToList();
+        return $"NOT EXISTS (SELECT 1 FROM \"overdeleted\" AS d WHERE {string.Join(" AND ", list.Select(c => $"d.{c} = s.{c}"))})"
+            + $" AND NOT (({string.Join(" OR ", list.Select(c => $"s.{c} IS NULL"))}) AND EXISTS (SELECT 1 FROM \"overdeleted\" AS d WHERE {RowMatch(list, "s", "d")}))";
+    }
 }

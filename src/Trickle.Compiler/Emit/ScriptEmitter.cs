@@ -97,6 +97,9 @@ public static class ScriptEmitter
         public static string RowMatch(System.Collections.IEnumerable columns, string left, string right) =>
             Delta.RecursionSql.RowMatch(Names(columns), left, right);
 
+        /// <summary>Stored row <c>s</c> of r is not among the over-deleted rows (see <see cref="Delta.RecursionSql.NotOverdeleted"/>).</summary>
+        public static string NotOverdeleted(System.Collections.IEnumerable columns) => Delta.RecursionSql.NotOverdeleted(Names(columns));
+
         /// <summary>Some column of row <paramref name="alias"/> is NULL.</summary>
         public static string AnyNull(System.Collections.IEnumerable columns, string alias) =>
             string.Join(" OR ", Names(columns).Select(c => $"{alias}.{c} IS NULL"));
