@@ -44,3 +44,35 @@ public sealed class RecursiveCorpusTests(PostgresCluster cluster, ITestOutputHel
     public Task Recursive_MatchesRecomputation(string name, string query) =>
         CorpusRun.CheckAsync(cluster, output.WriteLine, Schema, Seed, name, query, seed: name.Length * 4243);
 }
+
+/// <summary>The objects a recursive CTE adds (its storage, buffers, triggers on its sources) follow the stream table's lifecycle.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class RecursiveLifecycleTests(PostgresCluster cluster)
+{
+    private const string Schema = "CREATE TABLE edges (src integer, dst integer);";
+    private const string Reach = "WITH RECURSIVE r(node) AS (SELECT 1 UNION SELECT e.dst FROM r JOIN edges e ON e.src = r.node) SELECT node FROM r";
+
+    [Theory]
+    [InlineData("differential")]
+    [InlineData("immediate")]
+    [InlineData("auto")]
+    [InlineData("full")]
+    public async Task Recursive_TruncateThenDrop_RecomputesThenRemovesEverything(string mode)
+    {
+        await using var database = await Lifecycle.StreamTableHarness.WithinAsync(TimeSpan.FromMinutes(1), "database",
+            _ => cluster.CreateDatabaseAsync("recursive_" + mode));
+        await database.ExecuteAsync(Schema);
+        await database.ExecuteAsync("INSERT INTO edges VALUES (1, 2), (2, 3), (3, 1), (3, 4)");
+        var empty = await Lifecycle.StreamTableHarness.SnapshotObjectsAsync(database);
+
+        await database.ExecutePsqlScriptAsync(Lifecycle.StreamTableHarness.Compile(Schema, Reach, "reach", mode), "reach");
+        await Lifecycle.StreamTableHarness.AssertMatchesAsync(database, "reach", Reach, "after install");
+        await database.ExecuteAsync("TRUNCATE edges; INSERT INTO edges VALUES (1, 5), (5, 6)");
+        await Lifecycle.StreamTableHarness.RefreshAsync(database, "reach");
+        await Lifecycle.StreamTableHarness.AssertMatchesAsync(database, "reach", Reach, "after TRUNCATE of a source of the recursive CTE");
+
+        await database.ExecuteAsync("SELECT trickle.drop_stream_table('reach')");
+        var afterDrop = await Lifecycle.StreamTableHarness.SnapshotObjectsAsync(database);
+        Assert.Equal(empty.ToList(), afterDrop.Where(line => !Lifecycle.StreamTableHarness.IsRuntimeObject(line)).ToList());
+    }
+}
