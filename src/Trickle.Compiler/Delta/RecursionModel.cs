@@ -23,31 +23,23 @@ public sealed record RecursionModel(
 {
     public string ColumnList => string.Join(", ", Columns);
 
+    /// <summary>The sources' buffers, functions and triggers, for the templates that loop over them.</summary>
+    public IReadOnlyList<SourceModel> CapturedSources => Sources.Select(s => s.Source).ToList();
+
     /// <summary>How r is maintained, in the words <c>trickle explain</c> prints.</summary>
     public string Strategy => UnionAll
         ? "counted closure: seeds are the base's change rows plus the step's join delta with r held as stored, then one recursive query propagates the signed seeds through the sources as they are now (exact for any mix of inserts, deletes and updates; the data must be acyclic, as for the query itself)"
         : "delete and rederive: rows derivable through a deleted source row are over-deleted (propagated through the step), those that still have a derivation from what remains, and rows derivable through an inserted source row, are derived semi-naively (only rows not in r are expanded further); cycles are allowed";
 }
 
-/// <summary>A source table of the recursive CTE and the objects created around it for this stream table.</summary>
-/// <param name="Columns">every column of the table, quoted, in table order: change rows are spliced in for the table</param>
+/// <summary>A source table of the recursive CTE: its buffer, capture and maintenance functions and triggers (in
+/// <see cref="Source"/>, named apart from the stream table's own on the same table), and its IMMEDIATE delta.</summary>
+/// <param name="Source">its columns are every column of the table: change rows are spliced in for the table</param>
 /// <param name="Immediate">the delta when only this table changed (one IMMEDIATE statement)</param>
-public sealed record RecursionSourceModel(
-    int Index,
-    string Table,
-    string DisplayName,
-    IReadOnlyList<string> Columns,
-    string Buffer,
-    string CaptureFunction,
-    string MaintainFunction,
-    string InsertTrigger,
-    string UpdateTrigger,
-    string DeleteTrigger,
-    string TruncateTrigger,
-    RecursionDelta Immediate)
+public sealed record RecursionSourceModel(SourceModel Source, RecursionDelta Immediate)
 {
     /// <summary>The CTE holding this table's change rows in a maintenance statement.</summary>
-    public string ChangesCte => $"rec_changes_{Index}";
+    public string ChangesCte => $"rec_changes_{Source.Index}";
 }
 
 /// <summary>

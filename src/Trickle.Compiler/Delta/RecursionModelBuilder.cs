@@ -27,15 +27,16 @@ internal static class RecursionModelBuilder
         var builder = new TermBuilder(recursion, storage, indexes);
 
         var sources = recursion.Sources.Select((source, i) => new RecursionSourceModel(
-            i + 1,
-            SqlQuoting.Qualified(source.Schema, source.Name),
-            $"{source.Schema}.{source.Name}",
-            source.Columns.Select(c => SqlQuoting.Identifier(c.Name)).ToList(),
-            Internal($"rec_changes_{i + 1}"), Internal($"rec_capture_{i + 1}"), Internal($"rec_maintain_{i + 1}"),
-            // PostgreSQL fires a table's triggers for one event in name order: when the stream table's query also reads
-            // this table, its own trigger (…_insert) must run first, joining the change with r as it was, before this one
-            // changes r, whose changes then join the table as it is now. That is the join delta, each pair counted once.
-            Trigger("insert_rec"), Trigger("update_rec"), Trigger("delete_rec"), Trigger("truncate_rec"),
+            new SourceModel(i + 1,
+                SqlQuoting.Qualified(source.Schema, source.Name),
+                $"{source.Schema}.{source.Name}",
+                source.Columns.Select(c => SqlQuoting.Identifier(c.Name)).ToList(),
+                Internal($"rec_changes_{i + 1}"), Internal($"rec_capture_{i + 1}"), Internal($"rec_maintain_{i + 1}"),
+                // PostgreSQL fires a table's triggers for one event in name order: when the stream table's query also reads
+                // this table, its own trigger (…_insert) must run first, joining the change with r as it was, before this one
+                // changes r, whose changes then join the table as it is now. That is the join delta, each pair counted once.
+                Trigger("insert_rec"), Trigger("update_rec"), Trigger("delete_rec"), Trigger("truncate_rec"),
+                NetKeys: null, ImmediateTerms: []),
             builder.Delta([i + 1]))).ToList();
 
         var population = $"WITH RECURSIVE {SqlQuoting.Identifier(recursion.Name)}({string.Join(", ", columns)}) AS (\n"
