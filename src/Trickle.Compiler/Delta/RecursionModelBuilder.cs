@@ -20,7 +20,7 @@ internal static class RecursionModelBuilder
     {
         var baseName = MaintenanceModelBuilder.BaseName(table.Schema, table.Name);
         string Internal(string suffix) => SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(baseName, suffix));
-        string Trigger(string suffix) => SqlQuoting.Identifier(SqlQuoting.InternalName("trickle_" + baseName, suffix));
+        string RecursionTrigger(string suffix) => SqlQuoting.Identifier(SqlQuoting.InternalName("trickle~rec_" + baseName, suffix));
         var storage = SqlQuoting.Qualified(recursion.Storage.Schema, recursion.Storage.Name);
         var columns = recursion.Columns.Select(c => SqlQuoting.Identifier(c.Name)).ToList();
         var indexes = recursion.Sources.Select((s, i) => (s, i + 1)).ToDictionary(p => p.s, p => p.Item2);
@@ -32,10 +32,11 @@ internal static class RecursionModelBuilder
                 $"{source.Schema}.{source.Name}",
                 source.Columns.Select(c => SqlQuoting.Identifier(c.Name)).ToList(),
                 Internal($"rec_changes_{i + 1}"), Internal($"rec_capture_{i + 1}"), Internal($"rec_maintain_{i + 1}"),
-                // PostgreSQL fires a table's triggers for one event in name order: when the stream table's query also reads
-                // this table, its own trigger (…_insert) must run first, joining the change with r as it was, before this one
-                // changes r, whose changes then join the table as it is now. That is the join delta, each pair counted once.
-                Trigger("insert_rec"), Trigger("update_rec"), Trigger("delete_rec"), Trigger("truncate_rec"),
+                // PostgreSQL fires a table's triggers for one event in name order (byte order): when the stream table's query
+                // also reads this table, its own trigger ("trickle_…") must run first, joining the change with r as it was,
+                // before this one changes r, whose changes then join the table as it is now: the join delta, each pair counted
+                // once. "trickle~" sorts after "trickle_" however long names are shortened.
+                RecursionTrigger("insert"), RecursionTrigger("update"), RecursionTrigger("delete"), RecursionTrigger("truncate"),
                 NetKeys: null, ImmediateTerms: []),
             builder.Delta([i + 1]))).ToList();
 
