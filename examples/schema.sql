@@ -22,3 +22,16 @@ CREATE TABLE page_views (
     duration_ms integer,
     viewed_at   timestamptz NOT NULL
 );
+
+-- The shop's catalogue: categories form a tree (parent_id), products are assembled from parts (a bill of materials).
+CREATE TABLE categories (
+    id          integer PRIMARY KEY,
+    parent_id   integer,
+    name        text NOT NULL
+);
+
+CREATE TABLE assembly_parts (
+    assembly_id integer NOT NULL,
+    part_id     integer NOT NULL,
+    quantity    integer NOT NULL
+);

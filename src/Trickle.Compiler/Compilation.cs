@@ -44,6 +44,8 @@ public static class Compilation
         var model = MaintenanceModelBuilder.Build(analysis.Rewritten, definition.Path, analysis.QuerySpan, diagnostics);
         if (model is null || diagnostics.HasErrors)
             return RecomputeVerbatim(definition, options, diagnostics, explain) ?? new CompilationResult(null, diagnostics.Items, analysis.IrText);
+        if (analysis.Recursion is { } recursion)
+            model = model with { Recursion = RecursionModelBuilder.Build(recursion, analysis.Rewritten) };
         return new CompilationResult(render(model, analysis), diagnostics.Items, analysis.IrText);
     }
 
@@ -90,14 +92,30 @@ public static class Compilation
                 $"unknown option \"{option.Name.Value}\" (known: schedule, refresh_mode)");
         if (diagnostics.HasErrors) return null;
 
-        var bound = new QueryBinder(catalog, definition.Path, diagnostics, mode).Bind(parsed.Query);
+        var query = parsed.Query;
+        BoundRecursion? recursion = null;
+        if (query.With is { Recursive: true })
+        {
+            var storageName = SqlQuoting.InternalName(MaintenanceModelBuilder.BaseName(schema, name), "rec");
+            var resolved = RecursiveCteBinder.Bind(query, definition.Text, catalog, storageName, definition.Path, diagnostics, mode);
+            if (resolved is null || diagnostics.HasErrors) return null;
+            (query, catalog, recursion) = (resolved.Outer, resolved.Catalog, resolved.Recursion);
+        }
+        var bound = new QueryBinder(catalog, definition.Path, diagnostics, mode).Bind(query);
         if (bound is null || diagnostics.HasErrors) return null;
         var (plan, sources) = bound.Value;
 
+        // A recursive CTE was rewritten before binding: that pass comes first, and every plan after it shows the CTE.
+        var recursionPlan = recursion is null ? "" : RecursionModelBuilder.PlanText(recursion);
         var passes = new List<(string Pass, string Plan)>();
-        var rewritten = RewritePipeline.Run(plan, afterPass: (pass, result) => passes.Add((pass.Name, IrPrinter.Print(result))));
+        if (recursion is not null)
+            passes.Add((RecursiveCteBinder.PassName, recursionPlan + IrPrinter.Print(plan)));
+        var rewritten = RewritePipeline.Run(plan, afterPass: (pass, result) => passes.Add((pass.Name, recursionPlan + IrPrinter.Print(result))));
         var table = new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, rewritten);
-        return new Analysis(new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, plan), table, passes, parsed.Query.Span);
+        return new Analysis(new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, plan), table, passes, parsed.Query.Span)
+        {
+            Recursion = recursion,
+        };
     }
 
     private static (string Schema, string Name) ResolveName(StreamTableDefinition parsed, SourceText definition, CompilationOptions options, DiagnosticBag diagnostics)
@@ -168,6 +186,9 @@ public static class Compilation
     /// <summary>The bound plan, the plan after every rewrite pass, and each pass's output, in order.</summary>
     public sealed record Analysis(BoundStreamTable Bound, BoundStreamTable Rewritten, IReadOnlyList<(string Pass, string Plan)> Passes, SourceSpan QuerySpan)
     {
-        public string IrText => IrPrinter.Print(Rewritten.Plan);
+        /// <summary>Set when the query has a linear recursive CTE, read by the plan as a derived source table.</summary>
+        public BoundRecursion? Recursion { get; init; }
+
+        public string IrText => Recursion is null ? IrPrinter.Print(Rewritten.Plan) : RecursionModelBuilder.PlanText(Recursion) + IrPrinter.Print(Rewritten.Plan);
     }
 }

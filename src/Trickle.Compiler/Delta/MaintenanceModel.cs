@@ -285,6 +285,9 @@ public sealed record MaintenanceModel
     /// <summary>Subqueries kept whole, maintained in the same statement before the query that joins them.</summary>
     public IReadOnlyList<SubqueryModel> Subqueries { get; init; } = [];
 
+    /// <summary>Set when the query reads a linear recursive CTE: its storage is one of <see cref="Sources"/>.</summary>
+    public RecursionModel? Recursion { get; init; }
+
     /// <summary>Set for a query with window functions: its partitions are recomputed.</summary>
     public WindowModel? Window { get; init; }
 

@@ -573,11 +573,13 @@ public static class MaintenanceModelBuilder
     }
 
     /// <summary>Internal objects live in schema trickle, so the stream table's schema is part of their names.</summary>
-    private static string BaseName(BoundStreamTable table) =>
+    private static string BaseName(BoundStreamTable table) => BaseName(table.Schema, table.Name);
+
+    internal static string BaseName(string schema, string name) =>
         // A dot alone would be ambiguous (analytics.x vs public."analytics.x"): such names carry a hash of the exact pair.
-        table.Schema == "public" && !table.Name.Contains('.')
-            ? table.Name
-            : $"{table.Schema}.{table.Name}_{SqlQuoting.StableHash(table.Schema + "\0" + table.Name):x8}";
+        schema == "public" && !name.Contains('.')
+            ? name
+            : $"{schema}.{name}_{SqlQuoting.StableHash(schema + "\0" + name):x8}";
 
     /// <summary>
     /// money, bit strings and tsvector have equality but no extended hash function; an exact cast that keeps equal

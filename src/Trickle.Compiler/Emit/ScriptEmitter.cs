@@ -93,6 +93,23 @@ public static class ScriptEmitter
 
         public static string Ident(string name) => SqlQuoting.Identifier(name);
 
+        /// <summary>Rows <paramref name="left"/> and <paramref name="right"/> agree on every column (equal or both NULL).</summary>
+        public static string RowMatch(System.Collections.IEnumerable columns, string left, string right) =>
+            Delta.RecursionSql.RowMatch(Names(columns), left, right);
+
+        /// <summary>Stored row <c>s</c> of r is not among the over-deleted rows (see <see cref="Delta.RecursionSql.NotOverdeleted"/>).</summary>
+        public static string NotOverdeleted(System.Collections.IEnumerable columns) => Delta.RecursionSql.NotOverdeleted(Names(columns));
+
+        /// <summary>Some column of row <paramref name="alias"/> is NULL.</summary>
+        public static string AnyNull(System.Collections.IEnumerable columns, string alias) =>
+            string.Join(" OR ", Names(columns).Select(c => $"{alias}.{c} IS NULL"));
+
+        /// <summary>The columns of row <paramref name="alias"/>, comma-separated.</summary>
+        public static string ColumnsOf(System.Collections.IEnumerable columns, string alias) =>
+            string.Join(", ", Names(columns).Select(c => $"{alias}.{c}"));
+
+        private static IEnumerable<string> Names(System.Collections.IEnumerable columns) => columns.Cast<object>().Select(c => c.ToString()!);
+
         /// <summary>Indents every line but the first, for text included at an indented position.</summary>
         public static string Indent(string text, int spaces) =>
             text.TrimEnd('\n').Replace("\n", "\n" + new string(' ', spaces));

@@ -12,7 +12,8 @@ public sealed class VerbatimFullTests
 {
     private static readonly SourceCatalog Catalog = TestCompiler.Catalog("CREATE TABLE edges (src integer NOT NULL, dst integer NOT NULL);");
 
-    private const string Recursive = "WITH RECURSIVE r(a, b) AS (\n  SELECT src, dst FROM edges\n  UNION SELECT r.a, e.dst FROM r JOIN edges e ON e.src = r.b\n)\nSELECT a, b FROM r";
+    // A recursive step with an outer join is not maintained incrementally (inner joins are).
+    private const string Recursive = "WITH RECURSIVE r(a, b) AS (\n  SELECT src, dst FROM edges\n  UNION SELECT r.a, e.dst FROM r LEFT JOIN edges e ON e.src = r.b\n)\nSELECT a, b FROM r";
 
     [Theory]
     [InlineData(RefreshMode.Auto)]
@@ -24,8 +25,8 @@ public sealed class VerbatimFullTests
         Assert.True(result.Success);
         var warning = Assert.Single(result.Diagnostics);
         Assert.Equal("TRK4101", warning.Code);
-        Assert.Equal((1, 1), (warning.Span.Line, warning.Span.Column));
-        Assert.Contains("WITH RECURSIVE is not supported yet", warning.Message);
+        Assert.Equal((3, 32), (warning.Span.Line, warning.Span.Column));
+        Assert.Contains("only inner joins are maintained in a recursive CTE", warning.Message);
         var script = result.Script!;
         Assert.Contains("SET search_path = pg_catalog, \"public\", pg_temp", script);
         Assert.Contains("INSERT INTO \"trickle\".\"reach__storage\"\n    SELECT * FROM (\nWITH RECURSIVE r(a, b) AS (", script);
@@ -57,7 +58,7 @@ public sealed class VerbatimFullTests
     [Fact]
     public void QueryTextContainingTheBodyTag_GetsAnotherTag()
     {
-        var result = TestCompiler.Compile("WITH RECURSIVE r(x) AS (SELECT '$function$'::text UNION SELECT x FROM r) SELECT x FROM r", Catalog,
+        var result = TestCompiler.Compile("WITH RECURSIVE r(x) AS (SELECT '$function$'::text UNION SELECT r.x FROM r LEFT JOIN edges e ON e.src = 1) SELECT x FROM r", Catalog,
             new CompilationOptions(Name: "tagged", Mode: RefreshMode.Full));
 
         Assert.True(result.Success);

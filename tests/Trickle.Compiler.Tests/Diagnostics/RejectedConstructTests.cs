@@ -60,7 +60,11 @@ public sealed partial class RejectedConstructTests
         { "SELECT id FROM items\nUNION\nSELECT i.qty FROM items i JOIN events e ON e.qty = i.qty", "TRK4001", "3:1" },
         { "SELECT id FROM items\nINTERSECT\n(SELECT qty FROM events LIMIT 3)", "TRK4001", "3:1" },
         { "SELECT id, grp FROM items\nEXCEPT\nSELECT qty FROM events", "TRK3010", "3:1" },
-        { "WITH RECURSIVE t AS (SELECT id FROM items)\nSELECT id FROM t", "TRK4001", "1:1" },
+        { "WITH RECURSIVE t(id) AS (SELECT id FROM items UNION SELECT t.id FROM t LEFT JOIN items i ON i.id = t.id)\nSELECT id FROM t", "TRK4001", "1:70" },
+        { "WITH RECURSIVE t(id) AS (SELECT id FROM items UNION SELECT t.id + i.id FROM t JOIN t AS u ON u.id = t.id JOIN items i ON true)\nSELECT id FROM t", "TRK4001", "1:53" },
+        { "WITH RECURSIVE t(id) AS (SELECT id FROM items UNION ALL SELECT count(*) FROM t JOIN items i ON i.id = t.id)\nSELECT id FROM t", "TRK4001", "1:57" },
+        { "WITH RECURSIVE t(id) AS (SELECT id FROM items UNION SELECT t.id FROM t)\nSELECT id FROM t WHERE id IN (SELECT id FROM t)", "TRK4001", "2:46" },
+        { "WITH RECURSIVE t(id) AS (SELECT id FROM items UNION SELECT * FROM t)\nSELECT id FROM t", "TRK4001", "1:60" },
         { "WITH t AS (SELECT grp FROM items LIMIT 1)\nSELECT grp FROM t", "TRK4001", "2:17" },
         // Set-returning functions in FROM: over one earlier table, in an inner position, known functions only.
         { "SELECT x\nFROM items i\n  LEFT JOIN LATERAL unnest(ARRAY[i.qty]) AS x ON TRUE", "TRK4001", "3:13" },
