@@ -34,10 +34,7 @@ public sealed class GroupingSetsCorpusTests(PostgresCluster cluster, ITestOutput
     [Fact]
     public Task Join_CubeOverTwoTables_MatchesRecomputation() =>
         CorpusRun.CheckAsync(cluster, output.WriteLine,
-            """
-            CREATE TABLE customers (id integer PRIMARY KEY, region text, tier smallint);
-            CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer, amount numeric(8,2), qty integer, status text);
-            """,
+            Schemas.CustomersOrders,
             """
             INSERT INTO customers VALUES (1, 'north', 1), (2, 'south', 2), (3, NULL, 1);
             INSERT INTO orders VALUES (1, 1, 10.50, 2, 'open'), (2, 1, 3.25, 1, 'open'), (3, 2, 7.00, 5, 'x');

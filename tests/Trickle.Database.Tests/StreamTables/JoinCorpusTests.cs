@@ -12,17 +12,9 @@ namespace Trickle.Database.Tests.StreamTables;
 [Collection(PostgresCollection.Name)]
 public sealed class JoinCorpusTests(PostgresCluster cluster, ITestOutputHelper output)
 {
-    private const string Schema = """
-        CREATE TABLE customers (id integer PRIMARY KEY, region text, tier smallint);
-        CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer, amount numeric(8,2), qty integer, status text);
-        CREATE TABLE tags (customer_id integer, tag text);
-        """;
+    private const string Schema = Schemas.CustomersOrders + "\nCREATE TABLE tags (customer_id integer, tag text);";
 
-    private const string Seed = """
-        INSERT INTO customers VALUES (1, 'north', 1), (2, 'south', 2), (3, NULL, 1), (4, 'north', NULL);
-        INSERT INTO orders VALUES (1, 1, 10.50, 2, 'open'), (2, 1, 3.25, 1, 'open'), (3, 2, 7.00, 5, 'x'), (4, 5, 1.00, 1, 'open'), (5, NULL, 2.00, 3, 'open');
-        INSERT INTO tags VALUES (1, 'vip'), (1, 'vip'), (2, 'new'), (NULL, 'orphan');
-        """;
+    private const string Seed = Schemas.CustomersOrdersSeed + "\nINSERT INTO tags VALUES (1, 'vip'), (1, 'vip'), (2, 'new'), (NULL, 'orphan');";
 
     public static TheoryData<string, string> Queries => new()
     {

@@ -1,6 +1,9 @@
 namespace Trickle.Database.Tests.StreamTables;
 
-/// <summary>Source schemas the differential tests run against: a keyed table, a keyless bag, and hostile names.</summary>
+/// <summary>
+/// Source schemas the differential tests run against: a keyed table, a keyless bag, customers and their orders (for
+/// joins), and hostile names.
+/// </summary>
 internal static class Schemas
 {
     public const string Items = """
@@ -38,6 +41,17 @@ internal static class Schemas
 
     public const string EventsSeed = """
         INSERT INTO events VALUES ('click', 1, 1.5, 'a'), ('click', 1, 1.5, 'a'), ('view', NULL, NULL, NULL), ('view', 2, 0.25, 'b');
+        """;
+
+    /// <summary>Customers and orders: nullable join keys, an order whose customer does not exist, a customer without orders.</summary>
+    public const string CustomersOrders = """
+        CREATE TABLE customers (id integer PRIMARY KEY, region text, tier smallint);
+        CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer, amount numeric(8,2), qty integer, status text);
+        """;
+
+    public const string CustomersOrdersSeed = """
+        INSERT INTO customers VALUES (1, 'north', 1), (2, 'south', 2), (3, NULL, 1), (4, 'north', NULL);
+        INSERT INTO orders VALUES (1, 1, 10.50, 2, 'open'), (2, 1, 3.25, 1, 'open'), (3, 2, 7.00, 5, 'x'), (4, 5, 1.00, 1, 'open'), (5, NULL, 2.00, 3, 'open');
         """;
 
     public const string Hostile = """"

@@ -36,16 +36,6 @@ public sealed class WindowCorpusTests(PostgresCluster cluster, ITestOutputHelper
         { "bag_row_number_over_every_column", "SELECT kind, n, note, row_number() OVER (PARTITION BY kind ORDER BY n, note) AS rn FROM events" },
     };
 
-    private const string JoinSchema = """
-        CREATE TABLE customers (id integer PRIMARY KEY, region text, tier smallint);
-        CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer, amount numeric(8,2), qty integer, status text);
-        """;
-
-    private const string JoinSeed = """
-        INSERT INTO customers VALUES (1, 'north', 1), (2, 'south', 2), (3, NULL, 1), (4, 'north', NULL);
-        INSERT INTO orders VALUES (1, 1, 10.50, 2, 'open'), (2, 1, 3.25, 1, 'open'), (3, 2, 7.00, 5, 'x'), (4, 5, 1.00, 1, 'open'), (5, NULL, 2.00, 3, 'open');
-        """;
-
     public static TheoryData<string, string> JoinQueries => new()
     {
         { "join_window", "SELECT o.id, c.region, o.amount, rank() OVER (PARTITION BY c.region ORDER BY o.amount DESC) AS r, sum(o.amount) OVER (PARTITION BY c.region) AS region_total FROM orders o JOIN customers c ON c.id = o.customer_id" },
@@ -65,5 +55,5 @@ public sealed class WindowCorpusTests(PostgresCluster cluster, ITestOutputHelper
     [Theory]
     [MemberData(nameof(JoinQueries))]
     public Task Join_MatchesRecomputation(string name, string query) =>
-        CorpusRun.CheckAsync(cluster, output.WriteLine, JoinSchema, JoinSeed, name, query, seed: name.Length * 31);
+        CorpusRun.CheckAsync(cluster, output.WriteLine, Schemas.CustomersOrders, Schemas.CustomersOrdersSeed, name, query, seed: name.Length * 31);
 }
