@@ -46,6 +46,7 @@ public static class Compilation
             return RecomputeVerbatim(definition, options, diagnostics, explain) ?? new CompilationResult(null, diagnostics.Items, analysis.IrText);
         if (analysis.Recursion is { } recursion)
             model = model with { Recursion = RecursionModelBuilder.Build(recursion, analysis.Rewritten) };
+        model = model with { SourceGuard = SourceGuardModel.For(analysis.Rewritten.Schema, analysis.Rewritten.Name, analysis.Rewritten.QueryText, catalog.SearchPath) };
         return new CompilationResult(render(model, analysis), diagnostics.Items, analysis.IrText);
     }
 

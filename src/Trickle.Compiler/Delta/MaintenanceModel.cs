@@ -291,6 +291,10 @@ public sealed record MaintenanceModel
     /// <summary>Set for a query with window functions: its partitions are recomputed.</summary>
     public WindowModel? Window { get; init; }
 
+    /// <summary>The view that makes PostgreSQL protect the tables and columns the query reads (the stream table's own
+    /// model only: set by <see cref="Compilation"/>, which knows the search path the names were resolved with).</summary>
+    public SourceGuardModel? SourceGuard { get; init; }
+
     /// <summary>The delta goes through the join terms: several relations, or one that is a subquery kept whole.</summary>
     public bool IsJoin => !IsSetOperation && (Relations.Count > 1 || Subqueries.Count > 0);
     public bool IsSetOperation => Branches.Count > 0;
@@ -317,7 +321,7 @@ public sealed record MaintenanceModel
 /// </summary>
 /// <param name="Reason">the first obstacle to incremental maintenance, with its code and position</param>
 /// <param name="BodyTag">a dollar-quote tag for function bodies that the query text does not contain</param>
-public sealed record VerbatimModel(StreamTableIdentity Identity, string QuerySql, string SearchPath, string Reason, string BodyTag)
+public sealed record VerbatimModel(StreamTableIdentity Identity, string QuerySql, string SearchPath, string Reason, string BodyTag, SourceGuardModel SourceGuard)
 {
     public string DisplayName => Identity.DisplayName;
     public string SchemaLiteral => Identity.SchemaLiteral;

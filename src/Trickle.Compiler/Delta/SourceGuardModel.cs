@@ -1,0 +1,19 @@
+using Trickle.Compiler.Emit;
+
+namespace Trickle.Compiler.Delta;
+
+/// <summary>
+/// A view over the defining query that nothing reads: PostgreSQL records in pg_depend exactly which tables and columns
+/// the query uses, so it refuses to drop them or change their type while the stream table exists, and the runtime learns
+/// from those records what to watch for renames (see runtime.sql.sbn, "Source DDL").
+/// </summary>
+/// <param name="View">the guard view's qualified, quoted name</param>
+/// <param name="QuerySql">the defining query as written, without a trailing semicolon</param>
+/// <param name="SearchPath">the search_path under which the query's names resolve as the compiler resolved them</param>
+public sealed record SourceGuardModel(string View, string QuerySql, string SearchPath)
+{
+    public static SourceGuardModel For(string schema, string name, string queryText, IEnumerable<string> searchPath) => new(
+        SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(MaintenanceModelBuilder.BaseName(schema, name), "defining_query")),
+        queryText.Trim().TrimEnd(';').TrimEnd(),
+        string.Join(", ", searchPath.Select(SqlQuoting.Identifier).Prepend("pg_catalog").Append("pg_temp").Distinct()));
+}
