@@ -87,26 +87,26 @@ public sealed class ExplainTests : IDisposable
     [Fact]
     public async Task Explain_RejectedQuery_PrintsPositionedDiagnostic_Exit1()
     {
-        var definition = _dir.File("window.sql", "SELECT customer_id,\n       rank() OVER (ORDER BY count(*)) AS n\nFROM orders GROUP BY customer_id");
+        var definition = _dir.File("lateral.sql", "SELECT c.id, l.total\nFROM customers c,\n     LATERAL (SELECT o.amount AS total FROM orders o WHERE o.customer_id = c.id ORDER BY o.amount DESC LIMIT 1) AS l");
 
         var run = await CliRunner.RunAsync("explain", definition, "--schema", Schema, "--mode", "differential");
 
         Assert.Equal(1, run.ExitCode);
         Assert.Equal("", run.Stdout);
         var line = Assert.Single(run.StderrLines);
-        Assert.StartsWith($"{definition}:2:8: error TRK4001: ", line);
+        Assert.StartsWith($"{definition}:3:6: error TRK4001: ", line);
     }
 
     [Fact]
     public async Task Explain_NotIncrementalUnderAuto_SaysItIsRecomputed_WithWarning()
     {
-        var definition = _dir.File("window.sql", "SELECT customer_id,\n       rank() OVER (ORDER BY count(*)) AS n\nFROM orders GROUP BY customer_id");
+        var definition = _dir.File("lateral.sql", "SELECT c.id, l.total\nFROM customers c,\n     LATERAL (SELECT o.amount AS total FROM orders o WHERE o.customer_id = c.id ORDER BY o.amount DESC LIMIT 1) AS l");
 
         var run = await CliRunner.RunAsync("explain", definition, "--schema", Schema);
 
         Assert.Equal(0, run.ExitCode);
-        Assert.StartsWith($"{definition}:2:8: warning TRK4101: this query cannot be maintained incrementally (", Assert.Single(run.StderrLines));
+        Assert.StartsWith($"{definition}:3:6: warning TRK4101: this query cannot be maintained incrementally (", Assert.Single(run.StderrLines));
         Assert.Contains("(FULL, recomputed from its query as written)", run.Stdout);
-        Assert.Contains("It cannot be maintained incrementally: window functions over an aggregate query are not supported yet (TRK4001 at 2:8).", run.Stdout);
+        Assert.Contains("It cannot be maintained incrementally: LATERAL subqueries are not supported yet (TRK4001 at 3:6).", run.Stdout);
     }
 }

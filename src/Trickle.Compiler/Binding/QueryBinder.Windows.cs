@@ -34,7 +34,10 @@ internal sealed partial class QueryBinder
     /// Binds one window call of the select list and returns the reference that stands for its value; the call itself
     /// joins <paramref name="calls"/>, which become the query's window operator.
     /// </summary>
-    private BoundExpression BindWindowCall(FunctionCall call, List<WindowCall> calls, ExpressionBinder binder, SelectCore select)
+    /// <param name="groupKeys">in an aggregate query, its GROUP BY keys: the window runs over groups, and its arguments
+    /// and ordering may read aggregates</param>
+    private BoundExpression BindWindowCall(FunctionCall call, List<WindowCall> calls, ExpressionBinder binder, SelectCore select,
+        IReadOnlyList<BoundExpression>? groupKeys = null)
     {
         var name = call.Name.Last.Value;
         var isAggregate = name is "count" or "sum" or "avg" or "min" or "max" || RecomputedAggregates.ContainsKey(name);
@@ -52,7 +55,7 @@ internal sealed partial class QueryBinder
         if (call.WithinGroup.Count > 0) return Invalid($"{name}(…) WITHIN GROUP cannot be a window function");
         if (call.Filter is not null && !isAggregate) return Invalid("FILTER is not implemented for non-aggregate window functions");
         if (call.Arguments.Any(a => a.Name is not null || a.Variadic)) return binder.Unsupported(call, "named and VARIADIC arguments are not supported yet");
-        foreach (var nested in call.Arguments.SelectMany(a => Descendants(a.Value)).Where(e => IsWindowCall(e) || e is FunctionCall f && IsAggregateCall(f)))
+        foreach (var nested in call.Arguments.SelectMany(a => Descendants(a.Value)).Where(e => IsWindowCall(e) || groupKeys is null && e is FunctionCall f && IsAggregateCall(f)))
             return Invalid(IsWindowCall(nested) ? "window function calls cannot be nested" : "aggregate function calls cannot be nested inside a window function");
         if (call.Star && name != "count") return Invalid($"{name}(*) is not valid; only count(*) takes *");
         var (min, max) = isAggregate ? (call.Star ? 0 : 1, name is "string_agg" or "json_object_agg" or "jsonb_object_agg" ? 2 : call.Star ? 0 : 1)
@@ -93,7 +96,9 @@ internal sealed partial class QueryBinder
         var rowsFrame = frame is { Units: FrameUnits.Rows }
             && !(frame.Start.Kind == FrameBoundKind.UnboundedPreceding && frame.End?.Kind == FrameBoundKind.UnboundedFollowing);
         var floatAggregate = isAggregate && name is not ("count" or "min" or "max") && arguments.Any(a => a.Type.Category == TypeCategory.Float);
-        if (OrderSensitive.Contains(name) || rowsFrame || floatAggregate)
+        if ((OrderSensitive.Contains(name) || rowsFrame || floatAggregate) && groupKeys is not null)
+            RequireTotalOrderOfGroups(call, name, partition, order, groupKeys, select);
+        else if (OrderSensitive.Contains(name) || rowsFrame || floatAggregate)
             RequireTotalOrder(call, name, partition, order, binder.Scope, select, binder);
 
         calls.Add(new WindowCall(call.Span, name, arguments, call.Star, filter, partition, order, frameText, type));

@@ -150,11 +150,8 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             plan = new ProjectNode(plan, outputs);
             return (select.Distinct == DistinctKind.Distinct ? new DistinctNode(plan) : plan, sources);
         }
-        if (select.Items.OfType<ExpressionItem>().FirstOrDefault(i => ContainsWindowCall(i.Expression)) is { } windowItem)
-        {
-            Unsupported(windowItem, "window functions over an aggregate query are not supported yet");
-            return null;
-        }
+        if (select.Items.OfType<ExpressionItem>().Any(i => ContainsWindowCall(i.Expression)))
+            return BindWindowsOverGroups(select, plan, binder, scope, sources, topK);
 
         if (select.GroupBy is { Elements: var elements } && elements.Any(e => e is not GroupingExpression))
             return BindGroupingSets(select, plan, binder, sources);

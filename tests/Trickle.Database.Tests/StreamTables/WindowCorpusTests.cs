@@ -30,6 +30,16 @@ public sealed class WindowCorpusTests(PostgresCluster cluster, ITestOutputHelper
         { "window_partition_by_expression", "SELECT id, lower(grp) AS g, rank() OVER (PARTITION BY lower(grp) ORDER BY ts DESC NULLS LAST) AS r, bool_and(flag) OVER (PARTITION BY lower(grp)) AS all_flagged FROM items" },
     };
 
+    /// <summary>Window functions of aggregate queries: they run over the groups, after GROUP BY and HAVING.</summary>
+    public static TheoryData<string, string> GroupQueries => new()
+    {
+        { "groups_ranked", "SELECT grp, count(*) AS n, sum(qty) AS total, rank() OVER (ORDER BY sum(qty) DESC NULLS LAST) AS r FROM items GROUP BY grp" },
+        { "groups_partitioned_with_having", "SELECT grp, sub, count(*) AS n, sum(count(*)) OVER (PARTITION BY grp) AS per_grp, row_number() OVER (PARTITION BY grp ORDER BY count(*) DESC, sub) AS pos FROM items GROUP BY grp, sub HAVING count(*) > 1" },
+        { "groups_lag_of_an_aggregate", "SELECT sub, sum(price) AS p, lag(sum(price)) OVER (ORDER BY sub) AS prev, max(max(qty)) OVER (ORDER BY sub ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS recent_max FROM items WHERE flag IS NOT NULL GROUP BY sub" },
+        { "groups_over_one_global_row", "SELECT count(*) AS n, sum(qty) AS total, count(*) OVER () AS rows_in_window FROM items" },
+        { "groups_by_expression", "SELECT lower(grp) AS g, count(*) AS n, dense_rank() OVER (ORDER BY count(*)) AS dr, lower(grp) || '/' || rank() OVER (ORDER BY min(qty) NULLS FIRST) AS tag FROM items GROUP BY lower(grp)" },
+    };
+
     public static TheoryData<string, string> EventQueries => new()
     {
         { "bag_window_ranks", "SELECT kind, n, rank() OVER (PARTITION BY kind ORDER BY n) AS r, count(*) OVER (PARTITION BY kind) AS c, sum(amount) OVER (PARTITION BY kind ORDER BY n) AS running FROM events" },
@@ -39,6 +49,7 @@ public sealed class WindowCorpusTests(PostgresCluster cluster, ITestOutputHelper
     public static TheoryData<string, string> JoinQueries => new()
     {
         { "join_window", "SELECT o.id, c.region, o.amount, rank() OVER (PARTITION BY c.region ORDER BY o.amount DESC) AS r, sum(o.amount) OVER (PARTITION BY c.region) AS region_total FROM orders o JOIN customers c ON c.id = o.customer_id" },
+        { "join_groups_share_and_rank", "SELECT c.region, sum(o.amount) AS revenue, 100.0 * sum(o.amount) / NULLIF(sum(sum(o.amount)) OVER (), 0) AS share, dense_rank() OVER (ORDER BY sum(o.amount) DESC NULLS LAST) AS dr FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.region" },
         { "left_join_window", "SELECT c.id, o.id AS order_id, count(o.id) OVER (PARTITION BY c.id) AS n, max(o.amount) OVER (PARTITION BY c.region) AS top FROM customers c LEFT JOIN orders o ON o.customer_id = c.id" },
     };
 
@@ -46,6 +57,11 @@ public sealed class WindowCorpusTests(PostgresCluster cluster, ITestOutputHelper
     [MemberData(nameof(ItemQueries))]
     public Task KeyedSource_MatchesRecomputation(string name, string query) =>
         CorpusRun.CheckAsync(cluster, output.WriteLine, Schemas.Items, Schemas.ItemsSeed, name, query, seed: name.Length * 7919);
+
+    [Theory]
+    [MemberData(nameof(GroupQueries))]
+    public Task AggregateQuery_MatchesRecomputation(string name, string query) =>
+        CorpusRun.CheckAsync(cluster, output.WriteLine, Schemas.Items, Schemas.ItemsSeed, name, query, seed: name.Length * 6007);
 
     [Theory]
     [MemberData(nameof(EventQueries))]
