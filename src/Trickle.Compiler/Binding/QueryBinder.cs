@@ -452,6 +452,11 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         var items = new List<FromTree>();
         foreach (var item in select.From)
         {
+            if (item is DerivedTable { Lateral: true } lateral)
+            {
+                if (!BindLateralAggregate(lateral, relations, items)) return null;
+                continue;
+            }
             var tree = item is FunctionTable function ? BindExpansion(function, relations) : BindFromItem(item, relations);
             if (tree is null) return null;
             items.Add(tree);
@@ -756,7 +761,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                 return new FromJoin(left, right, type, join.On, merged, columns);
             }
             case DerivedTable derived:
-                Unsupported(derived, "LATERAL subqueries are not supported yet");
+                Unsupported(derived, "a LATERAL subquery is supported as an item of the FROM list (FROM t, LATERAL (SELECT aggregates … WHERE inner = t.column) AS l), not in JOIN syntax yet");
                 return null;
             case FunctionTable function:
                 Unsupported(function, "a set-returning function in FROM is supported after the table it reads, as a comma item, CROSS JOIN or JOIN LATERAL … ON TRUE; LEFT JOIN LATERAL and other positions are not supported yet");
