@@ -23,11 +23,22 @@ var scheduler = new Command("scheduler", "Measures scheduler latency (commit to 
     samples,
 };
 scheduler.SetAction((parseResult, cancellationToken) => SchedulerLatencyBenchmark.RunAsync(parseResult.GetValue(samples), cancellationToken));
+var repetitions = new Option<int>("--repetitions")
+{
+    Description = "One-row changes measured per construct.",
+    DefaultValueFactory = _ => 15,
+};
+var constructs = new Command("constructs", "Measures, per maintained construct over a 100,000-row table, the refresh of a one-row change and what IMMEDIATE adds to the write.")
+{
+    repetitions,
+};
+constructs.SetAction((parseResult, cancellationToken) => ConstructBenchmark.RunAsync(parseResult.GetValue(repetitions), cancellationToken));
 var root = new RootCommand("Measures Trickle's refresh cost, write-path overhead and compile speed on a throwaway PostgreSQL cluster.")
 {
     quick,
     output,
     scheduler,
+    constructs,
 };
 root.SetAction((parseResult, cancellationToken) =>
     BenchmarkRun.RunAsync(parseResult.GetValue(quick) ? BenchProfile.Quick : BenchProfile.Full, parseResult.GetValue(output), cancellationToken));
