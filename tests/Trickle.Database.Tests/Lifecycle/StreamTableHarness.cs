@@ -150,7 +150,7 @@ internal static class StreamTableHarness
             "class r trickle.stream_table_catalog", "class i trickle.stream_table_catalog_pkey",
             "class v trickle.stream_tables",
             "proc trickle.find_stream_table(stream_table text)", "proc trickle.refresh(stream_table text)",
-            "proc trickle.drop_stream_table(stream_table text, \"cascade\" boolean)",
+            "proc trickle.drop_stream_table(stream_table text, cascade boolean)",
             "type trickle.runtime_info", "type trickle._runtime_info",
             "type trickle.stream_table_catalog", "type trickle._stream_table_catalog",
             "type trickle.stream_tables", "type trickle._stream_tables",
