@@ -361,4 +361,11 @@ public sealed record VerbatimModel(StreamTableIdentity Identity, string QuerySql
     public string ScheduleLiteral => Identity.ScheduleLiteral;
     public string QueryLiteral => Identity.QueryLiteral;
     public string QueryComment => Identity.QueryComment;
+    public string ViewRowsFunction => Identity.ViewRowsFunction;
+
+    /// <summary>
+    /// A view over the query, created and dropped by the install script: PostgreSQL resolves the query's names into it
+    /// and records in pg_depend the relations it reads, which become the stream table's sources and upstreams.
+    /// </summary>
+    public string ReadsView { get; init; } = "";
 }

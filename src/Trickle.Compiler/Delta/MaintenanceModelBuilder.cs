@@ -528,7 +528,10 @@ public static class MaintenanceModelBuilder
         var searchPath = string.Join(", ", new[] { "pg_catalog", SqlQuoting.Identifier(schema), SqlQuoting.Identifier("public"), "pg_temp" }.Distinct());
         var tag = "$function$";
         for (var n = 1; queryText.Contains(tag); n++) tag = $"$function{n}$";
-        return new VerbatimModel(identity, queryText.Trim().TrimEnd(';'), searchPath, reason, tag);
+        return new VerbatimModel(identity, queryText.Trim().TrimEnd(';'), searchPath, reason, tag)
+        {
+            ReadsView = SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(BaseName(schema, name), "reads")),
+        };
     }
 
     private static StreamTableIdentity Identity(BoundStreamTable table)

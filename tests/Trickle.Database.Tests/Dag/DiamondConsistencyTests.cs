@@ -103,6 +103,29 @@ public sealed class DiamondConsistencyTests(PostgresCluster cluster)
         await AssertMatchesAsync(connection, "c", C);
     }
 
+    /// <summary>
+    /// A reader only full recomputation maintains (its query is kept as written) still records what it reads: the install
+    /// asks PostgreSQL which relations the query resolves to. So it cascades and needs one snapshot like any other.
+    /// </summary>
+    [Fact]
+    public async Task ReaderRecomputedAsWritten_RecordsWhatItReads_AndIsRefreshedWithItsUpstreams()
+    {
+        await using var database = await CreateAsync("diamond_verbatim");
+        const string recomputed = "SELECT b.g, b.s, x.n FROM b, LATERAL (SELECT c.n FROM c WHERE c.g = b.g) AS x";
+        var schema = Tables + $"\nCREATE STREAM TABLE b AS {B};\nCREATE STREAM TABLE c AS {C};";
+        await database.ExecutePsqlScriptAsync(Compile(schema, recomputed, "v", "full"), "install of v");
+        Assert.Equal(["v|b", "v|c"], await RowsAsync(database, "SELECT table_name, upstream_name FROM trickle.stream_table_dependencies WHERE table_name = 'v'"));
+        Assert.True(await database.ScalarAsync<bool>("SELECT trickle.needs_one_snapshot('public', 'v')"));
+
+        await database.ExecuteAsync("INSERT INTO a SELECT i, i % 3, 1 FROM generate_series(500, 530) AS i");
+        await using var connection = await database.OpenConnectionAsync();
+        await RefreshInOneSnapshotAsync(connection, "v");
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM v WHERE s <> n"));
+        await AssertMatchesAsync(connection, "v", DFromA, "(the recomputed reader against a)");
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => database.ExecuteAsync("SELECT trickle.drop_stream_table('c')"));
+        Assert.Contains("public.d, public.v", refused.MessageText);
+    }
+
     [Fact]
     public async Task RefreshOfADiamondReader_InReadCommitted_IsRefusedWithAHint()
     {
