@@ -108,6 +108,38 @@ public sealed class StreamTableDependencyTests(PostgresCluster cluster)
         }
     }
 
+    /// <summary>
+    /// An IMMEDIATE stream table over a DIFFERENTIAL one is maintained by that one's refreshes, which run in REPEATABLE
+    /// READ once a diamond goes through it; IMMEDIATE maintenance refuses that, so the combination is refused at
+    /// install, whichever comes second.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ImmediateReaderOfAnUpstreamThatADiamondRefreshes_IsRefusedAtInstall(bool immediateFirst)
+    {
+        await using var database = await cluster.CreateDatabaseAsync("dag_immediate_rr_" + immediateFirst);
+        await database.ExecuteAsync(Tables + Seed);
+        const string c = "SELECT g, count(*) AS n FROM a GROUP BY g";
+        const string d = "SELECT b.g, b.n AS bn, c.n AS cn FROM b JOIN c ON b.g = c.g";
+        await InstallAsync(database, Tables, [new("b", "differential", B), new("c", "differential", c)]);
+        var schema = Tables + $"\nCREATE STREAM TABLE b AS {B};\nCREATE STREAM TABLE c AS {c};";
+        var first = immediateFirst ? Compile(schema, E, "e", "immediate") : Compile(schema, d, "d", "differential");
+        var second = immediateFirst ? Compile(schema, d, "d", "differential") : Compile(schema, E, "e", "immediate");
+        await database.ExecutePsqlScriptAsync(first, "the first reader");
+
+        var refused = await database.RunPsqlScriptAsync(second);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("IMMEDIATE stream table public.e is maintained by the refreshes of public.b", refused.StandardError);
+        Assert.Equal(immediateFirst ? ["b", "c", "e"] : ["b", "c", "d"], await RowsAsync(database, "SELECT name FROM trickle.stream_tables"));
+
+        // What is installed keeps working.
+        await database.ExecuteAsync("INSERT INTO a VALUES (900, 1, 2)");
+        await using var connection = await database.OpenConnectionAsync();
+        await RefreshInOneSnapshotAsync(connection, immediateFirst ? "e" : "d");
+        await AssertMatchesAsync(connection, "b", B);
+    }
+
     [Fact]
     public async Task CalculatedSchedule_IsRefreshedWhenItsReaderIs()
     {

@@ -187,7 +187,8 @@ internal static class StreamTableHarness
             "schedule_period", "schedule_tier", "cron_field", "next_cron_time", "next_refresh_time", "plan_next_refresh",
             "pending_changes", "refresh_entry", "refresh_all", "resume_stream_table", "scheduler_pid", "stop_scheduler",
             "run_scheduler", "health",
-            "upstream_order", "downstream_order", "topological_order", "needs_one_snapshot", "check_dependencies", "refresh_cascade",
+            "upstream_order", "downstream_order", "topological_order", "needs_one_snapshot", "closure_has_diamond", "check_dependencies",
+            "refresh_cascade",
         ];
         return runtime.Contains(line) || schedulingFunctions.Any(name => line.StartsWith($"proc trickle.{name}(", StringComparison.Ordinal));
     }
