@@ -555,7 +555,10 @@ public static class MaintenanceModelBuilder
             // join or set operation); the (int, int) form with this class locks single groups during IMMEDIATE maintenance.
             ((long)lockSeed).ToString(),
             unchecked((int)lockSeed).ToString(),
-            IrPrinter.Print(table.Plan));
+            IrPrinter.Print(table.Plan))
+        {
+            SwitchFunction = Internal("switch_mode"),
+        };
     }
 
     /// <summary>A source table and its buffer, capture and maintenance functions and triggers for this stream table.</summary>

@@ -176,6 +176,8 @@ internal static class StreamTableHarness
             "schedule_period", "schedule_tier", "cron_field", "next_cron_time", "next_refresh_time", "plan_next_refresh",
             "pending_changes", "refresh_entry", "refresh_all", "resume_stream_table", "scheduler_pid", "stop_scheduler",
             "run_scheduler", "health",
+            // Switching mode and schedule at run time (runtime 0.4).
+            "normalize_schedule", "alter_stream_table",
         ];
         return runtime.Contains(line) || schedulingFunctions.Any(name => line.StartsWith($"proc trickle.{name}(", StringComparison.Ordinal));
     }
