@@ -89,7 +89,7 @@ public sealed class ModeSwitchTests(PostgresCluster cluster, ITestOutputHelper o
     }
 
     [Fact]
-    public async Task WritersRacingWithSwitches_LoseNothing()
+    public async Task WritersAndRefreshesRacingWithSwitches_LoseNothing()
     {
         await using var database = await cluster.CreateDatabaseAsync("switch_race");
         const string schema = "CREATE TABLE m (id integer PRIMARY KEY, g integer NOT NULL, v integer NOT NULL);";
@@ -123,6 +123,17 @@ public sealed class ModeSwitchTests(PostgresCluster cluster, ITestOutputHelper o
                 }
             }
         })).ToList();
+        // A refresher as the scheduler would run one: refreshes and switches serialise on the stream table's lock.
+        var refreshes = 0;
+        writers.Add(Task.Run(async () =>
+        {
+            await using var connection = await database.OpenConnectionAsync();
+            while (!stop.IsCancellationRequested)
+            {
+                await RefreshAsync(connection, "race");
+                refreshes++;
+            }
+        }));
 
         await using (var switcher = await database.OpenConnectionAsync())
         {
@@ -133,6 +144,7 @@ public sealed class ModeSwitchTests(PostgresCluster cluster, ITestOutputHelper o
         await Task.WhenAll(writers);
 
         Assert.All(written, count => Assert.True(count > 0, "every writer wrote while the switches ran"));
+        Assert.True(refreshes > 0, "the refresher refreshed while the switches ran");
         Assert.Equal("differential", await database.ScalarAsync<string>("SELECT refresh_mode FROM trickle.stream_tables WHERE name = 'race'"));
         await RefreshAsync(database, "race");
         await AssertMatchesAsync(database, "race", query, "after racing writers and 24 switches");
