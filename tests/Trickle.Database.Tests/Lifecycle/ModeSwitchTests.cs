@@ -335,6 +335,32 @@ public sealed class ModeSwitchTests(PostgresCluster cluster, ITestOutputHelper o
         await AssertMatchesAsync(database, "other", "SELECT count(*) AS n FROM edges", "the other stream table on the same source");
     }
 
+    [Fact]
+    public async Task HostileNames_SwitchAlongEveryPair_AndDropRemovesEverything()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("switch_hostile");
+        const string name = "Weird \"Stream\" Täble";
+        const string sqlName = "\"Weird \"\"Stream\"\" Täble\"";
+        const string query = """"
+            SELECT "select", count(*) AS "Row Count", sum("Total Amount") AS "sum ""x"""
+            FROM "Order ""Lines""" GROUP BY "select"
+            """";
+        await database.ExecuteAsync(Schemas.Hostile);
+        var before = await SnapshotObjectsAsync(database);
+        await database.ExecutePsqlScriptAsync(Compile(Schemas.Hostile, query, name, "immediate"), "install");
+        await using var connection = await database.OpenConnectionAsync();
+        var id = 0;
+        foreach (var mode in EveryPair)
+        {
+            id++;
+            await ExecuteAsync(connection, $""""INSERT INTO "Order ""Lines""" VALUES ({id}, 'k{id % 3}', {id}.5, {id}, true)"""");
+            await AlterAsync(connection, name, mode);
+            await AssertMatchesAsync(connection, sqlName, query, $"after switching to {mode}");
+        }
+        await ExecuteAsync(connection, $"SELECT trickle.drop_stream_table({SqlText.Literal(name)})");
+        Assert.Equal(before.Where(line => !IsRuntimeObject(line)), (await SnapshotObjectsAsync(database)).Where(line => !IsRuntimeObject(line)));
+    }
+
     private static async Task AlterAsync(NpgsqlConnection connection, string name, string mode)
     {
         await using var command = new NpgsqlCommand("SELECT trickle.alter_stream_table(@name, refresh_mode => @mode)", connection);
