@@ -187,7 +187,11 @@ public sealed record WindowModel(string SelectSql, string FromSql, string? Filte
 /// <param name="SelectSql">the ORDER BY expressions over the sources, as <c>b1</c>, …</param>
 /// <param name="OrderSql"><c> ORDER BY … LIMIT 1 OFFSET k</c></param>
 /// <param name="ChangeSortsAtOrBefore">over a change row <c>c</c> and the boundary <c>b</c></param>
-public sealed record TopKBoundary(string SelectSql, string OrderSql, string ChangeSortsAtOrBefore);
+public sealed record TopKBoundary(string SelectSql, string OrderSql, string ChangeSortsAtOrBefore)
+{
+    /// <summary>The boundary read from the stored rows, when the ORDER BY is stored; null: read from the source.</summary>
+    public string? StoredSql { get; init; }
+}
 
 /// <summary>A PARTITION BY expression every window call shares: its storage key column, and how source and change rows compute it.</summary>
 /// <param name="Column">its column in the CTE of touched partitions (<c>p1</c>, …)</param>

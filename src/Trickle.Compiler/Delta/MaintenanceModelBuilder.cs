@@ -309,6 +309,9 @@ public static class MaintenanceModelBuilder
                     string.Join(", ", topK.Order.Select((o, i) => $"{overSource.Print(o.Expression)} AS {SqlQuoting.Identifier($"b{i + 1}")}")),
                     " ORDER BY " + string.Join(", ", topK.Order.Select(o => overSource.Print(o.Expression) + o.Suffix)) + $" LIMIT 1 OFFSET {topK.Offset + limit - 1}",
                     SortsAtOrBefore(topK.Order.Select((o, i) => (overChanges.Print(o.Expression), $"b.{SqlQuoting.Identifier($"b{i + 1}")}", o.Suffix)).ToList(), 0))
+                {
+                    StoredSql = StoredBoundary(topK, limit, aggregate.GroupKeys, keys, storage ?? Identity(table).Storage),
+                }
                 : null;
             windowModel = new WindowModel(selectSql, fromSql, sourceFilter, []) { OrderSql = orderSql, Boundary = boundary };
             fromSql = $"(SELECT {selectSql} FROM {fromSql}{(sourceFilter is null ? "" : $" WHERE {sourceFilter}")}{orderSql}) AS \"win\"";
@@ -374,6 +377,35 @@ public static class MaintenanceModelBuilder
             ? $"{row} IS NOT DISTINCT FROM {other}"
             : $"{row} IS NOT DISTINCT FROM {other} AND {SortsAtOrBefore(keys, index + 1)}";
         return $"(({before}) OR ({nullBefore}) OR ({tie}))";
+    }
+
+    /// <summary>
+    /// The last row a top-k query keeps, read from its stored rows when every ORDER BY expression is stored as a key:
+    /// the stored rows are exactly the rows kept (as the last refresh left them), so their last one in the order is the
+    /// boundary, without reading the source. A batch none of whose changed rows sorts at or before it leaves every row
+    /// before it in place, so the same rows are still the first ones. Fewer stored rows than the limit: no boundary (the
+    /// query keeps every row there is, and any change can reach them). Null when an ORDER BY expression is not stored.
+    /// </summary>
+    private static string? StoredBoundary(TopKNode topK, long limit, IReadOnlyList<BoundExpression> groupKeys, IReadOnlyList<KeyColumn> keys, string storage)
+    {
+        var columns = new List<string>();
+        foreach (var order in topK.Order)
+        {
+            var index = groupKeys.ToList().FindIndex(k => SqlExpressionPrinter.Canonical(k) == SqlExpressionPrinter.Canonical(order.Expression));
+            if (index < 0) return null;
+            columns.Add("s." + keys[index].Column);
+        }
+        var select = string.Join(", ", columns.Select((c, i) => $"{c} AS {SqlQuoting.Identifier($"b{i + 1}")}"));
+        var reversed = string.Join(", ", columns.Select((c, i) => c + Reversed(topK.Order[i].Suffix)));
+        return $"SELECT {select} FROM {storage} AS s WHERE (SELECT sum(t.\"__count\") FROM {storage} AS t) >= {limit} ORDER BY {reversed} LIMIT 1";
+    }
+
+    /// <summary>The sort suffix of the opposite order: " DESC NULLS LAST" for "" (ASC sorts NULLs last), and so on.</summary>
+    private static string Reversed(string suffix)
+    {
+        var descending = suffix.Contains("DESC", StringComparison.Ordinal);
+        var nullsFirst = suffix.Contains("NULLS FIRST", StringComparison.Ordinal) || (descending && !suffix.Contains("NULLS LAST", StringComparison.Ordinal));
+        return (descending ? " ASC" : " DESC") + (nullsFirst ? " NULLS LAST" : " NULLS FIRST");
     }
 
     /// <summary>The model of each subquery kept whole, its storage and CTEs numbered in FROM order; null on errors.</summary>
