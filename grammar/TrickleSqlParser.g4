@@ -45,6 +45,7 @@ schemaFile
 // When a statement matches both a modelled form and otherStatement, ANTLR picks the first alternative.
 schemaStatement
     : createTable
+    | createStreamTable
     | createSchema
     | alterTableAddConstraint
     | otherStatement

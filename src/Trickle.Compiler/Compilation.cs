@@ -93,6 +93,8 @@ public static class Compilation
                 $"unknown option \"{option.Name.Value}\" (known: schedule, refresh_mode)");
         if (diagnostics.HasErrors) return null;
 
+        // A query may read other stream tables, but not itself.
+        catalog = catalog.For(schema, name);
         var query = parsed.Query;
         BoundRecursion? recursion = null;
         if (query.With is { Recursive: true })

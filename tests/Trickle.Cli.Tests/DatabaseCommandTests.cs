@@ -100,6 +100,27 @@ public sealed class DatabaseCommandTests(PostgresServer server) : IClassFixture<
         Assert.Equal("trickle: error: stream table nowhere does not exist (SQLSTATE 42P01)\n", missing.Stderr);
     }
 
+    [Fact]
+    public async Task Refresh_OfAStreamTableOverADiamond_RunsInOneSnapshot_WhereReadCommittedIsRefused()
+    {
+        var connection = await CreateDatabaseAsync("cli_refresh_diamond", ("totals", null), ("counts", null));
+        var schema = Schema + $"\nCREATE STREAM TABLE totals AS {Totals};\nCREATE STREAM TABLE counts AS {Totals};";
+        var catalog = Compilation.ReadSchema([new SourceText("schema.sql", schema)], new Trickle.Compiler.Diagnostics.DiagnosticBag());
+        var combined = Compilation.Compile(new SourceText("combined.sql", "SELECT t.customer, t.total, c.n FROM totals t JOIN counts c ON c.customer = t.customer"),
+            catalog, new CompilationOptions(Name: "combined", Mode: RefreshMode.Differential));
+        Assert.True(combined.Success, string.Join("\n", combined.Diagnostics));
+        await ExecuteAsync(connection, combined.Script!);
+        await ExecuteAsync(connection, "INSERT INTO orders SELECT i, i % 4, i FROM generate_series(1, 12) AS i");
+
+        await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, "SELECT trickle.refresh('combined')"));
+        var run = await CliRunner.RunAsync("refresh", "combined", "--connection", connection);
+
+        Assert.Equal(CliApp.ExitSuccess, run.ExitCode);
+        Assert.StartsWith("refreshed combined: 4 rows changed in ", run.Stdout);
+        Assert.Equal(0L, await ScalarAsync<long>(connection,
+            "SELECT count(*) FROM (SELECT * FROM combined EXCEPT SELECT customer, sum(amount), count(*) FROM orders GROUP BY customer) AS d"));
+    }
+
     /// <summary>A fresh database with <see cref="Schema"/> and the given DIFFERENTIAL stream tables over <see cref="Totals"/>.</summary>
     private async Task<string> CreateDatabaseAsync(string name, params (string Name, string? Schedule)[] streamTables)
     {

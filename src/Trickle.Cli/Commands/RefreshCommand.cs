@@ -21,11 +21,43 @@ internal sealed class RefreshCommand
         DatabaseConnection.RunAsync(parseResult, _connection, cancellationToken, async (connection, stdout, token) =>
         {
             var name = parseResult.GetRequiredValue(_name);
-            await using var command = new NpgsqlCommand("SELECT trickle.refresh($1)", connection) { CommandTimeout = 0 };
-            command.Parameters.Add(new NpgsqlParameter { Value = name });
             var started = System.Diagnostics.Stopwatch.StartNew();
-            var rows = await command.ExecuteScalarAsync(token);
+            var rows = await RefreshAsync(connection, name, token);
             stdout.WriteLine($"refreshed {name}: {rows} rows changed in {started.Elapsed.TotalMilliseconds:0.0} ms");
             return CliApp.ExitSuccess;
         });
+
+    /// <summary>
+    /// A stream table whose upstreams read a diamond is refreshed with them in one REPEATABLE READ transaction (the
+    /// runtime refuses READ COMMITTED there); a concurrent refresh of one of them is a serialization failure, retried.
+    /// </summary>
+    private static async Task<object?> RefreshAsync(NpgsqlConnection connection, string name, CancellationToken token)
+    {
+        bool oneSnapshot;
+        await using (var probe = new NpgsqlCommand(
+            "SELECT trickle.needs_one_snapshot(e.schema_name, e.table_name) FROM trickle.find_stream_table($1) AS e", connection))
+        {
+            probe.Parameters.Add(new NpgsqlParameter { Value = name });
+            oneSnapshot = (bool)(await probe.ExecuteScalarAsync(token))!;
+        }
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var transaction = oneSnapshot
+                ? await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, token)
+                : null;
+            await using var command = new NpgsqlCommand("SELECT trickle.refresh($1)", connection, transaction) { CommandTimeout = 0 };
+            command.Parameters.Add(new NpgsqlParameter { Value = name });
+            try
+            {
+                var rows = await command.ExecuteScalarAsync(token);
+                if (transaction is not null)
+                    await transaction.CommitAsync(token);
+                return rows;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.SerializationFailure && attempt < 10)
+            {
+                await transaction!.RollbackAsync(token);
+            }
+        }
+    }
 }

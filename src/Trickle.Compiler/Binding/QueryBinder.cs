@@ -685,6 +685,12 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                         $"relation \"{named.Name}\" does not exist in the schema");
                     return null;
                 }
+                if (catalog.IsSelf(table))
+                {
+                    diagnostics.Error(DiagnosticCode.ReadsItself, filePath, named.Name.Span,
+                        $"stream table {table.Schema}.{table.Name} cannot read itself");
+                    return null;
+                }
                 if (named.Alias is { ColumnNames.Count: > 0 })
                     Unsupported(named.Alias, "column aliases on a table are not supported yet");
                 var name = named.Alias?.Name.Value ?? table.Name;

@@ -103,7 +103,7 @@ internal static class RecursiveCteBinder
         if (basePlan is null) return null;
         var columns = names.Select((n, i) => new CatalogColumn(n, TypeOf(basePlan.Columns[i].Expression.Type), NotNull: false)).ToList();
         var storage = new CatalogTable("trickle", storageName, columns, []);
-        var withStorage = new SourceCatalog(catalog.Tables.Append(storage), catalog.SearchPath);
+        var withStorage = catalog.With([storage]);
         var stepQuery = stepSelect with { From = stepSelect.From.Select(t => ReadStorage(t, name, storageName)).ToList() };
         var stepPlan = BindPart(stepQuery, withStorage, filePath, diagnostics, mode, Reject);
         if (stepPlan is null) return null;
@@ -124,6 +124,13 @@ internal static class RecursiveCteBinder
         var baseOccurrences = Occurrences(baseSelect, name, catalog);
         var stepOccurrences = Occurrences(stepSelect, name, catalog);
         if (baseOccurrences is null || stepOccurrences is null) return null;
+        if (baseOccurrences.Concat(stepOccurrences).FirstOrDefault(o => o.Table is { IsStreamTable: true }) is { } upstream)
+        {
+            // Its capture would have to translate the upstream's storage rows inside the recursion's own triggers.
+            diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, upstream.NameSpan,
+                $"recursive CTE {name} reads stream table {upstream.Table}: the base and step of a recursive CTE may read tables only (read the stream table in the outer query)");
+            return null;
+        }
         var sources = baseOccurrences.Concat(stepOccurrences).Where(o => !o.IsRecursive).Select(o => o.Table!).Distinct().ToList();
         var recursion = new BoundRecursion(name, columns, union.All,
             Part(baseSelect, fileText, baseOccurrences, basePlan),
@@ -180,7 +187,7 @@ internal static class RecursiveCteBinder
         {
             // A base without FROM (SELECT 1) is one row: bound over a table without columns, which stands for it.
             var none = new CatalogTable("trickle", "__one_row", [], []);
-            catalog = new SourceCatalog(catalog.Tables.Append(none), catalog.SearchPath);
+            catalog = catalog.With([none]);
             var name = new QualifiedName(select.Span, [new Identifier(select.Span, none.Schema, true), new Identifier(select.Span, none.Name, true)]);
             select = select with { From = [new NamedTable(select.Span, name, null, false)] };
         }

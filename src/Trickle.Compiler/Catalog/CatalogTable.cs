@@ -1,3 +1,5 @@
+using Trickle.Compiler.Emit;
+
 namespace Trickle.Compiler.Catalog;
 
 public sealed record CatalogColumn(string Name, SqlType Type, bool NotNull);
@@ -9,5 +11,33 @@ public sealed record CatalogTable(string Schema, string Name, IReadOnlyList<Cata
 
     public bool HasPrimaryKey => PrimaryKey.Count > 0;
 
+    /// <summary>
+    /// Set when this relation is another stream table (a view over its storage): its changes are captured from its
+    /// storage table, translated into rows of the view by its view-rows function.
+    /// </summary>
+    public UpstreamStreamTable? Upstream { get; init; }
+
+    public bool IsStreamTable => Upstream is not null;
+
     public override string ToString() => $"{Schema}.{Name}";
+}
+
+/// <summary>
+/// The objects of an installed (or, offline, declared) stream table that a stream table reading it needs. Their names
+/// follow from the upstream's schema and name by the one naming rule every install script uses.
+/// </summary>
+/// <param name="Storage">its storage table, quoted and qualified: where its changes are captured</param>
+/// <param name="ViewRowsFunction">
+/// quoted, qualified: <c>f(stored storage_row) RETURNS SETOF view</c>, the rows of the stream table one stored row
+/// stands for (none when HAVING rejects it, as many copies as its multiplicity)
+/// </param>
+public sealed record UpstreamStreamTable(string Storage, string ViewRowsFunction)
+{
+    public static UpstreamStreamTable For(string schema, string name)
+    {
+        var baseName = Delta.MaintenanceModelBuilder.BaseName(schema, name);
+        return new UpstreamStreamTable(
+            SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(baseName, "storage")),
+            SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(baseName, "view_rows")));
+    }
 }

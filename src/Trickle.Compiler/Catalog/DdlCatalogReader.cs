@@ -1,4 +1,6 @@
+using Trickle.Compiler.Binding;
 using Trickle.Compiler.Diagnostics;
+using Trickle.Compiler.Ir;
 using Trickle.Compiler.Parsing;
 using Trickle.Compiler.Syntax;
 
@@ -7,21 +9,82 @@ namespace Trickle.Compiler.Catalog;
 /// <summary>
 /// Builds a catalog from DDL files: offline and deterministic, so builds and CI need no database. Reads CREATE TABLE
 /// and the key constraints pg_dump writes as ALTER TABLE … ADD CONSTRAINT; every other statement is skipped.
+/// A schema file may also declare stream tables (<c>CREATE STREAM TABLE b AS SELECT …</c>, the compiler's own input
+/// form), so that a stream table reading them compiles offline: each is bound against the tables of every file and the
+/// stream tables declared before it, to learn its output columns, and becomes a source marked as a stream table.
 /// </summary>
 public static class DdlCatalogReader
 {
     public static SourceCatalog Read(IEnumerable<SourceText> files, DiagnosticBag diagnostics)
     {
         var tables = new Dictionary<(string, string), TableUnderConstruction>();
+        var streamTables = new List<(CreateStreamTableStatement Statement, string Path)>();
         foreach (var file in files)
         {
             var schemaFile = SqlParser.ParseSchema(file, diagnostics);
             if (schemaFile is null) continue;
             foreach (var statement in schemaFile.Statements)
-                Apply(statement, file.Path, tables, diagnostics);
+            {
+                if (statement is CreateStreamTableStatement streamTable)
+                    streamTables.Add((streamTable, file.Path));
+                else
+                    Apply(statement, file.Path, tables, diagnostics);
+            }
         }
-        return new SourceCatalog(tables.Values.Select(t => t.Build()));
+        var catalog = new SourceCatalog(tables.Values.Select(t => t.Build()));
+        foreach (var (statement, path) in streamTables)
+            if (DescribeStreamTable(statement, path, catalog, diagnostics) is { } described)
+                catalog = catalog.With([described]);
+        return catalog;
     }
+
+    /// <summary>
+    /// Binds a declared stream table's query to learn its columns. Its errors are reported where they are; a query
+    /// that only full recomputation could maintain has no bound plan to read its columns from, so it is reported too.
+    /// </summary>
+    private static CatalogTable? DescribeStreamTable(CreateStreamTableStatement statement, string path, SourceCatalog catalog, DiagnosticBag diagnostics)
+    {
+        var (schema, name) = Resolve(statement.Name);
+        if (catalog.Find(schema, name) is not null)
+        {
+            diagnostics.Error(DiagnosticCode.DuplicateTable, path, statement.Name.Span, $"table {schema}.{name} is defined twice");
+            return null;
+        }
+        var local = new DiagnosticBag();
+        var bound = new QueryBinder(catalog.For(schema, name), path, local, RefreshMode.Full).Bind(statement.Query);
+        var errors = local.Items.Where(d => d.IsError).ToList();
+        var columns = bound is null || errors.Count > 0 ? null : OutputColumns(bound.Value.Plan);
+        if (columns is null)
+        {
+            if (errors.Count > 0 && errors.All(e => e.Code is "TRK4001" or "TRK4004"))
+                diagnostics.Error(DiagnosticCode.UnsupportedConstruct, path, errors[0].Span,
+                    $"the columns of stream table {schema}.{name} cannot be learned offline ({errors[0].Message}): compile against --connection");
+            else if (errors.Count > 0)
+                foreach (var error in errors)
+                    diagnostics.Add(error);
+            else
+                diagnostics.Error(DiagnosticCode.UnsupportedConstruct, path, statement.Query.Span,
+                    $"the columns of stream table {schema}.{name} cannot be learned offline: compile against --connection");
+            return null;
+        }
+        return new CatalogTable(schema, name,
+            columns.Select(c => new CatalogColumn(c.Name, c.Expression.Type == SqlType.Unknown ? SqlType.Text : c.Expression.Type, false)).ToList(), [])
+        {
+            Upstream = UpstreamStreamTable.For(schema, name),
+        };
+    }
+
+    /// <summary>The output columns of a bound plan: its top projection, under the nodes that only filter or cut rows.</summary>
+    private static IReadOnlyList<OutputColumn>? OutputColumns(RelNode plan) => plan switch
+    {
+        ProjectNode project => project.Columns,
+        DistinctNode distinct => OutputColumns(distinct.Input),
+        DistinctOnNode distinctOn => OutputColumns(distinctOn.Input),
+        TopKNode topK => OutputColumns(topK.Input),
+        FilterNode filter => OutputColumns(filter.Input),
+        SetOperationNode setOperation => OutputColumns(setOperation.Inputs[0]),
+        _ => null,
+    };
 
     private static void Apply(SchemaStatement statement, string path, Dictionary<(string, string), TableUnderConstruction> tables, DiagnosticBag diagnostics)
     {

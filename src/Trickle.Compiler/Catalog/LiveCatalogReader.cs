@@ -36,6 +36,11 @@ public static class LiveCatalogReader
 
     private const string SearchPathSql = "SELECT current_schemas(false)";
 
+    // Views that are installed stream tables: a stream table reading one captures changes from its storage instead.
+    private const string StreamTablesSql = """
+        SELECT c.schema_name, c.table_name FROM trickle.stream_table_catalog c
+        """;
+
     public static async Task<SourceCatalog> ReadAsync(string connectionString, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(connectionString);
@@ -68,13 +73,28 @@ public static class LiveCatalogReader
         await using (var command = new NpgsqlCommand(SearchPathSql, connection, transaction))
             searchPath = (string[])(await command.ExecuteScalarAsync(ct))!;
 
+        var streamTables = new HashSet<(string, string)>();
+        bool hasRuntime;
+        await using (var command = new NpgsqlCommand("SELECT to_regclass('trickle.stream_table_catalog') IS NOT NULL", connection, transaction))
+            hasRuntime = (bool)(await command.ExecuteScalarAsync(ct))!;
+        if (hasRuntime)
+        {
+            await using var command = new NpgsqlCommand(StreamTablesSql, connection, transaction);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                streamTables.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
         await transaction.CommitAsync(ct);
 
         var tables = relations.Select(r => new CatalogTable(
             r.Schema,
             r.Name,
             columns.TryGetValue(r.Oid, out var cols) ? cols : [],
-            primaryKeys.TryGetValue(r.Oid, out var key) ? key : []));
+            primaryKeys.TryGetValue(r.Oid, out var key) ? key : [])
+        {
+            Upstream = streamTables.Contains((r.Schema, r.Name)) ? UpstreamStreamTable.For(r.Schema, r.Name) : null,
+        });
         return new SourceCatalog(tables, searchPath);
     }
 

@@ -8,16 +8,28 @@ public sealed class SourceCatalog
 {
     private readonly Dictionary<(string Schema, string Name), CatalogTable> _tables = new();
 
-    public SourceCatalog(IEnumerable<CatalogTable> tables, IReadOnlyList<string>? searchPath = null)
+    public SourceCatalog(IEnumerable<CatalogTable> tables, IReadOnlyList<string>? searchPath = null, (string Schema, string Name)? self = null)
     {
         foreach (var table in tables)
             _tables[(table.Schema, table.Name)] = table;
         SearchPath = searchPath ?? ["public"];
+        Self = self;
     }
 
     public IReadOnlyList<string> SearchPath { get; }
 
+    /// <summary>The stream table being compiled: a query may not read it (it would be its own upstream).</summary>
+    public (string Schema, string Name)? Self { get; }
+
     public IEnumerable<CatalogTable> Tables => _tables.Values.OrderBy(t => t.Schema, StringComparer.Ordinal).ThenBy(t => t.Name, StringComparer.Ordinal);
+
+    /// <summary>The same tables plus <paramref name="extra"/>, with the same search path and self.</summary>
+    public SourceCatalog With(IEnumerable<CatalogTable> extra) => new(Tables.Concat(extra), SearchPath, Self);
+
+    /// <summary>The same tables, compiling the stream table <paramref name="schema"/>.<paramref name="name"/>.</summary>
+    public SourceCatalog For(string schema, string name) => new(Tables, SearchPath, (schema, name));
+
+    public bool IsSelf(CatalogTable table) => Self is { } self && self.Schema == table.Schema && self.Name == table.Name;
 
     public CatalogTable? Find(string? schema, string name)
     {

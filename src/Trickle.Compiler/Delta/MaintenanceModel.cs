@@ -47,6 +47,28 @@ public sealed record SourceModel(
 
     /// <summary>Join-delta terms of an outer join's preserved tables when only this source changed.</summary>
     public IReadOnlyList<JoinTerm> ImmediatePreservedTerms { get; init; } = [];
+
+    /// <summary>
+    /// Set when the source is another stream table: the function translating one of its stored rows into the rows of
+    /// its view. Its changes are then captured on <see cref="CapturedTable"/>, its storage, where every refresh (or
+    /// IMMEDIATE write) of it lands, and translated before they reach this stream table.
+    /// </summary>
+    public string? ViewRowsFunction { get; init; }
+
+    /// <summary>The table the capture (or IMMEDIATE) triggers are on: the source itself, or an upstream's storage.</summary>
+    public string CapturedTable { get; init; } = Table;
+
+    public bool IsStreamTable => ViewRowsFunction is not null;
+
+    /// <summary>FROM item of the rows a statement inserted (or an update's new images), as rows of the source, alias n.</summary>
+    public string NewRows => RowsOf("trickle_new", "n");
+
+    /// <summary>FROM item of the rows a statement deleted (or an update's old images), as rows of the source, alias o.</summary>
+    public string OldRows => RowsOf("trickle_old", "o");
+
+    private string RowsOf(string transitionTable, string alias) => ViewRowsFunction is null
+        ? $"\"{transitionTable}\" AS {alias}"
+        : $"\"{transitionTable}\" AS \"__stored\" CROSS JOIN LATERAL {ViewRowsFunction}(\"__stored\") AS {alias}";
 }
 
 /// <summary>One table occurrence in FROM, under its internal alias (<c>"src"</c>, or <c>"src1"</c>… in a join).</summary>
@@ -213,7 +235,14 @@ public sealed record StreamTableIdentity(
     string DropFunction,
     string RefreshLockKey,
     string GroupLockClass,
-    string IrText);
+    string IrText)
+{
+    /// <summary>
+    /// <c>f(stored storage_row) RETURNS SETOF view</c>: the rows of the stream table one stored row stands for. Stream
+    /// tables that read this one translate the changes of its storage into changes of its rows with it.
+    /// </summary>
+    public string ViewRowsFunction { get; init; } = "";
+}
 
 /// <summary>
 /// Everything the templates need to emit one stream table, decided by the Delta phase. Names are already quoted and
@@ -242,6 +271,7 @@ public sealed record MaintenanceModel
     public string RecomputeFunction => Identity.RecomputeFunction;
     public string TruncateFunction => Identity.TruncateFunction;
     public string DropFunction => Identity.DropFunction;
+    public string ViewRowsFunction => Identity.ViewRowsFunction;
     public string RefreshLockKey => Identity.RefreshLockKey;
     public string GroupLockClass => Identity.GroupLockClass;
     public string IrText => Identity.IrText;
@@ -335,4 +365,6 @@ public sealed record VerbatimModel(StreamTableIdentity Identity, string QuerySql
     public string ScheduleLiteral => Identity.ScheduleLiteral;
     public string QueryLiteral => Identity.QueryLiteral;
     public string QueryComment => Identity.QueryComment;
+    public string ViewRowsFunction => Identity.ViewRowsFunction;
+
 }

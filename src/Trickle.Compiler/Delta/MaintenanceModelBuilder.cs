@@ -556,7 +556,10 @@ public static class MaintenanceModelBuilder
             // join or set operation); the (int, int) form with this class locks single groups during IMMEDIATE maintenance.
             ((long)lockSeed).ToString(),
             unchecked((int)lockSeed).ToString(),
-            IrPrinter.Print(table.Plan));
+            IrPrinter.Print(table.Plan))
+        {
+            ViewRowsFunction = Catalog.UpstreamStreamTable.For(table.Schema, table.Name).ViewRowsFunction,
+        };
     }
 
     /// <summary>A source table and its buffer, capture and maintenance functions and triggers for this stream table.</summary>
@@ -570,13 +573,17 @@ public static class MaintenanceModelBuilder
             Internal($"changes_{index}"), Internal($"capture_{index}"), Internal($"maintain_{index}"),
             Trigger("insert"), Trigger("update"), Trigger("delete"), Trigger("truncate"),
             NetKeys(columns.Select(c => ("c." + SqlQuoting.Identifier(c.Name), c.Type)).ToList()),
-            immediateTerms);
+            immediateTerms)
+        {
+            ViewRowsFunction = source.Upstream?.ViewRowsFunction,
+            CapturedTable = source.Upstream?.Storage ?? Qualified(source),
+        };
     }
 
     /// <summary>Internal objects live in schema trickle, so the stream table's schema is part of their names.</summary>
     private static string BaseName(BoundStreamTable table) => BaseName(table.Schema, table.Name);
 
-    internal static string BaseName(string schema, string name) =>
+    public static string BaseName(string schema, string name) =>
         // A dot alone would be ambiguous (analytics.x vs public."analytics.x"): such names carry a hash of the exact pair.
         schema == "public" && !name.Contains('.')
             ? name

@@ -8,11 +8,13 @@ internal sealed class SchemaBuilder
 {
     private readonly NameBuilder _names;
     private readonly ExpressionBuilder _expressions;
+    private readonly QueryBuilder _queries;
 
     public SchemaBuilder(NameBuilder names)
     {
         _names = names;
-        _expressions = new QueryBuilder(names).Expressions;
+        _queries = new QueryBuilder(names);
+        _expressions = _queries.Expressions;
     }
 
     public SchemaFile SchemaFile(P.SchemaFileContext context) =>
@@ -22,6 +24,9 @@ internal sealed class SchemaBuilder
     {
         if (context.createTable() is { } createTable)
             return CreateTable(createTable);
+        if (context.createStreamTable() is { } createStreamTable)
+            return new CreateStreamTableStatement(_names.Span(createStreamTable),
+                _names.QualifiedName(createStreamTable.qualifiedName()), _queries.Query(createStreamTable.query()));
         if (context.createSchema() is { } createSchema)
             return new CreateSchemaStatement(
                 _names.Span(createSchema), _names.Identifier(createSchema.columnIdentifier(0)), createSchema.IF() is not null);

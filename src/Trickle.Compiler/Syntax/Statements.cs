@@ -60,6 +60,12 @@ public sealed record TableConstraint(
 /// <summary><c>ALTER TABLE [ONLY] t ADD [CONSTRAINT n] PRIMARY KEY|UNIQUE (…)</c>, as pg_dump writes keys.</summary>
 public sealed record AlterTableAddConstraint(SourceSpan Span, QualifiedName Table, TableConstraint Constraint) : SchemaStatement(Span);
 
+/// <summary>
+/// <c>CREATE STREAM TABLE name AS SELECT …</c> in a schema file: a stream table other stream tables may read. The
+/// catalog reader binds its query to learn its columns.
+/// </summary>
+public sealed record CreateStreamTableStatement(SourceSpan Span, QualifiedName Name, Query Query) : SchemaStatement(Span);
+
 public sealed record CreateSchemaStatement(SourceSpan Span, Identifier Name, bool IfNotExists) : SchemaStatement(Span);
 
 /// <summary>Any other statement (CREATE INDEX, SET, INSERT, GRANT …): skipped when reading a schema.</summary>

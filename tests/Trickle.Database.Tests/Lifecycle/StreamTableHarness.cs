@@ -150,7 +150,7 @@ internal static class StreamTableHarness
             "class r trickle.stream_table_catalog", "class i trickle.stream_table_catalog_pkey",
             "class v trickle.stream_tables",
             "proc trickle.find_stream_table(stream_table text)", "proc trickle.refresh(stream_table text)",
-            "proc trickle.drop_stream_table(stream_table text)",
+            "proc trickle.drop_stream_table(stream_table text, cascade boolean)",
             "type trickle.runtime_info", "type trickle._runtime_info",
             "type trickle.stream_table_catalog", "type trickle._stream_table_catalog",
             "type trickle.stream_tables", "type trickle._stream_tables",
@@ -175,13 +175,26 @@ internal static class StreamTableHarness
             "type trickle.source_reads", "type trickle._source_reads",
             "index trickle.source_reads_source on trickle.source_reads",
             "index trickle.source_reads_stream_table on trickle.source_reads",
+            // Stream tables reading stream tables (runtime 0.4).
+            "class r trickle.stream_table_dependencies", "class i trickle.stream_table_dependencies_pkey",
+            "class i trickle.stream_table_dependencies_upstream",
+            "type trickle.stream_table_dependencies", "type trickle._stream_table_dependencies",
+            "index trickle.stream_table_dependencies_pkey on trickle.stream_table_dependencies",
+            "index trickle.stream_table_dependencies_upstream on trickle.stream_table_dependencies",
+            "trigger trickle.stream_table_dependencies check_dependencies trickle.check_dependencies()",
         ];
+        // The foreign keys of stream_table_dependencies: PostgreSQL's internal triggers, named by OID.
+        if (line.StartsWith("trigger trickle.stream_table_catalog \"RI_ConstraintTrigger_", StringComparison.Ordinal)
+            || line.StartsWith("trigger trickle.stream_table_dependencies \"RI_ConstraintTrigger_", StringComparison.Ordinal))
+            return true;
         string[] schedulingFunctions =
         [
             "schedule_period", "schedule_tier", "cron_field", "next_cron_time", "next_refresh_time", "plan_next_refresh",
             "pending_changes", "refresh_entry", "refresh_all", "resume_stream_table", "scheduler_pid", "stop_scheduler",
             "run_scheduler", "health",
             "record_source_reads", "broken_source_read", "guard_source_ddl", "guard_source_drop",
+            "upstream_order", "downstream_order", "topological_order", "needs_one_snapshot", "closure_has_diamond", "check_dependencies",
+            "refresh_cascade",
         ];
         // The foreign key from source_reads to the catalog: its triggers are named after their oids.
         if (line.StartsWith("trigger trickle.source_reads \"RI_ConstraintTrigger_", StringComparison.Ordinal)

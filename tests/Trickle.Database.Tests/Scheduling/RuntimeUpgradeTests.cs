@@ -46,6 +46,37 @@ public sealed class RuntimeUpgradeTests(PostgresCluster cluster)
         await AssertMatchesAsync(connection, "per_status", NewQuery);
     }
 
+    [Fact]
+    public async Task StreamTableOfRuntime020_CannotBeReadByAStreamTable_UntilReinstalled_AndCanBeDroppedAfterTheUpgrade()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("dag_upgrade");
+        var schema = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "examples", "schema.sql"));
+        await database.ExecuteAsync(schema);
+        var oldInstall = await FixtureAsync("order_totals.runtime-0.2.0.sql");
+        await database.ExecutePsqlScriptAsync(oldInstall, "the 0.2.0 install of order_totals");
+        var oldQuery = await database.ScalarAsync<string>("SELECT defining_query FROM trickle.stream_tables WHERE name = 'order_totals'");
+        var withUpstream = schema + $"\nCREATE STREAM TABLE order_totals AS {oldQuery};";
+        const string reader = "SELECT count(*) AS customers FROM order_totals";
+
+        // The 0.2.0 stream table has no view-rows function: refused, with nothing installed (the runtime stays 0.2.0).
+        var refused = await database.RunPsqlScriptAsync(Compile(withUpstream, reader, "customers_with_orders", "differential"));
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("installed by a trickle older than 0.4", refused.StandardError);
+        Assert.Equal("0.2.0", await database.ScalarAsync<string>("SELECT version FROM trickle.runtime_info"));
+
+        // After an upgrade (any install), the old one can be dropped with the two-argument drop and installed again.
+        await database.ExecutePsqlScriptAsync(Compile(schema, NewQuery, "per_status", "differential"), "install of per_status");
+        await database.ExecuteAsync("SELECT trickle.drop_stream_table('order_totals')");
+        await database.ExecutePsqlScriptAsync(Compile(schema, oldQuery!, "order_totals", "differential"), "reinstall of order_totals");
+        await database.ExecutePsqlScriptAsync(Compile(withUpstream, reader, "customers_with_orders", "differential"), "install of its reader");
+        await database.ExecuteAsync("""
+            INSERT INTO customers VALUES (1, 'Ada', 'eu', now()), (2, 'Bob', 'us', now());
+            INSERT INTO orders SELECT i, 1 + i % 2, 'open', i, 1, now() FROM generate_series(1, 10) AS i;
+            """);
+        await RefreshAsync(database, "customers_with_orders");
+        await AssertMatchesAsync(database, "customers_with_orders", $"SELECT count(*) AS customers FROM ({oldQuery}) AS t");
+    }
+
     private static async Task<string> FixtureAsync(string name)
     {
         await using var stream = typeof(RuntimeUpgradeTests).Assembly.GetManifestResourceStream(name)
