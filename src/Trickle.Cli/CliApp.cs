@@ -32,6 +32,7 @@ public static class CliApp
                 new WorkerCommand().Command,
                 new StatusCommand().Command,
                 new RefreshCommand().Command,
+                new AlterCommand().Command,
             };
             var parseResult = root.Parse(args);
 

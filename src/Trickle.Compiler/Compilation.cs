@@ -47,8 +47,29 @@ public static class Compilation
         if (analysis.Recursion is { } recursion)
             model = model with { Recursion = RecursionModelBuilder.Build(recursion, analysis.Rewritten) };
         model = model with { SourceGuard = SourceGuardModel.For(analysis.Rewritten.Schema, analysis.Rewritten.Name, analysis.Rewritten.QueryText, catalog.SearchPath) };
+        model = model with { UnavailableModes = UnavailableModes(definition, catalog, options, analysis.Rewritten.Mode) };
         return new CompilationResult(render(model, analysis), diagnostics.Items, analysis.IrText);
     }
+
+    /// <summary>
+    /// The modes this stream table cannot be switched to at run time, each with its reason. The maintenance model is the
+    /// same in every mode; what differs is what binding accepts: only FULL takes functions whose result changes without
+    /// a write (now(), random()). So a query compiled in an incremental mode can run in all four, and one compiled in
+    /// FULL is bound again as DIFFERENTIAL to learn whether the incremental modes are open to it.
+    /// </summary>
+    private static IReadOnlyList<UnavailableMode> UnavailableModes(SourceText definition, SourceCatalog catalog, CompilationOptions options, RefreshMode compiled)
+    {
+        if (compiled != RefreshMode.Full) return [];
+        var probe = new DiagnosticBag();
+        var analysis = Analyze(definition, catalog, options with { Mode = RefreshMode.Differential }, probe);
+        if (analysis is not null && !probe.HasErrors)
+            MaintenanceModelBuilder.Build(analysis.Rewritten, definition.Path, analysis.QuerySpan, probe);
+        if (probe.Items.FirstOrDefault(d => d.IsError) is not { } first) return [];
+        var reason = Reason(first);
+        return new[] { "auto", "differential", "immediate" }.Select(mode => new UnavailableMode(mode, reason)).ToList();
+    }
+
+    private static string Reason(Diagnostic first) => $"{first.Message} ({first.Code} at {first.Span.Line}:{first.Span.Column})";
 
     /// <summary>
     /// Under FULL and AUTO, a query that is valid but cannot be maintained incrementally (every error is TRK4001 or
@@ -70,7 +91,7 @@ public static class Compilation
         if (quiet.HasErrors) return null;
 
         var first = errors[0];
-        var reason = $"{first.Message} ({first.Code} at {first.Span.Line}:{first.Span.Column})";
+        var reason = Reason(first);
         var warnings = diagnostics.Items.Where(d => !d.IsError).ToList();
         warnings.Add(new Diagnostic(DiagnosticSeverity.Warning, "TRK4101",
             $"this query cannot be maintained incrementally ({first.Message}); compiled as FULL: every refresh recomputes it",

@@ -121,6 +121,26 @@ public sealed class DatabaseCommandTests(PostgresServer server) : IClassFixture<
             "SELECT count(*) FROM (SELECT * FROM combined EXCEPT SELECT customer, sum(amount), count(*) FROM orders GROUP BY customer) AS d"));
     }
 
+    [Fact]
+    public async Task Alter_SwitchesModeAndSchedule_AndABadScheduleFailsWithOneLineChangingNothing()
+    {
+        var connection = await CreateDatabaseAsync("cli_alter", ("totals", "1h"));
+        await ExecuteAsync(connection, "INSERT INTO orders SELECT i, i % 3, i FROM generate_series(1, 9) AS i");
+
+        var run = await CliRunner.RunAsync("alter", "totals", "--mode", "immediate", "--schedule", "90s", "--connection", connection);
+        var bad = await CliRunner.RunAsync("alter", "totals", "--mode", "full", "--schedule", "61 * * * *", "--connection", connection);
+
+        Assert.Equal(CliApp.ExitSuccess, run.ExitCode);
+        Assert.Equal("altered totals: mode immediate, schedule 1m30s\n", run.Stdout);
+        // Switching brought the buffered rows in; IMMEDIATE keeps it current from here.
+        Assert.Equal(3L, await ScalarAsync<long>(connection, "SELECT count(*) FROM totals"));
+        await ExecuteAsync(connection, "INSERT INTO orders VALUES (100, 7, 1)");
+        Assert.Equal(4L, await ScalarAsync<long>(connection, "SELECT count(*) FROM totals"));
+        Assert.Equal(CliApp.ExitFailure, bad.ExitCode);
+        Assert.Equal("trickle: error: cron minute field '61': values must be between 0 and 59 (SQLSTATE 22023)\n", bad.Stderr);
+        Assert.Equal("immediate", await ScalarAsync<string>(connection, "SELECT refresh_mode FROM trickle.stream_tables"));
+    }
+
     /// <summary>A fresh database with <see cref="Schema"/> and the given DIFFERENTIAL stream tables over <see cref="Totals"/>.</summary>
     private async Task<string> CreateDatabaseAsync(string name, params (string Name, string? Schedule)[] streamTables)
     {

@@ -242,7 +242,13 @@ public sealed record StreamTableIdentity(
     /// tables that read this one translate the changes of its storage into changes of its rows with it.
     /// </summary>
     public string ViewRowsFunction { get; init; } = "";
+
+    /// <summary>Creates and drops the triggers of each refresh mode at run time (<c>trickle.alter_stream_table</c>).</summary>
+    public string SwitchFunction { get; init; } = "";
 }
+
+/// <summary>A refresh mode the query cannot be maintained in, and why (the first obstacle, with its code and position).</summary>
+public sealed record UnavailableMode(string Mode, string Reason);
 
 /// <summary>
 /// Everything the templates need to emit one stream table, decided by the Delta phase. Names are already quoted and
@@ -263,6 +269,15 @@ public sealed record MaintenanceModel
     public string Mode => Identity.Mode;
     /// <summary>DIFFERENTIAL and AUTO capture changes into buffers that a refresh consumes.</summary>
     public bool BuffersChanges => Mode is "differential" or "auto";
+    public string SwitchFunction => Identity.SwitchFunction;
+
+    /// <summary>
+    /// Modes the query cannot be maintained in (only FULL's volatile functions today). Every other mode's objects are
+    /// installed whatever the mode installed, so that <c>trickle.alter_stream_table</c> can switch to it.
+    /// </summary>
+    public IReadOnlyList<UnavailableMode> UnavailableModes { get; init; } = [];
+    /// <summary>The incremental modes are available: buffers, capture and maintenance functions are installed.</summary>
+    public bool Incremental => UnavailableModes.All(u => u.Mode != "differential");
     public string ScheduleLiteral => Identity.ScheduleLiteral;
     public string QueryLiteral => Identity.QueryLiteral;
     public string QueryComment => Identity.QueryComment;
@@ -366,5 +381,5 @@ public sealed record VerbatimModel(StreamTableIdentity Identity, string QuerySql
     public string QueryLiteral => Identity.QueryLiteral;
     public string QueryComment => Identity.QueryComment;
     public string ViewRowsFunction => Identity.ViewRowsFunction;
-
+    public string SwitchFunction => Identity.SwitchFunction;
 }

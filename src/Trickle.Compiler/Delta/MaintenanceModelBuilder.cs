@@ -559,6 +559,7 @@ public static class MaintenanceModelBuilder
             IrPrinter.Print(table.Plan))
         {
             ViewRowsFunction = Catalog.UpstreamStreamTable.For(table.Schema, table.Name).ViewRowsFunction,
+            SwitchFunction = Internal("switch_mode"),
         };
     }
 

@@ -20,7 +20,8 @@ public static class ScriptEmitter
     public static string ExplainVerbatim(VerbatimModel model) => Normalize(
         $"Stream table {model.DisplayName} (FULL, recomputed from its query as written)\n\n"
         + $"It cannot be maintained incrementally: {model.Reason}.\n"
-        + "Every refresh recomputes the whole query and replaces the stored rows; nothing is captured on writes.\n");
+        + "Every refresh recomputes the whole query and replaces the stored rows; nothing is captured on writes.\n"
+        + "Run-time switch (trickle.alter_stream_table): FULL only.\n");
 
     private static string Render(object model, bool verbatim)
     {

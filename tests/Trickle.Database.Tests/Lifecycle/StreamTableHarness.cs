@@ -195,6 +195,8 @@ internal static class StreamTableHarness
             "record_source_reads", "broken_source_read", "guard_source_ddl", "guard_source_drop",
             "upstream_order", "downstream_order", "topological_order", "needs_one_snapshot", "closure_has_diamond", "check_dependencies",
             "refresh_cascade",
+            // Switching mode and schedule at run time (runtime 0.4).
+            "normalize_schedule", "alter_stream_table",
         ];
         // The foreign key from source_reads to the catalog: its triggers are named after their oids.
         if (line.StartsWith("trigger trickle.source_reads \"RI_ConstraintTrigger_", StringComparison.Ordinal)

@@ -44,6 +44,17 @@ public sealed class RuntimeUpgradeTests(PostgresCluster cluster)
         var oldQuery = await database.ScalarAsync<string>("SELECT defining_query FROM trickle.stream_tables WHERE name = 'order_totals'");
         await AssertMatchesAsync(connection, "order_totals", oldQuery!, "the 0.2.0 stream table, refreshed by the 0.3 scheduler");
         await AssertMatchesAsync(connection, "per_status", NewQuery);
+
+        // The old stream table's schedule can be changed at run time; its mode cannot (it has no switch function).
+        await database.ExecuteAsync("SELECT trickle.alter_stream_table('order_totals', schedule => '90s')");
+        Assert.Equal("1m30s", await database.ScalarAsync<string>("SELECT schedule FROM trickle.stream_tables WHERE name = 'order_totals'"));
+        var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
+            database.ExecuteAsync("SELECT trickle.alter_stream_table('order_totals', refresh_mode => 'immediate')"));
+        Assert.Equal("0A000", refused.SqlState);
+        Assert.Contains("before 0.4", refused.MessageText, StringComparison.Ordinal);
+        Assert.Equal("differential", await database.ScalarAsync<string>("SELECT refresh_mode FROM trickle.stream_tables WHERE name = 'order_totals'"));
+        await database.ExecuteAsync("SELECT trickle.alter_stream_table('per_status', refresh_mode => 'immediate')");
+        await AssertMatchesAsync(connection, "per_status", NewQuery, "after switching the new stream table to IMMEDIATE");
     }
 
     [Fact]
