@@ -213,7 +213,15 @@ public sealed record StreamTableIdentity(
     string DropFunction,
     string RefreshLockKey,
     string GroupLockClass,
-    string IrText);
+    string IrText)
+{
+    /// <summary>The generation an upgrade script builds (<see cref="Binding.BoundStreamTable.Generation"/>); null for an install.</summary>
+    public string? Generation { get; init; }
+    /// <summary>An upgrade's new view, over the new storage, until the swap copies its definition to the stream table.</summary>
+    public string StagedView { get; init; } = "";
+    /// <summary>An upgrade to IMMEDIATE: applies the changes buffered while the new storage was populated, at the swap.</summary>
+    public string CatchUpFunction { get; init; } = "";
+}
 
 /// <summary>
 /// Everything the templates need to emit one stream table, decided by the Delta phase. Names are already quoted and
@@ -245,6 +253,10 @@ public sealed record MaintenanceModel
     public string RefreshLockKey => Identity.RefreshLockKey;
     public string GroupLockClass => Identity.GroupLockClass;
     public string IrText => Identity.IrText;
+    public string? Generation => Identity.Generation;
+    public string GenerationLiteral => Generation is null ? "NULL" : Emit.SqlQuoting.Literal(Generation);
+    public string StagedView => Identity.StagedView;
+    public string CatchUpFunction => Identity.CatchUpFunction;
     public required bool Grouped { get; init; }
     public required bool Multiplicity { get; init; }
     public required IReadOnlyList<KeyColumn> Keys { get; init; }

@@ -536,7 +536,9 @@ public static class MaintenanceModelBuilder
         var baseName = BaseName(table);
         string Internal(string suffix) => SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(baseName, suffix));
         var display = $"{table.Schema}.{table.Name}";
-        var lockSeed = SqlQuoting.StableHash("trickle:" + display);
+        // Each generation locks apart: populating an upgrade's new storage must not hold up refreshes (or IMMEDIATE
+        // writers) of the generation still installed.
+        var lockSeed = SqlQuoting.StableHash("trickle:" + display + (table.Generation is null ? "" : "~" + table.Generation));
         return new StreamTableIdentity(
             display,
             SqlQuoting.Literal(table.Schema),
@@ -555,7 +557,12 @@ public static class MaintenanceModelBuilder
             // join or set operation); the (int, int) form with this class locks single groups during IMMEDIATE maintenance.
             ((long)lockSeed).ToString(),
             unchecked((int)lockSeed).ToString(),
-            IrPrinter.Print(table.Plan));
+            IrPrinter.Print(table.Plan))
+        {
+            Generation = table.Generation,
+            StagedView = Internal("view"),
+            CatchUpFunction = Internal("catch_up"),
+        };
     }
 
     /// <summary>A source table and its buffer, capture and maintenance functions and triggers for this stream table.</summary>
@@ -572,8 +579,15 @@ public static class MaintenanceModelBuilder
             immediateTerms);
     }
 
-    /// <summary>Internal objects live in schema trickle, so the stream table's schema is part of their names.</summary>
-    private static string BaseName(BoundStreamTable table) => BaseName(table.Schema, table.Name);
+    /// <summary>
+    /// Internal objects live in schema trickle, so the stream table's schema is part of their names. An upgrade's objects
+    /// also carry its generation (<c>order_totals~g1a2b3c4d</c>): "~" sorts after letters, digits and "_", so the order
+    /// in which a table's triggers fire ("trickle_…" before "trickle~rec_…") is the same in every generation.
+    /// </summary>
+    internal static string BaseName(BoundStreamTable table) => WithGeneration(BaseName(table.Schema, table.Name), table.Generation);
+
+    internal static string WithGeneration(string baseName, string? generation) =>
+        generation is null ? baseName : baseName + "~" + generation;
 
     internal static string BaseName(string schema, string name) =>
         // A dot alone would be ambiguous (analytics.x vs public."analytics.x"): such names carry a hash of the exact pair.
