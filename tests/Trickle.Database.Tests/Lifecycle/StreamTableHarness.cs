@@ -21,6 +21,18 @@ internal static class StreamTableHarness
         return result.Script!;
     }
 
+    /// <summary>The script that upgrades the installed stream table <paramref name="name"/> to this definition (<c>--upgrade</c>).</summary>
+    public static string CompileUpgrade(string schemaDdl, string query, string name, string mode, string? schedule = null)
+    {
+        var diagnostics = new Trickle.Compiler.Diagnostics.DiagnosticBag();
+        var catalog = Compilation.ReadSchema([new SourceText("schema.sql", schemaDdl)], diagnostics);
+        var result = Compilation.Compile(new SourceText("query.sql", query), catalog,
+            new CompilationOptions(Name: name, Mode: Enum.Parse<RefreshMode>(mode, ignoreCase: true), Schedule: schedule, Upgrade: true));
+        if (!result.Success)
+            throw new InvalidOperationException("upgrade did not compile:\n" + string.Join("\n", result.Diagnostics));
+        return result.Script!;
+    }
+
     /// <summary>Creates the schema, compiles and installs the stream table with psql.</summary>
     public static async Task<string> CreateAndInstallAsync(
         TestDatabase database, string schemaDdl, string? seed, string query, string name, string mode, string? schedule = null)
@@ -170,12 +182,19 @@ internal static class StreamTableHarness
             "type trickle.scheduler_state", "type trickle._scheduler_state",
             "index trickle.scheduler_state_pkey on trickle.scheduler_state",
             "trigger trickle.stream_table_catalog plan_next_refresh trickle.plan_next_refresh()",
+            // Online upgrades (runtime 0.4).
+            "class r trickle.stream_table_upgrades", "class i trickle.stream_table_upgrades_pkey",
+            "type trickle.stream_table_upgrades", "type trickle._stream_table_upgrades",
+            "index trickle.stream_table_upgrades_pkey on trickle.stream_table_upgrades",
+            "trigger trickle.stream_table_catalog keep_while_retiring trickle.keep_while_retiring()",
+            "trigger trickle.refresh_history keep_while_retiring trickle.keep_while_retiring()",
         ];
         string[] schedulingFunctions =
         [
             "schedule_period", "schedule_tier", "cron_field", "next_cron_time", "next_refresh_time", "plan_next_refresh",
             "pending_changes", "refresh_entry", "refresh_all", "resume_stream_table", "scheduler_pid", "stop_scheduler",
             "run_scheduler", "health",
+            "keep_while_retiring", "retire_generation", "discard_upgrade", "view_replaceable", "lock_for_swap", "swap_generation",
         ];
         return runtime.Contains(line) || schedulingFunctions.Any(name => line.StartsWith($"proc trickle.{name}(", StringComparison.Ordinal));
     }
