@@ -208,6 +208,69 @@ public sealed class UpgradeTests(PostgresCluster cluster)
     }
 
     [Fact]
+    public async Task Upgrade_WhileTheSchedulerRefreshesIt_NoRefreshFails_AndTheSchedulerGoesOnWithTheNewGeneration()
+    {
+        const string oldQuery = "SELECT g, count(*) AS n FROM m GROUP BY g";
+        const string newQuery = "SELECT g, count(*) AS n, sum(v) AS s FROM m WHERE v > -5 GROUP BY g";
+        await using var database = await cluster.CreateDatabaseAsync("upgrade_scheduled");
+        await CreateAndInstallAsync(database, Schema, Seed, oldQuery, Name, "differential", "50ms");
+        var script = CompileUpgrade(Schema, newQuery, Name, "auto", "50ms");
+        await using (var scheduler = await Scheduling.SchedulerSession.StartAsync(database))
+        {
+            await using (var traffic = Traffic.Start(database, oldQuery, newQuery, exact: false))
+            {
+                await traffic.ProgressAsync();
+                await database.ExecutePsqlScriptAsync(script, "upgrade under the scheduler");
+                await traffic.ProgressAsync();
+                var problems = await traffic.StopAsync();
+                Assert.True(problems.Count == 0, string.Join("\n", problems.Take(20)));
+            }
+            // Only the scheduler consumes this change, through the new generation's refresh.
+            await database.ExecuteAsync("INSERT INTO m VALUES (9999, 1, 3)");
+            await Scheduling.SchedulerSession.EventuallyAsync(async () =>
+                await database.ScalarAsync<long>($"SELECT pending_changes FROM trickle.stream_tables WHERE name = '{Name}'") == 0,
+                "the scheduler applied every change");
+            await scheduler.StopAsync();
+        }
+        await using var connection = await database.OpenConnectionAsync();
+        await AssertMatchesAsync(connection, Name, newQuery, "refreshed by the scheduler after the upgrade");
+        Assert.Equal("0|0|auto", (await RowsAsync(connection, $"""
+            SELECT c.failure_count, (SELECT count(*) FROM trickle.refresh_history AS h WHERE h.strategy = 'failed'), c.refresh_mode
+            FROM trickle.stream_table_catalog AS c WHERE c.table_name = '{Name}'
+            """)).Single());
+    }
+
+    [Fact]
+    public async Task Swap_WaitingForAWriterThatThenRefreshes_LetsItRefreshAndCommit_ThenCompletes()
+    {
+        const string oldQuery = "SELECT g, count(*) AS n FROM m GROUP BY g";
+        const string newQuery = "SELECT g, count(*) AS n, min(v) AS lo FROM m GROUP BY g";
+        await using var database = await cluster.CreateDatabaseAsync("upgrade_writer_refreshes");
+        await CreateAndInstallAsync(database, Schema, Seed, oldQuery, Name, "differential");
+        var phases = Phases(CompileUpgrade(Schema, newQuery, Name, "differential"));
+        await database.ExecutePsqlScriptAsync(phases[0] + phases[1] + phases[2], "upgrade phases 1 to 3");
+
+        await using var writer = await database.OpenConnectionAsync();
+        await using var transaction = await writer.BeginTransactionAsync(IsolationLevel.ReadCommitted);
+        await ExecuteAsync(writer, "INSERT INTO m VALUES (777, 2, 1)", transaction);
+        // The swap waits for the writer's lock on m; the writer then waits for the catalog row the swap locks.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var swap = database.ExecutePsqlScriptAsync(phases[3], "upgrade phase 4 (swap)", timeout.Token);
+        await Scheduling.SchedulerSession.EventuallyAsync(async () => swap.IsCompleted
+            || await database.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'm'::regclass AND NOT granted)"),
+            "the swap waiting for the writer");
+        await using (var refresh = new NpgsqlCommand($"SELECT trickle.refresh('{Name}')", writer, transaction) { CommandTimeout = 30 })
+            await refresh.ExecuteScalarAsync();
+        await transaction.CommitAsync();
+        await swap;
+
+        await using var connection = await database.OpenConnectionAsync();
+        await RefreshAsync(connection, Name);
+        await AssertMatchesAsync(connection, Name, newQuery, "after the swap that waited for the writer");
+        await AssertOnlyGenerationAsync(connection, "differential");
+    }
+
+    [Fact]
     public async Task UpgradeOfAStreamTableNotInstalled_FailsAndCreatesNothing()
     {
         await using var database = await cluster.CreateDatabaseAsync("upgrade_missing");
