@@ -304,6 +304,45 @@ public sealed class UpgradeTests(PostgresCluster cluster)
         }
     }
 
+    /// <summary>
+    /// Generations of other shapes: a query recomputed as written (TRK4101) upgraded to a maintained one, then to
+    /// recursive CTEs (r's storage, buffers and triggers carry the generation too), then back to a plain query.
+    /// </summary>
+    [Fact]
+    public async Task Upgrade_FromAQueryRecomputedAsWritten_ThroughRecursiveCtes_KeepsEveryGenerationApart()
+    {
+        const string schema = "CREATE TABLE edges (src integer, dst integer);";
+        const string seed = "INSERT INTO edges SELECT i, i + 1 FROM generate_series(1, 30) AS i; INSERT INTO edges VALUES (5, 2), (12, 40), (40, 41);";
+        (string Query, string Mode)[] generations =
+        [
+            ("SELECT e.src, l.n FROM edges AS e, LATERAL (SELECT count(*) AS n FROM edges AS f WHERE f.src = e.dst) AS l", "full"),
+            ("WITH RECURSIVE r(node) AS (SELECT 1 UNION SELECT e.dst FROM r JOIN edges e ON e.src = r.node) SELECT node FROM r", "differential"),
+            ("WITH RECURSIVE r(node, depth) AS (SELECT 1, 0 UNION ALL SELECT e.dst, r.depth + 1 FROM r JOIN edges e ON e.src = r.node WHERE r.depth < 6) SELECT node, count(*) AS paths FROM r GROUP BY node", "auto"),
+            ("SELECT src AS node, count(*) AS paths FROM edges GROUP BY src", "immediate"),
+        ];
+        await using var database = await cluster.CreateDatabaseAsync("upgrade_shapes");
+        await database.ExecuteAsync(schema);
+        await database.ExecuteAsync(seed);
+        await database.ExecutePsqlScriptAsync(Compile(schema, generations[0].Query, Name, generations[0].Mode), "install recomputed as written");
+        await using var connection = await database.OpenConnectionAsync();
+        var random = new Random(29);
+        for (var i = 1; i < generations.Length; i++)
+        {
+            var (query, mode) = generations[i];
+            await database.ExecutePsqlScriptAsync(CompileUpgrade(schema, query, Name, mode), $"upgrade {i}");
+            await AssertOnlyGenerationAsync(connection, mode);
+            for (var step = 0; step < 4; step++)
+            {
+                var (a, b) = (random.Next(1, 45), random.Next(1, 45));
+                await ExecuteAsync(connection, random.Next(3) == 0
+                    ? $"DELETE FROM edges WHERE src = {a}"
+                    : $"INSERT INTO edges VALUES ({a}, {b})");
+                await RefreshAsync(connection, Name);
+                await AssertMatchesAsync(connection, Name, query, $"generation {i} ({mode}), step {step}");
+            }
+        }
+    }
+
     [Fact]
     public async Task UpgradeOfAStreamTableNotInstalled_FailsAndCreatesNothing()
     {
