@@ -537,7 +537,9 @@ public static class MaintenanceModelBuilder
         var baseName = BaseName(table);
         string Internal(string suffix) => SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(baseName, suffix));
         var display = $"{table.Schema}.{table.Name}";
-        var lockSeed = SqlQuoting.StableHash("trickle:" + display);
+        // Each generation locks apart: populating an upgrade's new storage must not hold up refreshes (or IMMEDIATE
+        // writers) of the generation still installed.
+        var lockSeed = SqlQuoting.StableHash("trickle:" + display + (table.Generation is null ? "" : "~" + table.Generation));
         return new StreamTableIdentity(
             display,
             SqlQuoting.Literal(table.Schema),
@@ -558,8 +560,12 @@ public static class MaintenanceModelBuilder
             unchecked((int)lockSeed).ToString(),
             IrPrinter.Print(table.Plan))
         {
-            ViewRowsFunction = Catalog.UpstreamStreamTable.For(table.Schema, table.Name).ViewRowsFunction,
+            // Named like the view rows function readers expect (Catalog.UpstreamStreamTable), with the generation if any.
+            ViewRowsFunction = Internal("view_rows"),
             SwitchFunction = Internal("switch_mode"),
+            Generation = table.Generation,
+            StagedView = Internal("view"),
+            CatchUpFunction = Internal("catch_up"),
         };
     }
 
@@ -581,8 +587,15 @@ public static class MaintenanceModelBuilder
         };
     }
 
-    /// <summary>Internal objects live in schema trickle, so the stream table's schema is part of their names.</summary>
-    private static string BaseName(BoundStreamTable table) => BaseName(table.Schema, table.Name);
+    /// <summary>
+    /// Internal objects live in schema trickle, so the stream table's schema is part of their names. An upgrade's objects
+    /// also carry its generation (<c>order_totals~g1a2b3c4d</c>): "~" sorts after letters, digits and "_", so the order
+    /// in which a table's triggers fire ("trickle_…" before "trickle~rec_…") is the same in every generation.
+    /// </summary>
+    internal static string BaseName(BoundStreamTable table) => WithGeneration(BaseName(table.Schema, table.Name), table.Generation);
+
+    internal static string WithGeneration(string baseName, string? generation) =>
+        generation is null ? baseName : baseName + "~" + generation;
 
     public static string BaseName(string schema, string name) =>
         // A dot alone would be ambiguous (analytics.x vs public."analytics.x"): such names carry a hash of the exact pair.
