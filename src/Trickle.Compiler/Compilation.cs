@@ -46,7 +46,7 @@ public static class Compilation
             return RecomputeVerbatim(definition, options, diagnostics, explain) ?? new CompilationResult(null, diagnostics.Items, analysis.IrText);
         if (analysis.Recursion is { } recursion)
             model = model with { Recursion = RecursionModelBuilder.Build(recursion, analysis.Rewritten) };
-        model = model with { SourceGuard = SourceGuardModel.For(analysis.Rewritten.Schema, analysis.Rewritten.Name, analysis.Rewritten.QueryText, catalog.SearchPath) };
+        model = model with { SourceGuard = SourceGuardModel.For(analysis.Rewritten.Schema, analysis.Rewritten.Name, analysis.Rewritten.Generation, analysis.Rewritten.QueryText, catalog.SearchPath) };
         model = model with { UnavailableModes = UnavailableModes(definition, catalog, options, analysis.Rewritten.Mode) };
         // The swap to IMMEDIATE turns the new generation's buffered capture into maintenance triggers; for r's own
         // sources that switch is not written yet.

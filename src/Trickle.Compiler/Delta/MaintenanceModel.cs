@@ -250,8 +250,6 @@ public sealed record StreamTableIdentity(
     public string? Generation { get; init; }
     /// <summary>An upgrade's new view, over the new storage, until the swap copies its definition to the stream table.</summary>
     public string StagedView { get; init; } = "";
-    /// <summary>An upgrade to IMMEDIATE: applies the changes buffered while the new storage was populated, at the swap.</summary>
-    public string CatchUpFunction { get; init; } = "";
 }
 
 /// <summary>A refresh mode the query cannot be maintained in, and why (the first obstacle, with its code and position).</summary>
@@ -300,7 +298,6 @@ public sealed record MaintenanceModel
     public string? Generation => Identity.Generation;
     public string GenerationLiteral => Generation is null ? "NULL" : Emit.SqlQuoting.Literal(Generation);
     public string StagedView => Identity.StagedView;
-    public string CatchUpFunction => Identity.CatchUpFunction;
     public required bool Grouped { get; init; }
     public required bool Multiplicity { get; init; }
     public required IReadOnlyList<KeyColumn> Keys { get; init; }

@@ -529,7 +529,7 @@ public static class MaintenanceModelBuilder
         var tag = "$function$";
         for (var n = 1; queryText.Contains(tag); n++) tag = $"$function{n}$";
         return new VerbatimModel(identity, queryText.Trim().TrimEnd(';'), searchPath, reason, tag,
-            SourceGuardModel.For(schema, name, queryText, [schema, "public"]));
+            SourceGuardModel.For(schema, name, null, queryText, [schema, "public"]));
     }
 
     private static StreamTableIdentity Identity(BoundStreamTable table)
@@ -565,7 +565,6 @@ public static class MaintenanceModelBuilder
             SwitchFunction = Internal("switch_mode"),
             Generation = table.Generation,
             StagedView = Internal("view"),
-            CatchUpFunction = Internal("catch_up"),
         };
     }
 

@@ -15,17 +15,10 @@ public static class ScriptEmitter
 
     /// <summary>
     /// The script that rebuilds an installed stream table to this definition online (<c>--upgrade</c>): the model's
-    /// objects carry its generation; see upgrade.sql.sbn. An IMMEDIATE generation is built as a DIFFERENTIAL one first
-    /// (its "staging": buffers and capture, and a catch-up function in place of the refresh), whose buffered changes the
-    /// swap applies before it installs the maintenance triggers.
+    /// objects carry its generation; see upgrade.sql.sbn. Every mode's functions exist in every generation, so an
+    /// IMMEDIATE one captures into its buffers until the swap switches it to its maintenance triggers.
     /// </summary>
-    public static string EmitUpgrade(MaintenanceModel model)
-    {
-        var staging = model.Mode == "immediate"
-            ? model with { Identity = model.Identity with { Mode = "differential", RefreshFunction = model.CatchUpFunction } }
-            : model;
-        return Render(model, verbatim: false, staging);
-    }
+    public static string EmitUpgrade(MaintenanceModel model) => Render(model, verbatim: false, upgrade: true);
 
     /// <summary>The script of a stream table recomputed from its query text (see <see cref="VerbatimModel"/>).</summary>
     public static string EmitVerbatim(VerbatimModel model) => Render(model, verbatim: true);
@@ -37,17 +30,15 @@ public static class ScriptEmitter
         + "Every refresh recomputes the whole query and replaces the stored rows; nothing is captured on writes.\n"
         + "Run-time switch (trickle.alter_stream_table): FULL only.\n");
 
-    private static string Render(object model, bool verbatim, MaintenanceModel? staging = null)
+    private static string Render(object model, bool verbatim, bool upgrade = false)
     {
         var globals = new ScriptObject();
         globals.Import(typeof(SqlFunctions), renamer: member => member.Name.ToLowerInvariant());
-        // The upgrade template renders its phases from two models in turn (staging, then the final one).
-        globals.SetValue("model", model, readOnly: staging is null);
+        globals.SetValue("model", model, readOnly: true);
         globals.SetValue("version", RuntimeVersion, readOnly: true);
         globals.SetValue("version_literal", SqlQuoting.Literal(RuntimeVersion), readOnly: true);
         globals.SetValue("install_lock_key", ((long)SqlQuoting.StableHash("trickle:install")).ToString(), readOnly: true);
         globals.SetValue("verbatim", verbatim, readOnly: true);
-        globals.SetValue("staging", staging, readOnly: true);
         if (model is MaintenanceModel maintained)
             globals.SetValue("plan_comment", string.Join("\n", maintained.IrText.TrimEnd().Split('\n').Select(l => "--   " + l)), readOnly: true);
 
@@ -61,7 +52,7 @@ public static class ScriptEmitter
         };
         context.PushGlobal(globals);
         if (!verbatim) TemplateLibrary.Instance.Get("prelude.sql.sbn").Render(context);
-        var text = TemplateLibrary.Instance.Get(staging is null ? "script.sql.sbn" : "upgrade.sql.sbn").Render(context);
+        var text = TemplateLibrary.Instance.Get(upgrade ? "upgrade.sql.sbn" : "script.sql.sbn").Render(context);
         return Normalize(text);
     }
 
