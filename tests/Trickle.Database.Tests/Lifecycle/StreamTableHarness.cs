@@ -216,6 +216,7 @@ internal static class StreamTableHarness
             // Switching mode and schedule at run time (runtime 0.4).
             "normalize_schedule", "alter_stream_table",
             "keep_while_retiring", "retire_generation", "discard_upgrade", "view_replaceable", "lock_for_swap", "swap_generation",
+            "refuse_upgrade_with_readers",
         ];
         // The foreign key from source_reads to the catalog: its triggers are named after their oids.
         if (line.StartsWith("trigger trickle.source_reads \"RI_ConstraintTrigger_", StringComparison.Ordinal)
