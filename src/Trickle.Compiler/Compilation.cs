@@ -48,14 +48,6 @@ public static class Compilation
             model = model with { Recursion = RecursionModelBuilder.Build(recursion, analysis.Rewritten) };
         model = model with { SourceGuard = SourceGuardModel.For(analysis.Rewritten.Schema, analysis.Rewritten.Name, analysis.Rewritten.Generation, analysis.Rewritten.QueryText, catalog.SearchPath) };
         model = model with { UnavailableModes = UnavailableModes(definition, catalog, options, analysis.Rewritten.Mode) };
-        // The swap to IMMEDIATE turns the new generation's buffered capture into maintenance triggers; for r's own
-        // sources that switch is not written yet.
-        if (options.Upgrade && !explain && model.Mode == "immediate" && model.Recursion is not null)
-        {
-            diagnostics.Error(DiagnosticCode.UpgradeNotOnline, definition.Path, analysis.QuerySpan,
-                "--upgrade cannot build an IMMEDIATE stream table over a recursive CTE online yet: upgrade to differential or auto, or drop the stream table and install it");
-            return new CompilationResult(null, diagnostics.Items, analysis.IrText);
-        }
         return new CompilationResult(render(model, analysis), diagnostics.Items, analysis.IrText);
     }
 

@@ -319,6 +319,8 @@ public sealed class UpgradeTests(PostgresCluster cluster)
             ("WITH RECURSIVE r(node) AS (SELECT 1 UNION SELECT e.dst FROM r JOIN edges e ON e.src = r.node) SELECT node FROM r", "differential"),
             ("WITH RECURSIVE r(node, depth) AS (SELECT 1, 0 UNION ALL SELECT e.dst, r.depth + 1 FROM r JOIN edges e ON e.src = r.node WHERE r.depth < 6) SELECT node, count(*) AS paths FROM r GROUP BY node", "auto"),
             ("SELECT src AS node, count(*) AS paths FROM edges GROUP BY src", "immediate"),
+            // to IMMEDIATE over a recursive CTE: the swap's switch moves r's own capture to maintenance too
+            ("WITH RECURSIVE r(node) AS (SELECT 3 UNION SELECT e.dst FROM r JOIN edges e ON e.src = r.node) SELECT node FROM r", "immediate"),
         ];
         await using var database = await cluster.CreateDatabaseAsync("upgrade_shapes");
         await database.ExecuteAsync(schema);
