@@ -49,6 +49,9 @@ public static class ScriptEmitter
             MemberRenamer = StandardMemberRenamer.Default,
             LoopLimit = 0,
             RecursiveLimit = 50,
+            // An include is a string value, which Scriban cuts at LimitToString (with "...") when it writes it: the
+            // template parts (stream_maintenance holds every mode's functions) can be longer than its default.
+            LimitToString = 0,
         };
         context.PushGlobal(globals);
         if (!verbatim) TemplateLibrary.Instance.Get("prelude.sql.sbn").Render(context);
