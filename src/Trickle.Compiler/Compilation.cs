@@ -23,7 +23,7 @@ public static class Compilation
 
     /// <summary>Compiles one stream-table definition file against a catalog. Never throws for bad input.</summary>
     public static CompilationResult Compile(SourceText definition, SourceCatalog catalog, CompilationOptions options) =>
-        Render(definition, catalog, options, (model, _) => ScriptEmitter.Emit(model));
+        Render(definition, catalog, options, (model, _) => options.Upgrade ? ScriptEmitter.EmitUpgrade(model) : ScriptEmitter.Emit(model));
 
     /// <summary>
     /// What <c>trickle explain</c> shows: the bound plan, the plan after each rewrite pass, and the maintenance plan —
@@ -46,7 +46,7 @@ public static class Compilation
             return RecomputeVerbatim(definition, options, diagnostics, explain) ?? new CompilationResult(null, diagnostics.Items, analysis.IrText);
         if (analysis.Recursion is { } recursion)
             model = model with { Recursion = RecursionModelBuilder.Build(recursion, analysis.Rewritten) };
-        model = model with { SourceGuard = SourceGuardModel.For(analysis.Rewritten.Schema, analysis.Rewritten.Name, analysis.Rewritten.QueryText, catalog.SearchPath) };
+        model = model with { SourceGuard = SourceGuardModel.For(analysis.Rewritten.Schema, analysis.Rewritten.Name, analysis.Rewritten.Generation, analysis.Rewritten.QueryText, catalog.SearchPath) };
         model = model with { UnavailableModes = UnavailableModes(definition, catalog, options, analysis.Rewritten.Mode) };
         return new CompilationResult(render(model, analysis), diagnostics.Items, analysis.IrText);
     }
@@ -96,6 +96,13 @@ public static class Compilation
         warnings.Add(new Diagnostic(DiagnosticSeverity.Warning, "TRK4101",
             $"this query cannot be maintained incrementally ({first.Message}); compiled as FULL: every refresh recomputes it",
             first.FilePath, first.Span));
+        if (options.Upgrade && !explain)
+        {
+            var upgrade = new DiagnosticBag();
+            upgrade.Error(DiagnosticCode.UpgradeNotOnline, first.FilePath, first.Span,
+                $"--upgrade cannot build a stream table recomputed from its query as written online yet ({first.Message}): drop the stream table and install it");
+            return new CompilationResult(null, upgrade.Items);
+        }
         var model = MaintenanceModelBuilder.Verbatim(schema, name, schedule, parsed.QueryText, reason);
         return new CompilationResult(explain ? ScriptEmitter.ExplainVerbatim(model) : ScriptEmitter.EmitVerbatim(model), warnings);
     }
@@ -116,11 +123,12 @@ public static class Compilation
 
         // A query may read other stream tables, but not itself.
         catalog = catalog.For(schema, name);
+        var generation = options.Upgrade ? Generation(mode, schedule, parsed.QueryText) : null;
         var query = parsed.Query;
         BoundRecursion? recursion = null;
         if (query.With is { Recursive: true })
         {
-            var storageName = SqlQuoting.InternalName(MaintenanceModelBuilder.BaseName(schema, name), "rec");
+            var storageName = SqlQuoting.InternalName(MaintenanceModelBuilder.WithGeneration(MaintenanceModelBuilder.BaseName(schema, name), generation), "rec");
             var resolved = RecursiveCteBinder.Bind(query, definition.Text, catalog, storageName, definition.Path, diagnostics, mode);
             if (resolved is null || diagnostics.HasErrors) return null;
             (query, catalog, recursion) = (resolved.Outer, resolved.Catalog, resolved.Recursion);
@@ -135,12 +143,20 @@ public static class Compilation
         if (recursion is not null)
             passes.Add((RecursiveCteBinder.PassName, recursionPlan + IrPrinter.Print(plan)));
         var rewritten = RewritePipeline.Run(plan, afterPass: (pass, result) => passes.Add((pass.Name, recursionPlan + IrPrinter.Print(result))));
-        var table = new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, rewritten);
-        return new Analysis(new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, plan), table, passes, parsed.Query.Span)
+        var table = new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, rewritten) { Generation = generation };
+        return new Analysis(new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, plan) { Generation = generation }, table, passes, parsed.Query.Span)
         {
             Recursion = recursion,
         };
     }
+
+    /// <summary>
+    /// The generation an upgrade builds: a short stable hash of everything that decides what the script creates (the
+    /// compiler's version, the mode, the schedule and the query), so two different definitions never share object names
+    /// and the same definition compiled twice names its objects the same way.
+    /// </summary>
+    private static string Generation(RefreshMode mode, string? schedule, string queryText) =>
+        "g" + SqlQuoting.StableHash(string.Join("\0", ScriptEmitter.RuntimeVersion, mode.ToString(), schedule ?? "", queryText.Trim())).ToString("x8");
 
     private static (string Schema, string Name) ResolveName(StreamTableDefinition parsed, SourceText definition, CompilationOptions options, DiagnosticBag diagnostics)
     {

@@ -52,6 +52,11 @@ internal sealed class CompileCommand
         HelpName = "SCHEDULE",
     };
 
+    private readonly Option<bool> _upgrade = new("--upgrade")
+    {
+        Description = "Emit a script that upgrades the installed stream table of this name to this definition online (build beside, swap), instead of installing it.",
+    };
+
     private readonly Option<string?> _output = new("--output", "-o")
     {
         Description = "Write the script to OUT (replaced only when compilation succeeds) instead of standard output.",
@@ -68,6 +73,8 @@ internal sealed class CompileCommand
         {
             _file, _schema, _connection, _name, _mode, _schedule, _output,
         };
+        if (!explain)
+            Command.Options.Add(_upgrade);
         Command.Validators.Add(ValidateCatalogSource);
         Command.SetAction(RunAsync);
     }
@@ -142,7 +149,8 @@ internal sealed class CompileCommand
                 return CliApp.ExitFailure;
         }
 
-        var options = new CompilationOptions(parseResult.GetValue(_name), parseResult.GetValue(_mode), parseResult.GetValue(_schedule));
+        var options = new CompilationOptions(parseResult.GetValue(_name), parseResult.GetValue(_mode), parseResult.GetValue(_schedule),
+            Upgrade: !_explain && parseResult.GetValue(_upgrade));
         var result = _explain ? _compiler.Explain(definition, catalog, options) : _compiler.Compile(definition, catalog, options);
         diagnostics.AddRange(result.Diagnostics);
         if (!result.Success)

@@ -11,4 +11,11 @@ public sealed record BoundStreamTable(
     string? Schedule,
     string QueryText,
     IReadOnlyList<CatalogTable> Sources,
-    RelNode Plan);
+    RelNode Plan)
+{
+    /// <summary>
+    /// Set when compiling an upgrade (<c>--upgrade</c>): a short stable hash of the new definition that every internal
+    /// object's name carries, so the new objects can be built beside the installed ones before the swap.
+    /// </summary>
+    public string? Generation { get; init; }
+}

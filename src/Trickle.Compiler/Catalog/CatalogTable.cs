@@ -33,9 +33,10 @@ public sealed record CatalogTable(string Schema, string Name, IReadOnlyList<Cata
 /// </param>
 public sealed record UpstreamStreamTable(string Storage, string ViewRowsFunction)
 {
-    public static UpstreamStreamTable For(string schema, string name)
+    /// <summary>The upstream's objects; <paramref name="generation"/> is the one an upgrade installed (null: as first installed).</summary>
+    public static UpstreamStreamTable For(string schema, string name, string? generation = null)
     {
-        var baseName = Delta.MaintenanceModelBuilder.BaseName(schema, name);
+        var baseName = Delta.MaintenanceModelBuilder.WithGeneration(Delta.MaintenanceModelBuilder.BaseName(schema, name), generation);
         return new UpstreamStreamTable(
             SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(baseName, "storage")),
             SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(baseName, "view_rows")));

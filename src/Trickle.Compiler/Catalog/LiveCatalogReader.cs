@@ -36,9 +36,10 @@ public static class LiveCatalogReader
 
     private const string SearchPathSql = "SELECT current_schemas(false)";
 
-    // Views that are installed stream tables: a stream table reading one captures changes from its storage instead.
+    // Views that are installed stream tables: a stream table reading one captures changes from its storage instead,
+    // named with the generation an upgrade installed (read through to_jsonb: runtimes before 0.4 have no such column).
     private const string StreamTablesSql = """
-        SELECT c.schema_name, c.table_name FROM trickle.stream_table_catalog c
+        SELECT c.schema_name, c.table_name, to_jsonb(c) ->> 'generation' FROM trickle.stream_table_catalog c
         """;
 
     public static async Task<SourceCatalog> ReadAsync(string connectionString, CancellationToken ct)
@@ -73,7 +74,7 @@ public static class LiveCatalogReader
         await using (var command = new NpgsqlCommand(SearchPathSql, connection, transaction))
             searchPath = (string[])(await command.ExecuteScalarAsync(ct))!;
 
-        var streamTables = new HashSet<(string, string)>();
+        var streamTables = new Dictionary<(string, string), string?>();
         bool hasRuntime;
         await using (var command = new NpgsqlCommand("SELECT to_regclass('trickle.stream_table_catalog') IS NOT NULL", connection, transaction))
             hasRuntime = (bool)(await command.ExecuteScalarAsync(ct))!;
@@ -82,7 +83,7 @@ public static class LiveCatalogReader
             await using var command = new NpgsqlCommand(StreamTablesSql, connection, transaction);
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
-                streamTables.Add((reader.GetString(0), reader.GetString(1)));
+                streamTables[(reader.GetString(0), reader.GetString(1))] = reader.IsDBNull(2) ? null : reader.GetString(2);
         }
 
         await transaction.CommitAsync(ct);
@@ -93,7 +94,7 @@ public static class LiveCatalogReader
             columns.TryGetValue(r.Oid, out var cols) ? cols : [],
             primaryKeys.TryGetValue(r.Oid, out var key) ? key : [])
         {
-            Upstream = streamTables.Contains((r.Schema, r.Name)) ? UpstreamStreamTable.For(r.Schema, r.Name) : null,
+            Upstream = streamTables.TryGetValue((r.Schema, r.Name), out var generation) ? UpstreamStreamTable.For(r.Schema, r.Name, generation) : null,
         });
         return new SourceCatalog(tables, searchPath);
     }

@@ -249,6 +249,11 @@ public sealed record StreamTableIdentity(
 
     /// <summary>Creates and drops the triggers of each refresh mode at run time (<c>trickle.alter_stream_table</c>).</summary>
     public string SwitchFunction { get; init; } = "";
+
+    /// <summary>The generation an upgrade script builds (<see cref="Binding.BoundStreamTable.Generation"/>); null for an install.</summary>
+    public string? Generation { get; init; }
+    /// <summary>An upgrade's new view, over the new storage, until the swap copies its definition to the stream table.</summary>
+    public string StagedView { get; init; } = "";
 }
 
 /// <summary>A refresh mode the query cannot be maintained in, and why (the first obstacle, with its code and position).</summary>
@@ -294,6 +299,9 @@ public sealed record MaintenanceModel
     public string RefreshLockKey => Identity.RefreshLockKey;
     public string GroupLockClass => Identity.GroupLockClass;
     public string IrText => Identity.IrText;
+    public string? Generation => Identity.Generation;
+    public string GenerationLiteral => Generation is null ? "NULL" : Emit.SqlQuoting.Literal(Generation);
+    public string StagedView => Identity.StagedView;
     public required bool Grouped { get; init; }
     public required bool Multiplicity { get; init; }
     public required IReadOnlyList<KeyColumn> Keys { get; init; }

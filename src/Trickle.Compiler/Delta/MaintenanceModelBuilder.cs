@@ -561,7 +561,7 @@ public static class MaintenanceModelBuilder
         var tag = "$function$";
         for (var n = 1; queryText.Contains(tag); n++) tag = $"$function{n}$";
         return new VerbatimModel(identity, queryText.Trim().TrimEnd(';'), searchPath, reason, tag,
-            SourceGuardModel.For(schema, name, queryText, [schema, "public"]));
+            SourceGuardModel.For(schema, name, null, queryText, [schema, "public"]));
     }
 
     private static StreamTableIdentity Identity(BoundStreamTable table)
@@ -569,7 +569,9 @@ public static class MaintenanceModelBuilder
         var baseName = BaseName(table);
         string Internal(string suffix) => SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(baseName, suffix));
         var display = $"{table.Schema}.{table.Name}";
-        var lockSeed = SqlQuoting.StableHash("trickle:" + display);
+        // Each generation locks apart: populating an upgrade's new storage must not hold up refreshes (or IMMEDIATE
+        // writers) of the generation still installed.
+        var lockSeed = SqlQuoting.StableHash("trickle:" + display + (table.Generation is null ? "" : "~" + table.Generation));
         return new StreamTableIdentity(
             display,
             SqlQuoting.Literal(table.Schema),
@@ -590,8 +592,11 @@ public static class MaintenanceModelBuilder
             unchecked((int)lockSeed).ToString(),
             IrPrinter.Print(table.Plan))
         {
-            ViewRowsFunction = Catalog.UpstreamStreamTable.For(table.Schema, table.Name).ViewRowsFunction,
+            // Named like the view rows function readers expect (Catalog.UpstreamStreamTable), with the generation if any.
+            ViewRowsFunction = Internal("view_rows"),
             SwitchFunction = Internal("switch_mode"),
+            Generation = table.Generation,
+            StagedView = Internal("view"),
         };
     }
 
@@ -613,8 +618,15 @@ public static class MaintenanceModelBuilder
         };
     }
 
-    /// <summary>Internal objects live in schema trickle, so the stream table's schema is part of their names.</summary>
-    private static string BaseName(BoundStreamTable table) => BaseName(table.Schema, table.Name);
+    /// <summary>
+    /// Internal objects live in schema trickle, so the stream table's schema is part of their names. An upgrade's objects
+    /// also carry its generation (<c>order_totals~g1a2b3c4d</c>): "~" sorts after letters, digits and "_", so the order
+    /// in which a table's triggers fire ("trickle_…" before "trickle~rec_…") is the same in every generation.
+    /// </summary>
+    internal static string BaseName(BoundStreamTable table) => WithGeneration(BaseName(table.Schema, table.Name), table.Generation);
+
+    internal static string WithGeneration(string baseName, string? generation) =>
+        generation is null ? baseName : baseName + "~" + generation;
 
     public static string BaseName(string schema, string name) =>
         // A dot alone would be ambiguous (analytics.x vs public."analytics.x"): such names carry a hash of the exact pair.

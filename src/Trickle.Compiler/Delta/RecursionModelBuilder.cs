@@ -18,7 +18,7 @@ internal static class RecursionModelBuilder
 
     public static RecursionModel Build(BoundRecursion recursion, BoundStreamTable table)
     {
-        var baseName = MaintenanceModelBuilder.BaseName(table.Schema, table.Name);
+        var baseName = MaintenanceModelBuilder.BaseName(table);
         string Internal(string suffix) => SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(baseName, suffix));
         string RecursionTrigger(string suffix) => SqlQuoting.Identifier(SqlQuoting.InternalName("trickle~rec_" + baseName, suffix));
         var storage = SqlQuoting.Qualified(recursion.Storage.Schema, recursion.Storage.Name);

@@ -12,8 +12,13 @@ namespace Trickle.Compiler.Delta;
 /// <param name="SearchPath">the search_path under which the query's names resolve as the compiler resolved them</param>
 public sealed record SourceGuardModel(string View, string QuerySql, string SearchPath)
 {
-    public static SourceGuardModel For(string schema, string name, string queryText, IEnumerable<string> searchPath) => new(
-        SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(MaintenanceModelBuilder.BaseName(schema, name), "defining_query")),
+    /// <summary>
+    /// The guard of one generation (null: as first installed). Each generation has its own, named with it, so that an
+    /// upgrade's new generation is protected from the moment it captures changes, and dropping either generation (the
+    /// swap retires the old one; a discarded upgrade drops the new one) drops only its own guard.
+    /// </summary>
+    public static SourceGuardModel For(string schema, string name, string? generation, string queryText, IEnumerable<string> searchPath) => new(
+        SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(MaintenanceModelBuilder.WithGeneration(MaintenanceModelBuilder.BaseName(schema, name), generation), "defining_query")),
         queryText.Trim().TrimEnd(';').TrimEnd(),
         string.Join(", ", searchPath.Select(SqlQuoting.Identifier).Prepend("pg_catalog").Append("pg_temp").Distinct()));
 }

@@ -46,6 +46,7 @@ public sealed record DiagnosticCode(string Id, string Title)
     public static readonly DiagnosticCode InvalidCronField = new("TRK5003", "invalid cron expression");
     public static readonly DiagnosticCode ScheduleOutOfRange = new("TRK5004", "schedule duration out of range");
     public static readonly DiagnosticCode ScheduleIgnored = new("TRK5005", "schedule has no effect on an IMMEDIATE stream table");
+    public static readonly DiagnosticCode UpgradeNotOnline = new("TRK5006", "the stream table cannot be upgraded online");
 
     public static readonly DiagnosticCode InternalError = new("TRK9999", "internal compiler error");
 }

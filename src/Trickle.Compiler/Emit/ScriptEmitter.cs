@@ -13,6 +13,13 @@ public static class ScriptEmitter
 
     public static string Emit(MaintenanceModel model) => Render(model, verbatim: false);
 
+    /// <summary>
+    /// The script that rebuilds an installed stream table to this definition online (<c>--upgrade</c>): the model's
+    /// objects carry its generation; see upgrade.sql.sbn. Every mode's functions exist in every generation, so an
+    /// IMMEDIATE one captures into its buffers until the swap switches it to its maintenance triggers.
+    /// </summary>
+    public static string EmitUpgrade(MaintenanceModel model) => Render(model, verbatim: false, upgrade: true);
+
     /// <summary>The script of a stream table recomputed from its query text (see <see cref="VerbatimModel"/>).</summary>
     public static string EmitVerbatim(VerbatimModel model) => Render(model, verbatim: true);
 
@@ -23,7 +30,7 @@ public static class ScriptEmitter
         + "Every refresh recomputes the whole query and replaces the stored rows; nothing is captured on writes.\n"
         + "Run-time switch (trickle.alter_stream_table): FULL only.\n");
 
-    private static string Render(object model, bool verbatim)
+    private static string Render(object model, bool verbatim, bool upgrade = false)
     {
         var globals = new ScriptObject();
         globals.Import(typeof(SqlFunctions), renamer: member => member.Name.ToLowerInvariant());
@@ -42,10 +49,13 @@ public static class ScriptEmitter
             MemberRenamer = StandardMemberRenamer.Default,
             LoopLimit = 0,
             RecursiveLimit = 50,
+            // An include is a string value, which Scriban cuts at LimitToString (with "...") when it writes it: the
+            // template parts (stream_maintenance holds every mode's functions) can be longer than its default.
+            LimitToString = 0,
         };
         context.PushGlobal(globals);
         if (!verbatim) TemplateLibrary.Instance.Get("prelude.sql.sbn").Render(context);
-        var text = TemplateLibrary.Instance.Get("script.sql.sbn").Render(context);
+        var text = TemplateLibrary.Instance.Get(upgrade ? "upgrade.sql.sbn" : "script.sql.sbn").Render(context);
         return Normalize(text);
     }
 

@@ -37,6 +37,19 @@ public sealed class ExampleScriptSnapshotTests
         Snapshot.Match(script, new SnapshotNameExtension(example));
     }
 
+    /// <summary>The upgrade script (<c>--upgrade</c>) of one example, as it is and switched to IMMEDIATE.</summary>
+    [Theory]
+    [InlineData("differential")]
+    [InlineData("immediate")]
+    public void OrderTotals_UpgradeScript_MatchesSnapshot(string mode)
+    {
+        var result = Compilation.Compile(ExampleSource("order_totals"), ExampleCatalog(),
+            new CompilationOptions(Mode: Enum.Parse<RefreshMode>(mode, ignoreCase: true), Upgrade: true));
+        Assert.True(result.Success, string.Join(Environment.NewLine, result.Diagnostics));
+
+        Snapshot.Match(result.Script!, new SnapshotNameExtension(mode));
+    }
+
     [Theory]
     [MemberData(nameof(Examples))]
     public void Example_BoundPlanAndPlanAfterEachRewritePass_MatchSnapshot(string example)

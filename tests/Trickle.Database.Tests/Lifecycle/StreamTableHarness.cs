@@ -21,6 +21,18 @@ internal static class StreamTableHarness
         return result.Script!;
     }
 
+    /// <summary>The script that upgrades the installed stream table <paramref name="name"/> to this definition (<c>--upgrade</c>).</summary>
+    public static string CompileUpgrade(string schemaDdl, string query, string name, string mode, string? schedule = null)
+    {
+        var diagnostics = new Trickle.Compiler.Diagnostics.DiagnosticBag();
+        var catalog = Compilation.ReadSchema([new SourceText("schema.sql", schemaDdl)], diagnostics);
+        var result = Compilation.Compile(new SourceText("query.sql", query), catalog,
+            new CompilationOptions(Name: name, Mode: Enum.Parse<RefreshMode>(mode, ignoreCase: true), Schedule: schedule, Upgrade: true));
+        if (!result.Success)
+            throw new InvalidOperationException("upgrade did not compile:\n" + string.Join("\n", result.Diagnostics));
+        return result.Script!;
+    }
+
     /// <summary>Creates the schema, compiles and installs the stream table with psql.</summary>
     public static async Task<string> CreateAndInstallAsync(
         TestDatabase database, string schemaDdl, string? seed, string query, string name, string mode, string? schedule = null)
@@ -182,6 +194,12 @@ internal static class StreamTableHarness
             "index trickle.stream_table_dependencies_pkey on trickle.stream_table_dependencies",
             "index trickle.stream_table_dependencies_upstream on trickle.stream_table_dependencies",
             "trigger trickle.stream_table_dependencies check_dependencies trickle.check_dependencies()",
+            // Online upgrades (runtime 0.4).
+            "class r trickle.stream_table_upgrades", "class i trickle.stream_table_upgrades_pkey",
+            "type trickle.stream_table_upgrades", "type trickle._stream_table_upgrades",
+            "index trickle.stream_table_upgrades_pkey on trickle.stream_table_upgrades",
+            "trigger trickle.stream_table_catalog keep_while_retiring trickle.keep_while_retiring()",
+            "trigger trickle.refresh_history keep_while_retiring trickle.keep_while_retiring()",
         ];
         // The foreign keys of stream_table_dependencies: PostgreSQL's internal triggers, named by OID.
         if (line.StartsWith("trigger trickle.stream_table_catalog \"RI_ConstraintTrigger_", StringComparison.Ordinal)
@@ -197,6 +215,8 @@ internal static class StreamTableHarness
             "refresh_cascade",
             // Switching mode and schedule at run time (runtime 0.4).
             "normalize_schedule", "alter_stream_table",
+            "keep_while_retiring", "retire_generation", "discard_upgrade", "view_replaceable", "lock_for_swap", "swap_generation",
+            "refuse_upgrade_with_readers",
         ];
         // The foreign key from source_reads to the catalog: its triggers are named after their oids.
         if (line.StartsWith("trigger trickle.source_reads \"RI_ConstraintTrigger_", StringComparison.Ordinal)
