@@ -1,4 +1,5 @@
 using Trickle.Compiler.Catalog;
+using Trickle.Compiler.Diagnostics;
 using Trickle.Compiler.Ir;
 using Trickle.Compiler.Syntax;
 
@@ -46,48 +47,72 @@ internal sealed partial class QueryBinder
         }
         if (alias.ColumnNames.Count > selected.Count)
         {
-            diagnostics.Error(Diagnostics.DiagnosticCode.WrongArgumentCount, filePath, alias.ColumnNames[selected.Count].Span,
+            diagnostics.Error(DiagnosticCode.WrongArgumentCount, filePath, alias.ColumnNames[selected.Count].Span,
                 $"\"{alias.Name.Value}\" has {selected.Count} columns available but {alias.ColumnNames.Count} column names were given");
             return false;
         }
 
         var span = lateral.Span;
-        var grouped = lateral.Query with
-        {
-            Body = inner with
-            {
-                Items = [.. correlations.Select((c, i) => new ExpressionItem(c.Inner.Span, c.Inner, new Identifier(span, $"__corr{i + 1}", true))),
-                    .. selected.Select((item, i) => new ExpressionItem(item.Span, item.Expression, new Identifier(span, $"__value{i + 1}", true)))],
-                Where = rest.Count == 0 ? null : rest.Aggregate((a, b) => new BinaryExpression(span, a, "AND", b)),
-                GroupBy = new GroupByClause(span, false, correlations.Select(c => (GroupingElement)new GroupingExpression(c.Inner.Span, c.Inner)).ToList()),
-            },
-        };
-        if (BindKeptWhole(grouped, alias.Name.Value, [], lateral, relations) is not FromRelation perKey) return false;
-        var on = correlations.Select((c, i) => (Expression)new BinaryExpression(span,
-                new ColumnReference(span, [new Identifier(span, alias.Name.Value, true), new Identifier(span, $"__corr{i + 1}", true)], false), "=", c.Outer))
-            .Aggregate((a, b) => new BinaryExpression(span, a, "AND", b));
+        var values = selected.Select((item, i) => new ExpressionItem(item.Span, item.Expression, new Identifier(span, $"__value{i + 1}", true)));
+        if (BindGroupedByCorrelation(lateral.Query, inner, correlations, rest, values, alias.Name.Value, "__corr", lateral, relations) is not { } perKey)
+            return false;
 
         // The subquery's columns, by the names it gives them, each reading its stored value (0 for a count over no rows).
         var columns = selected.Select((item, i) =>
         {
             var stored = perKey.Columns[correlations.Count + i];
-            var value = ColumnOf(stored, span);
             var name = i < alias.ColumnNames.Count ? alias.ColumnNames[i].Value : item.Alias?.Value ?? OutputColumnNamer.Name(item.Expression);
-            BoundExpression definition = ((FunctionCall)item.Expression).Name.Last.Value == "count"
-                ? new BoundSyntaxForm(span, value.Type, "coalesce", ["COALESCE(", ", 0)"], [value])
-                : value;
-            return new VisibleColumn(name, stored.Relation, new CatalogColumn(name, value.Type, false), definition);
+            var definition = ValueOverNoRows((FunctionCall)item.Expression, ColumnOf(stored, span));
+            return new VisibleColumn(name, stored.Relation, new CatalogColumn(name, definition.Type, false), definition);
         }).ToList();
         // Qualified references (l.a) resolve through the relation's derived columns, unqualified ones through the join's.
         // The correlation columns stay reachable for the join condition only, under names a query does not use.
         var correlationColumns = perKey.Columns.Take(correlations.Count).Select(c => c with { Definition = ColumnOf(c, span) });
         var relation = perKey.Relation with { DerivedColumns = [.. columns, .. correlationColumns] };
         relations[relations.IndexOf(perKey.Relation)] = relation;
-        perKey = perKey with { Relation = relation };
-        // The FROM items before it are inner-joined (a comma is a cross join); the subquery is LEFT JOINed to all of them.
+        LeftJoinOnCorrelation(items, perKey with { Relation = relation }, "__corr", correlations, span, columns);
+        return true;
+    }
+
+    /// <summary>
+    /// A correlated subquery as its rows per correlation value, kept whole as <paramref name="name"/>:
+    /// <c>SELECT inner keys AS keyPrefix1…, values … WHERE its other conjuncts GROUP BY the inner keys</c>.
+    /// </summary>
+    private FromRelation? BindGroupedByCorrelation(Query query, SelectCore inner, IReadOnlyList<(Expression Inner, Expression Outer)> correlations,
+        IReadOnlyList<Expression> rest, IEnumerable<ExpressionItem> values, string name, string keyPrefix, SyntaxNode at, List<RelationBinding> relations)
+    {
+        var span = at.Span;
+        var grouped = query with
+        {
+            Body = inner with
+            {
+                Items = [.. correlations.Select((c, i) => new ExpressionItem(c.Inner.Span, c.Inner, new Identifier(span, $"{keyPrefix}{i + 1}", true))), .. values],
+                Where = rest.Count == 0 ? null : rest.Aggregate((a, b) => new BinaryExpression(span, a, "AND", b)),
+                GroupBy = new GroupByClause(span, false, correlations.Select(c => (GroupingElement)new GroupingExpression(c.Inner.Span, c.Inner)).ToList()),
+            },
+        };
+        return BindKeptWhole(grouped, name, [], at, relations) as FromRelation;
+    }
+
+    /// <summary>
+    /// Replaces the FROM items by their inner join (a comma is a cross join) LEFT JOINed to the grouped subquery on its
+    /// keys equal to the outer sides of the correlations; <paramref name="columns"/> are the subquery's visible ones.
+    /// </summary>
+    private static void LeftJoinOnCorrelation(List<FromTree> items, FromRelation perKey, string keyPrefix,
+        IReadOnlyList<(Expression Inner, Expression Outer)> correlations, SourceSpan span, IReadOnlyList<VisibleColumn> columns)
+    {
+        var name = perKey.Relation.Name;
+        var on = correlations.Select((c, i) => (Expression)new BinaryExpression(span,
+                new ColumnReference(span, [new Identifier(span, name, true), new Identifier(span, $"{keyPrefix}{i + 1}", true)], false), "=", c.Outer))
+            .Aggregate((a, b) => new BinaryExpression(span, a, "AND", b));
         var whole = items.Skip(1).Aggregate(items[0], (left, right) => new FromJoin(left, right, JoinType.Inner, null, [], [.. left.Columns, .. right.Columns]));
         items.Clear();
         items.Add(new FromJoin(whole, perKey, JoinType.Left, on, [], [.. whole.Columns, .. columns]));
-        return true;
     }
+
+    /// <summary>An aggregate's value read through the LEFT JOIN: over no rows count is 0, every other aggregate NULL (the padding).</summary>
+    private static BoundExpression ValueOverNoRows(FunctionCall call, BoundColumn value) =>
+        call.Name.Last.Value == "count"
+            ? new BoundSyntaxForm(value.Span, value.Type, "coalesce", ["COALESCE(", ", 0)"], [value])
+            : value;
 }

@@ -527,28 +527,10 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         }
 
         var span = scalar.Span;
-        var grouped = scalar.Query with
-        {
-            Body = inner with
-            {
-                Items = [.. correlations.Select((c, i) => new ExpressionItem(c.Inner.Span, c.Inner, new Identifier(span, $"key{i + 1}", true))),
-                    new ExpressionItem(item.Span, call, new Identifier(span, "value", true))],
-                Where = rest.Count == 0 ? null : rest.Aggregate((a, b) => new BinaryExpression(span, a, "AND", b)),
-                GroupBy = new GroupByClause(span, false, correlations.Select(c => (GroupingElement)new GroupingExpression(c.Inner.Span, c.Inner)).ToList()),
-            },
-        };
-        if (BindKeptWhole(grouped, name, [], scalar, relations) is not FromRelation perKey) return null;
-        var on = correlations.Select((c, i) => (Expression)new BinaryExpression(span,
-                new ColumnReference(span, [new Identifier(span, name, true), new Identifier(span, $"key{i + 1}", true)], false), "=", c.Outer))
-            .Aggregate((a, b) => new BinaryExpression(span, a, "AND", b));
-        // The FROM items are inner-joined (a comma is a cross join); the subquery is LEFT JOINed to all of them.
-        var whole = items.Skip(1).Aggregate(items[0], (left, right) => new FromJoin(left, right, JoinType.Inner, null, [], [.. left.Columns, .. right.Columns]));
-        items.Clear();
-        items.Add(new FromJoin(whole, perKey, JoinType.Left, on, [], whole.Columns));
-        var value = ColumnOf(perKey.Columns[^1], span);
-        return call.Name.Last.Value == "count"
-            ? new BoundSyntaxForm(span, value.Type, "coalesce", ["COALESCE(", ", 0)"], [value])
-            : value;
+        var value = new ExpressionItem(item.Span, call, new Identifier(span, "value", true));
+        if (BindGroupedByCorrelation(scalar.Query, inner, correlations, rest, [value], name, "key", scalar, relations) is not { } perKey) return null;
+        LeftJoinOnCorrelation(items, perKey, "key", correlations, span, []);
+        return ValueOverNoRows(call, ColumnOf(perKey.Columns[^1], span));
     }
 
     /// <summary>
