@@ -87,7 +87,7 @@ public sealed class ExplainTests : IDisposable
     [Fact]
     public async Task Explain_RejectedQuery_PrintsPositionedDiagnostic_Exit1()
     {
-        var definition = _dir.File("lateral.sql", "SELECT c.id, l.total\nFROM customers c,\n     LATERAL (SELECT o.amount AS total FROM orders o WHERE o.customer_id = c.id ORDER BY o.amount DESC LIMIT 1) AS l");
+        var definition = _dir.File("lateral.sql", "SELECT c.id, l.total\nFROM customers c,\n     LATERAL (SELECT DISTINCT o.amount AS total FROM orders o WHERE o.customer_id = c.id ORDER BY o.amount DESC LIMIT 1) AS l");
 
         var run = await CliRunner.RunAsync("explain", definition, "--schema", Schema, "--mode", "differential");
 
@@ -100,13 +100,13 @@ public sealed class ExplainTests : IDisposable
     [Fact]
     public async Task Explain_NotIncrementalUnderAuto_SaysItIsRecomputed_WithWarning()
     {
-        var definition = _dir.File("lateral.sql", "SELECT c.id, l.total\nFROM customers c,\n     LATERAL (SELECT o.amount AS total FROM orders o WHERE o.customer_id = c.id ORDER BY o.amount DESC LIMIT 1) AS l");
+        var definition = _dir.File("lateral.sql", "SELECT c.id, l.total\nFROM customers c,\n     LATERAL (SELECT DISTINCT o.amount AS total FROM orders o WHERE o.customer_id = c.id ORDER BY o.amount DESC LIMIT 1) AS l");
 
         var run = await CliRunner.RunAsync("explain", definition, "--schema", Schema);
 
         Assert.Equal(0, run.ExitCode);
         Assert.StartsWith($"{definition}:3:6: warning TRK4101: this query cannot be maintained incrementally (", Assert.Single(run.StderrLines));
         Assert.Contains("(FULL, recomputed from its query as written)", run.Stdout);
-        Assert.Contains("It cannot be maintained incrementally: a LATERAL subquery is supported when it reads one table and selects aggregate calls without GROUP BY (one row per outer row); join a subquery grouped by the correlated columns instead (TRK4001 at 3:6).", run.Stdout);
+        Assert.Contains("It cannot be maintained incrementally: a LATERAL subquery with LIMIT is supported when it reads one table, without GROUP BY, aggregates, DISTINCT or window functions, correlated by equalities (inner = outer.column) (TRK4001 at 3:6).", run.Stdout);
     }
 }

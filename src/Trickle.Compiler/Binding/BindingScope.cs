@@ -31,7 +31,14 @@ internal sealed record RelationBinding(int Index, string Name, CatalogTable Tabl
 /// A column visible to the query: which relation it belongs to, and its name there. A subquery's output column has a
 /// <see cref="Definition"/>: references to it bind to that expression (the subquery is flattened into the query).
 /// </summary>
-internal sealed record VisibleColumn(string Name, RelationBinding Relation, CatalogColumn Column, BoundExpression? Definition = null);
+internal sealed record VisibleColumn(string Name, RelationBinding Relation, CatalogColumn Column, BoundExpression? Definition = null)
+{
+    /// <summary>
+    /// A column the binder joins on (a LATERAL subquery's correlation values): reachable by its qualified name, which
+    /// a query does not write, and never part of <c>*</c>.
+    /// </summary>
+    public bool Hidden { get; init; }
+}
 
 /// <summary>
 /// The relations of a query's FROM clause and the columns it exposes. <see cref="Columns"/> is the order of

@@ -67,11 +67,162 @@ internal sealed partial class QueryBinder
         }).ToList();
         // Qualified references (l.a) resolve through the relation's derived columns, unqualified ones through the join's.
         // The correlation columns stay reachable for the join condition only, under names a query does not use.
-        var correlationColumns = perKey.Columns.Take(correlations.Count).Select(c => c with { Definition = ColumnOf(c, span) });
+        var correlationColumns = perKey.Columns.Take(correlations.Count).Select(c => c with { Definition = ColumnOf(c, span), Hidden = true });
         var relation = perKey.Relation with { DerivedColumns = [.. columns, .. correlationColumns] };
         relations[relations.IndexOf(perKey.Relation)] = relation;
-        LeftJoinOnCorrelation(items, perKey with { Relation = relation }, "__corr", correlations, span, columns);
+        JoinOnCorrelation(items, perKey with { Relation = relation }, JoinType.Left, "__corr", correlations, span,
+            columns.Select(c => c with { Relation = relation }).ToList());
         return true;
+    }
+
+    /// <summary>
+    /// <c>FROM o, LATERAL (SELECT x, … FROM t WHERE t.k = o.k AND p ORDER BY s LIMIT n OFFSET m) AS l</c>: the first rows
+    /// of t per outer row. They depend on the outer row only through the correlation values, so they are the first rows
+    /// of each partition of t by those values:
+    /// <c>o JOIN (SELECT t.k, x, … FROM (SELECT …, row_number() OVER (PARTITION BY t.k ORDER BY s) FROM t WHERE p)
+    /// WHERE m &lt; rank &lt;= m + n) AS l ON l.k = o.k</c>, the ranked rows kept whole (a per-group top-k: a change
+    /// recomputes only the partitions it touches). <c>FETCH FIRST n ROWS WITH TIES</c> ranks with <c>rank()</c>.
+    /// Without WITH TIES the order must decide every tie, as for a top-k query.
+    /// </summary>
+    private bool BindLateralTopK(DerivedTable lateral, List<RelationBinding> relations, List<FromTree> items)
+    {
+        const string help = "its rows are ranked once per value of the correlated columns";
+        var query = lateral.Query;
+        if (query is not { With: null, Body: SelectCore { GroupBy: null, Having: null, Windows.Count: 0, Distinct: DistinctKind.None, From: [NamedTable innerTable] } inner }
+            || inner.Items.Any(i => i is ExpressionItem { Expression: var e } && (ContainsAggregate(e) || ContainsWindowCall(e))))
+        {
+            Unsupported(lateral, "a LATERAL subquery with LIMIT is supported when it reads one table, without GROUP BY, aggregates, DISTINCT or window functions, correlated by equalities (inner = outer.column)");
+            return false;
+        }
+        if (lateral.Alias is not { } alias)
+        {
+            Unsupported(lateral, "a LATERAL subquery needs an alias (AS name)");
+            return false;
+        }
+        if (items.Count == 0 || relations.Any(r => r.Subplan is not null) || items.Any(HasOuterJoin))
+        {
+            Unsupported(lateral, $"a LATERAL subquery is supported after tables joined by inner joins, one per query; {help}");
+            return false;
+        }
+        long? Constant(Expression? expression, string clause)
+        {
+            if (expression is null or NullLiteral) return null;
+            if (Unparenthesize(expression) is NumericLiteral { Text: var text } && long.TryParse(text, out var value) && value >= 0) return value;
+            diagnostics.Error(DiagnosticCode.InvalidTopK, filePath, expression.Span, $"{clause} must be a non-negative integer constant in a stream table's query");
+            return null;
+        }
+        var limit = Constant(query.Limit, query.LimitWithTies ? "FETCH FIRST" : "LIMIT");
+        var offset = Constant(query.Offset, "OFFSET") ?? 0;
+        if (diagnostics.HasErrors) return false;
+        var at = (SyntaxNode?)query.Limit ?? query.Offset!;
+        if (query.OrderBy.Count == 0)
+        {
+            diagnostics.Error(DiagnosticCode.AmbiguousTies, filePath, at.Span,
+                "LIMIT/OFFSET without ORDER BY keeps whichever rows PostgreSQL reads first, so a recomputation could keep others: add an ORDER BY that decides every tie");
+            return false;
+        }
+        if (query.OrderBy.FirstOrDefault(o => o.UsingOperator is not null) is { } usingItem)
+        {
+            Unsupported(usingItem, "ORDER BY … USING in a LATERAL subquery is not supported yet");
+            return false;
+        }
+        if (query.LimitWithTies && offset > 0)
+        {
+            Unsupported(at, "OFFSET with FETCH FIRST … WITH TIES in a LATERAL subquery is not supported yet");
+            return false;
+        }
+        var table = catalog.Find(innerTable.Name.Parts.Count >= 2 ? innerTable.Name.Parts[^2].Value : null, innerTable.Name.Last.Value);
+        var innerName = innerTable.Alias?.Name.Value ?? innerTable.Name.Last.Value;
+        var span = lateral.Span;
+        // SELECT * and t.* are the table's columns, named by the inner table, so the rows can be renamed below.
+        var selected = new List<ExpressionItem>();
+        foreach (var item in inner.Items)
+        {
+            if (item is ExpressionItem expression) selected.Add(expression);
+            else if (table is not null && item is StarItem { Qualifier: var qualifier }
+                     && (qualifier is null || qualifier.Parts.Count == 1 && qualifier.Parts[0].Value == innerName))
+                selected.AddRange(table.Columns.Select(c => new ExpressionItem(item.Span,
+                    new ColumnReference(item.Span, [new Identifier(item.Span, innerName, true), new Identifier(item.Span, c.Name, true)], false),
+                    new Identifier(item.Span, c.Name, true))));
+            else
+            {
+                Unsupported(item, $"this * in a LATERAL subquery is not supported; name its columns");
+                return false;
+            }
+        }
+        var outerNames = relations.Select(r => r.Name).ToList();
+        var split = SplitCorrelation(inner, innerTable, outerNames, "a LATERAL subquery", help);
+        if (split is null) return false;
+        var (correlations, rest) = split.Value;
+        var order = query.OrderBy.Select(o => o with { Expression = ResolveOutputReference(o.Expression, inner) }).ToList();
+        if (correlations.Count == 0 || selected.Any(i => ReadsOuter(i.Expression, innerTable, outerNames))
+            || order.Any(o => ReadsOuter(o.Expression, innerTable, outerNames)))
+        {
+            Unsupported(lateral, $"this LATERAL subquery is not supported yet: it must read the outer tables only in equalities of its WHERE (inner = outer.column, naming the outer table); {help}");
+            return false;
+        }
+        if (alias.ColumnNames.Count > selected.Count)
+        {
+            diagnostics.Error(DiagnosticCode.WrongArgumentCount, filePath, alias.ColumnNames[selected.Count].Span,
+                $"\"{alias.Name.Value}\" has {selected.Count} columns available but {alias.ColumnNames.Count} column names were given");
+            return false;
+        }
+        if (!query.LimitWithTies && limit is not null && table is not null && !DecidesEveryTie(table, innerName, correlations, order, selected))
+        {
+            diagnostics.Error(DiagnosticCode.AmbiguousTies, filePath, query.OrderBy[0].Span,
+                "rows tied in this ORDER BY at the limit could be kept or dropped depending on the order PostgreSQL reads them in, so a recomputation could disagree: "
+                + $"add every primary-key column of {innerName}, or every column the subquery selects, or use FETCH FIRST … WITH TIES");
+            return false;
+        }
+
+        // The ranked rows, then the rows kept, named as the subquery names them.
+        Identifier Name(string value) => new(span, value, true);
+        // The ranked rows keep the inner table's name, so plans and explain read as the query does.
+        ColumnReference Ranked(string column) => new(span, [Name(innerName), Name(column)], false);
+        var rankCall = new FunctionCall(span, new QualifiedName(span, [new Identifier(span, query.LimitWithTies ? "rank" : "row_number", false)]),
+            [], false, false, [], [], null, new WindowSpecification(span, null, correlations.Select(c => c.Inner).ToList(), order, null), null, false);
+        var ranked = new SelectCore(span, DistinctKind.None, [],
+            [
+                .. correlations.Select((c, i) => new ExpressionItem(c.Inner.Span, c.Inner, Name($"__corr{i + 1}"))),
+                .. selected.Select((item, i) => new ExpressionItem(item.Span, item.Expression, Name($"__value{i + 1}"))),
+                new ExpressionItem(span, rankCall, Name("__rank")),
+            ],
+            [innerTable], rest.Count == 0 ? null : rest.Aggregate((a, b) => new BinaryExpression(span, a, "AND", b)), null, null, []);
+        var bounds = new List<Expression>();
+        if (limit is not null) bounds.Add(new BinaryExpression(span, Ranked("__rank"), "<=", new NumericLiteral(span, (offset + limit.Value).ToString())));
+        if (offset > 0) bounds.Add(new BinaryExpression(span, Ranked("__rank"), ">", new NumericLiteral(span, offset.ToString())));
+        var names = selected.Select((item, i) => i < alias.ColumnNames.Count ? alias.ColumnNames[i].Value : item.Alias?.Value ?? OutputColumnNamer.Name(item.Expression)).ToList();
+        var kept = new Query(span, null, new SelectCore(span, DistinctKind.None, [],
+            [
+                .. correlations.Select((_, i) => new ExpressionItem(span, Ranked($"__corr{i + 1}"), Name($"__corr{i + 1}"))),
+                .. names.Select((name, i) => new ExpressionItem(span, Ranked($"__value{i + 1}"), Name(name))),
+            ],
+            [new DerivedTable(span, new Query(span, null, ranked, [], null, null, false), new TableAlias(span, Name(innerName), []), false)],
+            bounds.Count == 0 ? null : bounds.Aggregate((a, b) => new BinaryExpression(span, a, "AND", b)), null, null, []), [], null, null, false);
+        if (BindKeptWhole(kept, alias.Name.Value, [], lateral, relations) is not FromRelation rows) return false;
+
+        // Qualified references (l.x) resolve through the relation's derived columns, each reading its stored column.
+        var derived = rows.Columns.Select((c, i) => c with { Definition = ColumnOf(c, span), Hidden = i < correlations.Count }).ToList();
+        var relation = rows.Relation with { DerivedColumns = [.. derived.Skip(correlations.Count), .. derived.Take(correlations.Count)] };
+        relations[relations.IndexOf(rows.Relation)] = relation;
+        JoinOnCorrelation(items, rows with { Relation = relation }, JoinType.Inner, "__corr", correlations, span,
+            rows.Columns.Skip(correlations.Count).Select(c => c with { Relation = relation }).ToList());
+        return true;
+    }
+
+    /// <summary>
+    /// Whether a per-partition order leaves no tie that could show: it lists (with the partition's correlated columns)
+    /// every primary-key column of the table, or every column the subquery selects.
+    /// </summary>
+    private static bool DecidesEveryTie(CatalogTable table, string name, IReadOnlyList<(Expression Inner, Expression Outer)> correlations,
+        IReadOnlyList<SortItem> order, IReadOnlyList<ExpressionItem> selected)
+    {
+        string? ColumnName(Expression e) => Unparenthesize(e) is ColumnReference { Star: false, Parts: var parts }
+            && (parts.Count == 1 || parts[^2].Value == name) && table.FindColumn(parts[^1].Value) is not null ? parts[^1].Value : null;
+        var ordered = correlations.Select(c => c.Inner).Concat(order.Select(o => o.Expression)).Select(ColumnName).OfType<string>().ToHashSet();
+        if (table.HasPrimaryKey && table.PrimaryKey.All(ordered.Contains)) return true;
+        var read = selected.SelectMany(i => Descendants(i.Expression)).OfType<ColumnReference>().ToList();
+        return read.Count > 0 && read.All(c => ColumnName(c) is { } column && ordered.Contains(column));
     }
 
     /// <summary>
@@ -95,10 +246,10 @@ internal sealed partial class QueryBinder
     }
 
     /// <summary>
-    /// Replaces the FROM items by their inner join (a comma is a cross join) LEFT JOINed to the grouped subquery on its
+    /// Replaces the FROM items by their inner join (a comma is a cross join) joined (LEFT or inner) to the subquery on its
     /// keys equal to the outer sides of the correlations; <paramref name="columns"/> are the subquery's visible ones.
     /// </summary>
-    private static void LeftJoinOnCorrelation(List<FromTree> items, FromRelation perKey, string keyPrefix,
+    private static void JoinOnCorrelation(List<FromTree> items, FromRelation perKey, JoinType type, string keyPrefix,
         IReadOnlyList<(Expression Inner, Expression Outer)> correlations, SourceSpan span, IReadOnlyList<VisibleColumn> columns)
     {
         var name = perKey.Relation.Name;
@@ -107,7 +258,7 @@ internal sealed partial class QueryBinder
             .Aggregate((a, b) => new BinaryExpression(span, a, "AND", b));
         var whole = items.Skip(1).Aggregate(items[0], (left, right) => new FromJoin(left, right, JoinType.Inner, null, [], [.. left.Columns, .. right.Columns]));
         items.Clear();
-        items.Add(new FromJoin(whole, perKey, JoinType.Left, on, [], [.. whole.Columns, .. columns]));
+        items.Add(new FromJoin(whole, perKey, type, on, [], [.. whole.Columns, .. columns]));
     }
 
     /// <summary>An aggregate's value read through the LEFT JOIN: over no rows count is 0, every other aggregate NULL (the padding).</summary>

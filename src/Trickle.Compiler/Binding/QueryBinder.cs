@@ -454,7 +454,10 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         {
             if (item is DerivedTable { Lateral: true } lateral)
             {
-                if (!BindLateralAggregate(lateral, relations, items)) return null;
+                var bound = lateral.Query.Limit is not null || lateral.Query.Offset is not null
+                    ? BindLateralTopK(lateral, relations, items)
+                    : BindLateralAggregate(lateral, relations, items);
+                if (!bound) return null;
                 continue;
             }
             var tree = item is FunctionTable function ? BindExpansion(function, relations) : BindFromItem(item, relations);
@@ -529,7 +532,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         var span = scalar.Span;
         var value = new ExpressionItem(item.Span, call, new Identifier(span, "value", true));
         if (BindGroupedByCorrelation(scalar.Query, inner, correlations, rest, [value], name, "key", scalar, relations) is not { } perKey) return null;
-        LeftJoinOnCorrelation(items, perKey, "key", correlations, span, []);
+        JoinOnCorrelation(items, perKey, JoinType.Left, "key", correlations, span, []);
         return ValueOverNoRows(call, ColumnOf(perKey.Columns[^1], span));
     }
 
@@ -1021,10 +1024,10 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                         }
                         expanded = relation.DerivedColumns ?? relation.Table.Columns.Select(c => new VisibleColumn(c.Name, relation, c)).ToList();
                     }
-                    foreach (var column in expanded)
+                    foreach (var column in expanded.Where(c => !c.Hidden))
                     {
                         // A FULL join's merged USING column belongs to neither side: it is reached by its bare name.
-                        var merged = column.Definition is not null && column.Relation.DerivedColumns is null;
+                        var merged = star.Qualifier is null && column.Definition is not null && column.Relation.DerivedColumns is null;
                         var reference = new ColumnReference(star.Span, merged
                             ? [new Identifier(star.Span, column.Name, true)]
                             : [new Identifier(star.Span, column.Relation.Name, true), new Identifier(star.Span, column.Name, true)], false);

@@ -46,11 +46,6 @@ public static class MaintenanceModelBuilder
         var subqueryScans = scans.Where(s => s.IsSubquery).ToList();
         // A subquery kept whole is joined by inner joins, or is the padded side of a LEFT JOIN.
         var paddedSubquery = outer is { Type: JoinType.Left } && outer.Nullable.IsSubquery && outer.PreservedJoin.All(s => !s.IsSubquery);
-        if ((window is not null || topK is not null) && layout is not null)
-        {
-            diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan, "window functions inside a subquery kept whole are not supported yet");
-            return null;
-        }
         if (subqueryScans.Count > 0 && (outer is not null && !paddedSubquery || layout is not null))
         {
             diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan, outer is not null
@@ -419,14 +414,17 @@ public static class MaintenanceModelBuilder
             var inner = Build(table with { Plan = scan.Subplan! }, filePath, querySpan, diagnostics, layout,
                 SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(BaseName(table), $"sub{index}_storage")));
             if (inner is null) return null;
-            if (inner.Multiplicity || inner.IsSetOperation)
+            if (inner.IsSetOperation)
             {
                 diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan, $"the subquery \"{scan.Name}\" cannot be kept whole yet");
                 return null;
             }
             var columns = scan.Table.Columns.Select((c, i) => new ViewColumn(SqlQuoting.Identifier(c.Name), inner.ViewColumns[i].Sql)).ToList();
-            var stored = "(SELECT " + string.Join(", ", columns.Select(c => $"{c.Sql} AS {c.Name}")) + $" FROM {inner.Storage} AS s"
-                + (inner.HavingOverStorage is null ? "" : $" WHERE {inner.HavingOverStorage}") + ")";
+            var select = "SELECT " + string.Join(", ", columns.Select(c => $"{c.Sql} AS {c.Name}")) + $" FROM {inner.Storage} AS s";
+            // Counted rows (a window query's) stand for as many identical rows as their count, as in the stream table's view.
+            var stored = inner.Multiplicity
+                ? $"({select} WHERE {inner.MultiplicitySql} = 1 UNION ALL {select} CROSS JOIN LATERAL generate_series(1, {inner.MultiplicitySql}) AS \"copy\" WHERE {inner.MultiplicitySql} > 1)"
+                : $"({select}" + (inner.HavingOverStorage is null ? "" : $" WHERE {inner.HavingOverStorage}") + ")";
             subqueries.Add(new SubqueryModel(index, scan.Name, inner, SubqueryModel.SourceIndexBase + index,
                 inner.Sources.Select(s => s.Index).ToList(), columns, stored, SqlQuoting.Identifier($"sub{index}_rows")));
         }

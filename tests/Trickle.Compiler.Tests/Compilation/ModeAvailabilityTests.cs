@@ -58,7 +58,7 @@ public sealed class ModeAvailabilityTests
     [Fact]
     public void QueryRecomputedAsWritten_CanOnlyBeFull()
     {
-        var script = Script("SELECT o.customer_id, l.amount FROM orders o, LATERAL (SELECT p.amount FROM orders p WHERE p.customer_id = o.customer_id ORDER BY p.amount DESC LIMIT 1) AS l", Orders,
+        var script = Script("SELECT o.customer_id, l.amount FROM orders o, LATERAL (SELECT p.amount FROM orders p WHERE p.customer_id = o.customer_id AND p.id < o.id ORDER BY p.amount DESC LIMIT 1) AS l", Orders,
             new CompilationOptions(Name: "ranked", Mode: RefreshMode.Auto));
 
         Assert.Contains("CREATE FUNCTION \"trickle\".\"ranked__switch_mode\"(\"mode\" text)", script, StringComparison.Ordinal);

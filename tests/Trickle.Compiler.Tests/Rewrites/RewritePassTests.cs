@@ -97,6 +97,27 @@ public sealed class RewritePassTests
         Snapshot.Match(BeforeAfter(before, after), new SnapshotNameExtension(name));
     }
 
+    /// <summary>
+    /// A LATERAL top-k is bound as a join onto the ranked rows, kept whole; the pass, run on that subquery's plan as on
+    /// any other, keys its stored rows by the correlated column, the partition a change recomputes.
+    /// </summary>
+    [Fact]
+    public void WindowToPartitionGroups_LateralTopK_KeysTheRankedRowsByTheCorrelatedColumn()
+    {
+        const string query = "SELECT m.id, l.exact FROM measurements m, LATERAL (SELECT n.exact FROM measurements n WHERE n.site = m.site AND n.whole > 0 ORDER BY n.exact DESC, n.id LIMIT 2) AS l";
+        var before = TestCompiler.Analyze(query, Catalog).Bound.Plan;
+        var after = RewritePipeline.Run(before, RewritePipeline.Default.Select(p => p.Name).Where(n => n != "window-to-partition-groups"));
+
+        var join = Assert.IsType<JoinNode>(Assert.IsType<ProjectNode>(after).Input);
+        var ranked = Assert.IsType<ScanNode>(join.Right);
+        var aggregate = Assert.IsType<AggregateNode>(Assert.IsType<ProjectNode>(ranked.Subplan).Input);
+        Assert.True(aggregate.Multiplicity);
+        var partition = Assert.Single(FindWindow(aggregate.Input).CommonPartition);
+        Assert.Equal("site", Assert.IsType<Trickle.Compiler.Binding.BoundColumn>(partition).ColumnName);
+        Assert.Equal("site", Assert.IsType<Trickle.Compiler.Binding.BoundColumn>(aggregate.GroupKeys[0]).ColumnName);
+        Snapshot.Match(BeforeAfter(before, after));
+    }
+
     [Fact]
     public void WindowToPartitionGroups_DifferentPartitions_ShareOnlyTheCommonKeys()
     {
