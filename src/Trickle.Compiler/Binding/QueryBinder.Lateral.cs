@@ -8,60 +8,130 @@ namespace Trickle.Compiler.Binding;
 internal sealed partial class QueryBinder
 {
     /// <summary>
+    /// A LATERAL subquery after the FROM items <paramref name="items"/> (a comma item, or the right side of
+    /// <c>CROSS JOIN LATERAL</c>, <c>[LEFT] JOIN LATERAL … ON …</c>): its rows depend on the outer row only through
+    /// equalities of its WHERE (<c>t.k = o.k</c>), so it is the join of the outer rows with the subquery's rows per
+    /// correlation value. Three forms: aggregates without GROUP BY (one row per outer row), ORDER BY … LIMIT (the first
+    /// rows per outer row), or filtered rows of one table. Replaces <paramref name="items"/> with that join; false (and
+    /// a diagnostic) when the subquery is of none of these forms.
+    /// </summary>
+    /// <param name="type">Inner, or Left for <c>LEFT JOIN LATERAL</c></param>
+    /// <param name="on">the ON condition of the JOIN syntax; null for a comma item, CROSS JOIN or ON TRUE</param>
+    private bool BindLateral(DerivedTable lateral, List<RelationBinding> relations, List<FromTree> items, JoinType type = JoinType.Inner, Expression? on = null)
+    {
+        var query = lateral.Query;
+        if (query.Limit is not null || query.Offset is not null) return BindLateralTopK(lateral, relations, items, type, on);
+        if (query.Body is SelectCore select && (select.GroupBy is not null || select.Having is not null
+                || select.Items.Any(i => i is ExpressionItem { Expression: var e } && ContainsAggregate(e))))
+            return BindLateralAggregate(lateral, relations, items, type, on);
+        return BindLateralRows(lateral, relations, items, type, on);
+    }
+
+    /// <summary>
+    /// What the three LATERAL forms share: the subquery reads one table, its select list (stars expanded) and the
+    /// expressions in <paramref name="innerOnly"/> read that table only, and its WHERE splits into correlations
+    /// (<c>inner = outer.column</c>) and conjuncts over the inner table.
+    /// </summary>
+    private sealed record LateralSubquery(
+        NamedTable InnerTable,
+        string InnerName,
+        TableAlias Alias,
+        IReadOnlyList<(Expression Inner, Expression Outer)> Correlations,
+        IReadOnlyList<Expression> Rest,
+        IReadOnlyList<ExpressionItem> Selected)
+    {
+        /// <summary>The name of selected column <paramref name="i"/>: from the alias list, the item's alias, or PostgreSQL's rule.</summary>
+        public string ColumnName(int i) => i < Alias.ColumnNames.Count ? Alias.ColumnNames[i].Value
+            : Selected[i].Alias?.Value ?? OutputColumnNamer.Name(Selected[i].Expression);
+    }
+
+    private LateralSubquery? MatchLateral(DerivedTable lateral, SelectCore inner, NamedTable innerTable, List<RelationBinding> relations,
+        List<FromTree> items, string help, Func<SelectCore, IEnumerable<Expression>>? innerOnly = null)
+    {
+        if (lateral.Alias is not { } alias)
+        {
+            Unsupported(lateral, "a LATERAL subquery needs an alias (AS name)");
+            return null;
+        }
+        if (items.Count == 0 || relations.Any(r => r.Subplan is not null) || items.Any(HasOuterJoin))
+        {
+            Unsupported(lateral, $"a LATERAL subquery is supported after tables joined by inner joins, one per query; {help}");
+            return null;
+        }
+        var table = catalog.Find(innerTable.Name.Parts.Count >= 2 ? innerTable.Name.Parts[^2].Value : null, innerTable.Name.Last.Value);
+        var innerName = innerTable.Alias?.Name.Value ?? innerTable.Name.Last.Value;
+        // SELECT * and t.* are the table's columns, named, so the rows can be renamed as the subquery names them.
+        var selected = new List<ExpressionItem>();
+        foreach (var item in inner.Items)
+        {
+            if (item is ExpressionItem expression) selected.Add(expression);
+            else if (table is not null && item is StarItem { Qualifier: var qualifier }
+                     && (qualifier is null || qualifier.Parts.Count == 1 && qualifier.Parts[0].Value == innerName))
+                selected.AddRange(table.Columns.Select(c => new ExpressionItem(item.Span,
+                    new ColumnReference(item.Span, [new Identifier(item.Span, innerName, true), new Identifier(item.Span, c.Name, true)], false),
+                    new Identifier(item.Span, c.Name, true))));
+            else
+            {
+                Unsupported(item, "this * in a LATERAL subquery is not supported; name its columns");
+                return null;
+            }
+        }
+        var outerNames = relations.Select(r => r.Name).ToList();
+        var split = SplitCorrelation(inner, innerTable, outerNames, "a LATERAL subquery", help);
+        if (split is null) return null;
+        var (correlations, rest) = split.Value;
+        if (correlations.Count == 0 || selected.Any(i => ReadsOuter(i.Expression, innerTable, outerNames))
+            || (innerOnly?.Invoke(inner) ?? []).Any(e => ReadsOuter(e, innerTable, outerNames)))
+        {
+            Unsupported(lateral, $"this LATERAL subquery is not supported yet: it must read the outer tables only in equalities of its WHERE (inner = outer.column, naming the outer table); {help}");
+            return null;
+        }
+        if (alias.ColumnNames.Count > selected.Count)
+        {
+            diagnostics.Error(DiagnosticCode.WrongArgumentCount, filePath, alias.ColumnNames[selected.Count].Span,
+                $"\"{alias.Name.Value}\" has {selected.Count} columns available but {alias.ColumnNames.Count} column names were given");
+            return null;
+        }
+        return new LateralSubquery(innerTable, innerName, alias, correlations, rest, selected);
+    }
+
+    /// <summary>
     /// <c>FROM o, LATERAL (SELECT agg(x) AS a, … FROM t WHERE t.k = o.k AND p) AS l</c>: a LATERAL subquery that
     /// aggregates without GROUP BY has exactly one row per outer row, like a correlated scalar subquery with several
     /// values. It is bound as <c>o LEFT JOIN (SELECT t.k, agg(x), … FROM t WHERE p GROUP BY t.k) AS l ON l.k = o.k</c>,
     /// the grouped subquery kept whole, and its columns read as the aggregates' values over no rows where nothing
-    /// matches: 0 for count, NULL for the others. Replaces <paramref name="items"/> with that join; false (and a
-    /// diagnostic) when the subquery is not of this form.
+    /// matches: 0 for count, NULL for the others. With one row per outer row, <c>LEFT JOIN LATERAL … ON TRUE</c> is
+    /// the same join.
     /// </summary>
-    private bool BindLateralAggregate(DerivedTable lateral, List<RelationBinding> relations, List<FromTree> items)
+    private bool BindLateralAggregate(DerivedTable lateral, List<RelationBinding> relations, List<FromTree> items, JoinType type, Expression? on)
     {
         const string help = "join a subquery grouped by the correlated columns instead";
         if (lateral.Query is not { With: null, Limit: null, Offset: null, OrderBy.Count: 0,
                 Body: SelectCore { GroupBy: null, Having: null, Windows.Count: 0, Distinct: DistinctKind.None, From: [NamedTable innerTable] } inner }
             || inner.Items.Any(i => i is not ExpressionItem { Expression: FunctionCall { Over: null, OverWindowName: null } call } || !IsAggregateCall(call)))
         {
-            Unsupported(lateral, $"a LATERAL subquery is supported when it reads one table and selects aggregate calls without GROUP BY (one row per outer row); {help}");
+            Unsupported(lateral, $"a LATERAL subquery that aggregates is supported when it reads one table and selects aggregate calls without GROUP BY (one row per outer row); {help}");
             return false;
         }
-        if (lateral.Alias is not { } alias)
+        if (on is not null)
         {
-            Unsupported(lateral, "a LATERAL subquery needs an alias (AS name)");
+            // A padded row of LEFT JOIN LATERAL … ON false-for-it reads NULL where the aggregate over no rows reads 0.
+            Unsupported(on, "JOIN LATERAL over an aggregating subquery is supported with ON TRUE; write other conditions in WHERE");
             return false;
         }
-        if (items.Count == 0 || relations.Any(r => r.Subplan is not null) || items.Any(HasOuterJoin))
-        {
-            Unsupported(lateral, $"a LATERAL subquery is supported after tables joined by inner joins, one per query; {help}");
-            return false;
-        }
-        var outerNames = relations.Select(r => r.Name).ToList();
-        var split = SplitCorrelation(inner, innerTable, outerNames, "a LATERAL subquery", help);
-        if (split is null) return false;
-        var (correlations, rest) = split.Value;
-        var selected = inner.Items.Cast<ExpressionItem>().ToList();
-        if (correlations.Count == 0 || selected.Any(i => ReadsOuter(i.Expression, innerTable, outerNames)))
-        {
-            Unsupported(lateral, $"this LATERAL subquery is not supported yet: it must read the outer tables only in equalities of its WHERE (inner = outer.column, naming the outer table); {help}");
-            return false;
-        }
-        if (alias.ColumnNames.Count > selected.Count)
-        {
-            diagnostics.Error(DiagnosticCode.WrongArgumentCount, filePath, alias.ColumnNames[selected.Count].Span,
-                $"\"{alias.Name.Value}\" has {selected.Count} columns available but {alias.ColumnNames.Count} column names were given");
-            return false;
-        }
+        if (MatchLateral(lateral, inner, innerTable, relations, items, help) is not { } shape) return false;
+        var (correlations, selected) = (shape.Correlations, shape.Selected);
 
         var span = lateral.Span;
         var values = selected.Select((item, i) => new ExpressionItem(item.Span, item.Expression, new Identifier(span, $"__value{i + 1}", true)));
-        if (BindGroupedByCorrelation(lateral.Query, inner, correlations, rest, values, alias.Name.Value, "__corr", lateral, relations) is not { } perKey)
+        if (BindGroupedByCorrelation(lateral.Query, inner, correlations, shape.Rest, values, shape.Alias.Name.Value, "__corr", lateral, relations) is not { } perKey)
             return false;
 
         // The subquery's columns, by the names it gives them, each reading its stored value (0 for a count over no rows).
         var columns = selected.Select((item, i) =>
         {
             var stored = perKey.Columns[correlations.Count + i];
-            var name = i < alias.ColumnNames.Count ? alias.ColumnNames[i].Value : item.Alias?.Value ?? OutputColumnNamer.Name(item.Expression);
+            var name = shape.ColumnName(i);
             var definition = ValueOverNoRows((FunctionCall)item.Expression, ColumnOf(stored, span));
             return new VisibleColumn(name, stored.Relation, new CatalogColumn(name, definition.Type, false), definition);
         }).ToList();
@@ -82,9 +152,10 @@ internal sealed partial class QueryBinder
     /// <c>o JOIN (SELECT t.k, x, … FROM (SELECT …, row_number() OVER (PARTITION BY t.k ORDER BY s) FROM t WHERE p)
     /// WHERE m &lt; rank &lt;= m + n) AS l ON l.k = o.k</c>, the ranked rows kept whole (a per-group top-k: a change
     /// recomputes only the partitions it touches). <c>FETCH FIRST n ROWS WITH TIES</c> ranks with <c>rank()</c>.
-    /// Without WITH TIES the order must decide every tie, as for a top-k query.
+    /// Without WITH TIES the order must decide every tie, as for a top-k query. <c>LEFT JOIN LATERAL</c> pads the outer
+    /// rows that have none.
     /// </summary>
-    private bool BindLateralTopK(DerivedTable lateral, List<RelationBinding> relations, List<FromTree> items)
+    private bool BindLateralTopK(DerivedTable lateral, List<RelationBinding> relations, List<FromTree> items, JoinType type, Expression? on)
     {
         const string help = "its rows are ranked once per value of the correlated columns";
         var query = lateral.Query;
@@ -92,16 +163,6 @@ internal sealed partial class QueryBinder
             || inner.Items.Any(i => i is ExpressionItem { Expression: var e } && (ContainsAggregate(e) || ContainsWindowCall(e))))
         {
             Unsupported(lateral, "a LATERAL subquery with LIMIT is supported when it reads one table, without GROUP BY, aggregates, DISTINCT or window functions, correlated by equalities (inner = outer.column)");
-            return false;
-        }
-        if (lateral.Alias is not { } alias)
-        {
-            Unsupported(lateral, "a LATERAL subquery needs an alias (AS name)");
-            return false;
-        }
-        if (items.Count == 0 || relations.Any(r => r.Subplan is not null) || items.Any(HasOuterJoin))
-        {
-            Unsupported(lateral, $"a LATERAL subquery is supported after tables joined by inner joins, one per query; {help}");
             return false;
         }
         long? Constant(Expression? expression, string clause)
@@ -131,42 +192,10 @@ internal sealed partial class QueryBinder
             Unsupported(at, "OFFSET with FETCH FIRST … WITH TIES in a LATERAL subquery is not supported yet");
             return false;
         }
-        var table = catalog.Find(innerTable.Name.Parts.Count >= 2 ? innerTable.Name.Parts[^2].Value : null, innerTable.Name.Last.Value);
-        var innerName = innerTable.Alias?.Name.Value ?? innerTable.Name.Last.Value;
-        var span = lateral.Span;
-        // SELECT * and t.* are the table's columns, named by the inner table, so the rows can be renamed below.
-        var selected = new List<ExpressionItem>();
-        foreach (var item in inner.Items)
-        {
-            if (item is ExpressionItem expression) selected.Add(expression);
-            else if (table is not null && item is StarItem { Qualifier: var qualifier }
-                     && (qualifier is null || qualifier.Parts.Count == 1 && qualifier.Parts[0].Value == innerName))
-                selected.AddRange(table.Columns.Select(c => new ExpressionItem(item.Span,
-                    new ColumnReference(item.Span, [new Identifier(item.Span, innerName, true), new Identifier(item.Span, c.Name, true)], false),
-                    new Identifier(item.Span, c.Name, true))));
-            else
-            {
-                Unsupported(item, $"this * in a LATERAL subquery is not supported; name its columns");
-                return false;
-            }
-        }
-        var outerNames = relations.Select(r => r.Name).ToList();
-        var split = SplitCorrelation(inner, innerTable, outerNames, "a LATERAL subquery", help);
-        if (split is null) return false;
-        var (correlations, rest) = split.Value;
         var order = query.OrderBy.Select(o => o with { Expression = ResolveOutputReference(o.Expression, inner) }).ToList();
-        if (correlations.Count == 0 || selected.Any(i => ReadsOuter(i.Expression, innerTable, outerNames))
-            || order.Any(o => ReadsOuter(o.Expression, innerTable, outerNames)))
-        {
-            Unsupported(lateral, $"this LATERAL subquery is not supported yet: it must read the outer tables only in equalities of its WHERE (inner = outer.column, naming the outer table); {help}");
-            return false;
-        }
-        if (alias.ColumnNames.Count > selected.Count)
-        {
-            diagnostics.Error(DiagnosticCode.WrongArgumentCount, filePath, alias.ColumnNames[selected.Count].Span,
-                $"\"{alias.Name.Value}\" has {selected.Count} columns available but {alias.ColumnNames.Count} column names were given");
-            return false;
-        }
+        if (MatchLateral(lateral, inner, innerTable, relations, items, help, _ => order.Select(o => o.Expression)) is not { } shape) return false;
+        var (correlations, selected, innerName) = (shape.Correlations, shape.Selected, shape.InnerName);
+        var table = catalog.Find(innerTable.Name.Parts.Count >= 2 ? innerTable.Name.Parts[^2].Value : null, innerTable.Name.Last.Value);
         if (!query.LimitWithTies && limit is not null && table is not null && !DecidesEveryTie(table, innerName, correlations, order, selected))
         {
             diagnostics.Error(DiagnosticCode.AmbiguousTies, filePath, query.OrderBy[0].Span,
@@ -175,9 +204,10 @@ internal sealed partial class QueryBinder
             return false;
         }
 
-        // The ranked rows, then the rows kept, named as the subquery names them.
+        // The ranked rows, then the rows kept, named as the subquery names them. The ranked rows keep the inner table's
+        // name, so plans and explain read as the query does.
+        var span = lateral.Span;
         Identifier Name(string value) => new(span, value, true);
-        // The ranked rows keep the inner table's name, so plans and explain read as the query does.
         ColumnReference Ranked(string column) => new(span, [Name(innerName), Name(column)], false);
         var rankCall = new FunctionCall(span, new QualifiedName(span, [new Identifier(span, query.LimitWithTies ? "rank" : "row_number", false)]),
             [], false, false, [], [], null, new WindowSpecification(span, null, correlations.Select(c => c.Inner).ToList(), order, null), null, false);
@@ -187,28 +217,71 @@ internal sealed partial class QueryBinder
                 .. selected.Select((item, i) => new ExpressionItem(item.Span, item.Expression, Name($"__value{i + 1}"))),
                 new ExpressionItem(span, rankCall, Name("__rank")),
             ],
-            [innerTable], rest.Count == 0 ? null : rest.Aggregate((a, b) => new BinaryExpression(span, a, "AND", b)), null, null, []);
+            [innerTable], Conjunction(shape.Rest, span), null, null, []);
         var bounds = new List<Expression>();
         if (limit is not null) bounds.Add(new BinaryExpression(span, Ranked("__rank"), "<=", new NumericLiteral(span, (offset + limit.Value).ToString())));
         if (offset > 0) bounds.Add(new BinaryExpression(span, Ranked("__rank"), ">", new NumericLiteral(span, offset.ToString())));
-        var names = selected.Select((item, i) => i < alias.ColumnNames.Count ? alias.ColumnNames[i].Value : item.Alias?.Value ?? OutputColumnNamer.Name(item.Expression)).ToList();
         var kept = new Query(span, null, new SelectCore(span, DistinctKind.None, [],
             [
                 .. correlations.Select((_, i) => new ExpressionItem(span, Ranked($"__corr{i + 1}"), Name($"__corr{i + 1}"))),
-                .. names.Select((name, i) => new ExpressionItem(span, Ranked($"__value{i + 1}"), Name(name))),
+                .. selected.Select((_, i) => new ExpressionItem(span, Ranked($"__value{i + 1}"), Name(shape.ColumnName(i)))),
             ],
             [new DerivedTable(span, new Query(span, null, ranked, [], null, null, false), new TableAlias(span, Name(innerName), []), false)],
-            bounds.Count == 0 ? null : bounds.Aggregate((a, b) => new BinaryExpression(span, a, "AND", b)), null, null, []), [], null, null, false);
-        if (BindKeptWhole(kept, alias.Name.Value, [], lateral, relations) is not FromRelation rows) return false;
+            Conjunction(bounds, span), null, null, []), [], null, null, false);
+        if (BindKeptWhole(kept, shape.Alias.Name.Value, [], lateral, relations) is not FromRelation rows) return false;
 
         // Qualified references (l.x) resolve through the relation's derived columns, each reading its stored column.
         var derived = rows.Columns.Select((c, i) => c with { Definition = ColumnOf(c, span), Hidden = i < correlations.Count }).ToList();
         var relation = rows.Relation with { DerivedColumns = [.. derived.Skip(correlations.Count), .. derived.Take(correlations.Count)] };
         relations[relations.IndexOf(rows.Relation)] = relation;
-        JoinOnCorrelation(items, rows with { Relation = relation }, JoinType.Inner, "__corr", correlations, span,
-            rows.Columns.Skip(correlations.Count).Select(c => c with { Relation = relation }).ToList());
+        JoinOnCorrelation(items, rows with { Relation = relation }, type, "__corr", correlations, span,
+            rows.Columns.Skip(correlations.Count).Select(c => c with { Relation = relation }).ToList(), on);
         return true;
     }
+
+    /// <summary>
+    /// <c>FROM o, LATERAL (SELECT x, … FROM t WHERE t.k = o.k AND p) AS l</c>: the filtered rows of t that match each outer
+    /// row, which is the inner join <c>o JOIN (SELECT t.k, x, … FROM t WHERE p) AS l ON l.k = o.k</c>, the subquery
+    /// flattened like any other.
+    /// </summary>
+    private bool BindLateralRows(DerivedTable lateral, List<RelationBinding> relations, List<FromTree> items, JoinType type, Expression? on)
+    {
+        const string help = "join the table on those columns instead";
+        if (lateral.Query is not { With: null, OrderBy.Count: 0,
+                Body: SelectCore { Windows.Count: 0, Distinct: DistinctKind.None, From: [NamedTable innerTable] } inner }
+            || inner.Items.Any(i => i is ExpressionItem { Expression: var e } && ContainsWindowCall(e)))
+        {
+            Unsupported(lateral, "a LATERAL subquery is supported when it reads one table and aggregates without GROUP BY, keeps its first rows (ORDER BY … LIMIT), or filters its rows (without DISTINCT or window functions)");
+            return false;
+        }
+        if (type != JoinType.Inner)
+        {
+            Unsupported(lateral, "LEFT JOIN LATERAL over a subquery that neither aggregates nor has a LIMIT is not supported yet; write a LEFT JOIN of the table");
+            return false;
+        }
+        if (MatchLateral(lateral, inner, innerTable, relations, items, help) is not { } shape) return false;
+        var span = lateral.Span;
+        var names = shape.Correlations.Select((_, i) => new Identifier(span, $"__corr{i + 1}", true))
+            .Concat(shape.Selected.Select((_, i) => new Identifier(span, shape.ColumnName(i), true))).ToList();
+        var rows = lateral.Query with
+        {
+            Body = inner with
+            {
+                Items = [.. shape.Correlations.Select(c => new ExpressionItem(c.Inner.Span, c.Inner, null)), .. shape.Selected],
+                Where = Conjunction(shape.Rest, span),
+            },
+        };
+        if (BindDerived(rows, shape.Alias.Name.Value, names, lateral, relations) is not FromDerived flattened) return false;
+        var derived = flattened.Columns.Select((c, i) => c with { Hidden = i < shape.Correlations.Count }).ToList();
+        var relation = flattened.Relation with { DerivedColumns = [.. derived.Skip(shape.Correlations.Count), .. derived.Take(shape.Correlations.Count)] };
+        relations[relations.IndexOf(flattened.Relation)] = relation;
+        var visible = derived.Skip(shape.Correlations.Count).Select(c => c with { Relation = relation }).ToList();
+        JoinOnCorrelation(items, flattened with { Relation = relation, Columns = visible }, JoinType.Inner, "__corr", shape.Correlations, span, visible, on);
+        return true;
+    }
+
+    private static Expression? Conjunction(IReadOnlyList<Expression> conjuncts, SourceSpan span) =>
+        conjuncts.Count == 0 ? null : conjuncts.Aggregate((a, b) => new BinaryExpression(span, a, "AND", b));
 
     /// <summary>
     /// Whether a per-partition order leaves no tie that could show: it lists (with the partition's correlated columns)
@@ -247,14 +320,16 @@ internal sealed partial class QueryBinder
 
     /// <summary>
     /// Replaces the FROM items by their inner join (a comma is a cross join) joined (LEFT or inner) to the subquery on its
-    /// keys equal to the outer sides of the correlations; <paramref name="columns"/> are the subquery's visible ones.
+    /// keys equal to the outer sides of the correlations, and <paramref name="also"/> (a JOIN's own ON condition);
+    /// <paramref name="columns"/> are the subquery's visible ones.
     /// </summary>
-    private static void JoinOnCorrelation(List<FromTree> items, FromRelation perKey, JoinType type, string keyPrefix,
-        IReadOnlyList<(Expression Inner, Expression Outer)> correlations, SourceSpan span, IReadOnlyList<VisibleColumn> columns)
+    private static void JoinOnCorrelation(List<FromTree> items, FromTree perKey, JoinType type, string keyPrefix,
+        IReadOnlyList<(Expression Inner, Expression Outer)> correlations, SourceSpan span, IReadOnlyList<VisibleColumn> columns, Expression? also = null)
     {
-        var name = perKey.Relation.Name;
+        var name = perKey switch { FromRelation r => r.Relation.Name, FromDerived d => d.Relation.Name, _ => throw new ArgumentException("a relation", nameof(perKey)) };
         var on = correlations.Select((c, i) => (Expression)new BinaryExpression(span,
                 new ColumnReference(span, [new Identifier(span, name, true), new Identifier(span, $"{keyPrefix}{i + 1}", true)], false), "=", c.Outer))
+            .Append(also).OfType<Expression>()
             .Aggregate((a, b) => new BinaryExpression(span, a, "AND", b));
         var whole = items.Skip(1).Aggregate(items[0], (left, right) => new FromJoin(left, right, JoinType.Inner, null, [], [.. left.Columns, .. right.Columns]));
         items.Clear();

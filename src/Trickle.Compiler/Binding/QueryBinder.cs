@@ -454,10 +454,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         {
             if (item is DerivedTable { Lateral: true } lateral)
             {
-                var bound = lateral.Query.Limit is not null || lateral.Query.Offset is not null
-                    ? BindLateralTopK(lateral, relations, items)
-                    : BindLateralAggregate(lateral, relations, items);
-                if (!bound) return null;
+                if (!BindLateral(lateral, relations, items)) return null;
                 continue;
             }
             var tree = item is FunctionTable function ? BindExpansion(function, relations) : BindFromItem(item, relations);
@@ -703,6 +700,16 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                 if (left is null || right is null) return null;
                 return new FromJoin(left, right, JoinType.Inner, null, [], [.. left.Columns, .. right.Columns]);
             }
+            // CROSS JOIN LATERAL (…), [LEFT] JOIN LATERAL (…) ON …: the subquery joins the left side's rows.
+            case JoinedTable { Right: DerivedTable { Lateral: true } lateral, Natural: false, Using.Count: 0 } lateralJoin
+                when lateralJoin.Kind is JoinKind.Cross or JoinKind.Inner or JoinKind.Left:
+            {
+                var left = BindFromItem(lateralJoin.Left, relations);
+                if (left is null) return null;
+                var joined = new List<FromTree> { left };
+                var on = lateralJoin.On is BooleanLiteral { Value: true } ? null : lateralJoin.On;
+                return BindLateral(lateral, relations, joined, lateralJoin.Kind == JoinKind.Left ? JoinType.Left : JoinType.Inner, on) ? joined[0] : null;
+            }
             case JoinedTable join:
             {
                 var left = BindFromItem(join.Left, relations);
@@ -752,7 +759,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                 return new FromJoin(left, right, type, join.On, merged, columns);
             }
             case DerivedTable derived:
-                Unsupported(derived, "a LATERAL subquery is supported as an item of the FROM list (FROM t, LATERAL (SELECT aggregates … WHERE inner = t.column) AS l), not in JOIN syntax yet");
+                Unsupported(derived, "a LATERAL subquery is supported as an item of the FROM list or on the right of CROSS JOIN, JOIN … ON or LEFT JOIN … ON; not on the left of a join or under RIGHT or FULL JOIN");
                 return null;
             case FunctionTable function:
                 Unsupported(function, "a set-returning function in FROM is supported after the table it reads, as a comma item, CROSS JOIN or JOIN LATERAL … ON TRUE; LEFT JOIN LATERAL and other positions are not supported yet");
