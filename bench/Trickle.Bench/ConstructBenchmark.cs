@@ -41,6 +41,7 @@ public static class ConstructBenchmark
         new("windows over groups (rank of sum)", "SELECT grp, sum(v) AS total, rank() OVER (ORDER BY sum(v) DESC) AS r FROM items GROUP BY grp", UpdateOne, UndoOne),
         new("GROUPING SETS (ROLLUP of 2 keys)", "SELECT grp, sub, count(*) AS n, sum(v) AS total FROM items GROUP BY ROLLUP (grp, sub)", UpdateOne, UndoOne),
         new("LATERAL aggregate per owner", "SELECT o.id, o.region, l.n, l.total FROM owners o, LATERAL (SELECT count(*) AS n, sum(i.v) AS total FROM items i WHERE i.grp = o.id) AS l", UpdateOne, UndoOne),
+        new("LATERAL top-3 per owner (ORDER BY … LIMIT 3)", "SELECT o.id, o.region, l.v, l.id AS item FROM owners o, LATERAL (SELECT i.v, i.id FROM items i WHERE i.grp = o.id ORDER BY i.v DESC, i.id LIMIT 3) AS l", UpdateOne, UndoOne),
         new("set-returning function (unnest)", "SELECT t.tag, count(*) AS n FROM items i, unnest(i.tags) AS t(tag) GROUP BY t.tag", "UPDATE items SET tags = tags || 'x'::text WHERE id = 4242", "UPDATE items SET tags = tags[1:2] WHERE id = 4242"),
         new("WITH RECURSIVE UNION ALL (subtree sizes), leaf added",
             "WITH RECURSIVE below(id, root) AS (SELECT id, id FROM nodes WHERE parent IS NULL UNION ALL SELECT n.id, b.root FROM nodes n JOIN below b ON n.parent = b.id) SELECT root, count(*) AS size FROM below GROUP BY root",

@@ -40,7 +40,8 @@ internal sealed partial class QueryBinder
     /// Binds <c>f(args) [WITH ORDINALITY] [AS name (columns)]</c>, its arguments reading one table bound before it.
     /// Null (with a diagnostic) for anything else.
     /// </summary>
-    private FromExpansion? BindExpansion(FunctionTable function, List<RelationBinding> relations)
+    /// <param name="padded">for <c>LEFT JOIN LATERAL f(…) ON TRUE</c>: rows the function returns nothing for stay, padded</param>
+    private FromExpansion? BindExpansion(FunctionTable function, List<RelationBinding> relations, bool padded = false)
     {
         if (function.Calls is not [var call])
         {
@@ -103,7 +104,7 @@ internal sealed partial class QueryBinder
         visible = visible.Select(v => v with { Relation = relation }).ToList();
         relations.Add(relation);
         return new FromExpansion(relation, visible, parent.Name,
-            new SetReturningExpansion(alias, new BoundFunctionCall(call.Span, SqlType.Unknown, name, arguments), columns.Select(c => c.Name).ToList(), function.WithOrdinality));
+            new SetReturningExpansion(alias, new BoundFunctionCall(call.Span, SqlType.Unknown, name, arguments), columns.Select(c => c.Name).ToList(), function.WithOrdinality) { Padded = padded });
     }
 
     /// <summary>The plan with the expansion attached to the scan of the table it expands.</summary>

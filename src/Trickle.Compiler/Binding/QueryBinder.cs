@@ -691,12 +691,13 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             case ParenthesizedTable parenthesized:
                 Unsupported(parenthesized.Alias!, "an alias on a parenthesised join is not supported yet");
                 return null;
-            // CROSS JOIN f(…) and JOIN LATERAL f(…) ON TRUE: every row of the table f reads expands into f's rows.
+            // CROSS JOIN f(…) and JOIN LATERAL f(…) ON TRUE: every row of the table f reads expands into f's rows;
+            // LEFT JOIN LATERAL f(…) ON TRUE keeps a row f returns nothing for, once, with NULLs.
             case JoinedTable { Right: FunctionTable function } expanding
-                when expanding.Kind == JoinKind.Cross || expanding.Kind == JoinKind.Inner && expanding.On is BooleanLiteral { Value: true }:
+                when expanding.Kind == JoinKind.Cross || expanding.Kind is JoinKind.Inner or JoinKind.Left && expanding.On is BooleanLiteral { Value: true }:
             {
                 var left = BindFromItem(expanding.Left, relations);
-                var right = left is null ? null : BindExpansion(function, relations);
+                var right = left is null ? null : BindExpansion(function, relations, padded: expanding.Kind == JoinKind.Left);
                 if (left is null || right is null) return null;
                 return new FromJoin(left, right, JoinType.Inner, null, [], [.. left.Columns, .. right.Columns]);
             }
@@ -762,7 +763,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                 Unsupported(derived, "a LATERAL subquery is supported as an item of the FROM list or on the right of CROSS JOIN, JOIN … ON or LEFT JOIN … ON; not on the left of a join or under RIGHT or FULL JOIN");
                 return null;
             case FunctionTable function:
-                Unsupported(function, "a set-returning function in FROM is supported after the table it reads, as a comma item, CROSS JOIN or JOIN LATERAL … ON TRUE; LEFT JOIN LATERAL and other positions are not supported yet");
+                Unsupported(function, "a set-returning function in FROM is supported after the table it reads, as a comma item, CROSS JOIN, JOIN LATERAL … ON TRUE or LEFT JOIN LATERAL … ON TRUE; other positions and ON conditions are not supported yet");
                 return null;
             default:
                 Unsupported(reference, "this FROM item is not supported yet");

@@ -353,8 +353,8 @@ public static class MaintenanceModelBuilder
     {
         var overRow = new SqlExpressionPrinter(c => alias + "." + SqlQuoting.Identifier(c.ColumnName));
         return string.Join(" ", scan.Expansions.Select((expansion, i) =>
-            $"CROSS JOIN LATERAL {overRow.Print(expansion.Call)}{(expansion.WithOrdinality ? " WITH ORDINALITY" : "")} AS {SqlQuoting.Identifier($"__x{i + 1}")}"
-            + $"({string.Join(", ", expansion.Columns.Select(SqlQuoting.Identifier))})"));
+            $"{(expansion.Padded ? "LEFT" : "CROSS")} JOIN LATERAL {overRow.Print(expansion.Call)}{(expansion.WithOrdinality ? " WITH ORDINALITY" : "")} AS {SqlQuoting.Identifier($"__x{i + 1}")}"
+            + $"({string.Join(", ", expansion.Columns.Select(SqlQuoting.Identifier))})" + (expansion.Padded ? " ON TRUE" : "")));
     }
 
     /// <summary>

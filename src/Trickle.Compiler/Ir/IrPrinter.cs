@@ -29,7 +29,7 @@ public static class IrPrinter
                 builder.Append("Scan ").Append(SqlQuoting.Qualified(scan.Table.Schema, scan.Table.Name));
                 if (scan.Name != scan.Table.Name) builder.Append(" AS ").Append(SqlQuoting.Identifier(scan.Name));
                 foreach (var expansion in scan.Expansions)
-                    builder.Append(" expand ").Append(SqlExpressionPrinter.Canonical(expansion.Call))
+                    builder.Append(expansion.Padded ? " expand-or-pad " : " expand ").Append(SqlExpressionPrinter.Canonical(expansion.Call))
                         .Append(expansion.WithOrdinality ? " WITH ORDINALITY" : "")
                         .Append(" AS ").Append(SqlQuoting.Identifier(expansion.Name))
                         .Append('(').AppendJoin(", ", expansion.Columns.Select(SqlQuoting.Identifier)).Append(')');

@@ -226,6 +226,12 @@ public sealed record TopKNode(RelNode Input, IReadOnlyList<AggregateOrder> Order
 /// </summary>
 public sealed record SetReturningExpansion(string Name, BoundFunctionCall Call, IReadOnlyList<string> Columns, bool WithOrdinality)
 {
+    /// <summary>
+    /// <c>LEFT JOIN LATERAL f(…) ON TRUE</c>: a row for which the function returns no rows (an empty or NULL array)
+    /// stays, once, with NULL function columns.
+    /// </summary>
+    public bool Padded { get; init; }
+
     /// <summary>The virtual column of the expanded scan that holds one of the function's columns: <c>t.tag</c>.</summary>
     public static string ColumnName(string expansion, string column) => expansion + "." + column;
 }

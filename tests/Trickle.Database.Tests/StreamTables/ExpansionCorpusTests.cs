@@ -30,6 +30,8 @@ public sealed class ExpansionCorpusTests(PostgresCluster cluster, ITestOutputHel
         { "generate_series_over_columns", "SELECT p.author, g, count(*) AS n FROM posts p, generate_series(1, p.score) AS g GROUP BY p.author, g" },
         { "jsonb_elements", "SELECT p.author, e.value, count(*) AS n FROM posts p JOIN LATERAL jsonb_array_elements(p.items) AS e ON TRUE GROUP BY p.author, e.value" },
         { "two_expansions_and_a_join", "SELECT a.team, t.tag, sum(c) AS s FROM posts p JOIN authors a ON a.name = p.author, unnest(p.tags) AS t(tag), unnest(p.counts) AS c GROUP BY a.team, t.tag" },
+        { "left_join_lateral_unnest_keeps_empty", "SELECT p.id, p.author, t.tag FROM posts p LEFT JOIN LATERAL unnest(p.tags) AS t(tag) ON TRUE" },
+        { "left_join_lateral_elements_counted", "SELECT p.author, count(e.value) AS elements, count(*) AS rows FROM posts p LEFT JOIN LATERAL jsonb_array_elements(p.items) WITH ORDINALITY AS e ON TRUE GROUP BY p.author" },
         { "unnest_distinct", "SELECT DISTINCT t FROM posts, unnest(posts.tags) AS t" },
     };
 
