@@ -61,7 +61,9 @@ public sealed class DifferentialChecker(PostgresCluster cluster, Action<string>?
                 await RefreshAsync(run, writer, inTransaction: refreshCount++ % 2 == 1, cancellationToken);
             await CompareAsync(run, observer, rolledBack ? "a rolled-back step" : "a committed step", cancellationToken);
         }
-        log?.Invoke($"[{run.Mode}] seed {scenario.Seed}: {scenario.Steps} steps matched");
+        if (scenario.RequireRows && run.MostRows == 0)
+            throw run.Failure("checking the run", "the stream table never had a row: the comparisons prove nothing; seed rows or change the query");
+        log?.Invoke($"[{run.Mode}] seed {scenario.Seed}: {scenario.Steps} steps matched, at most {run.MostRows} rows");
     }
 
     private static async Task InstallAsync(Run run, TestDatabase database, string what, string script, CancellationToken cancellationToken)
@@ -140,6 +142,11 @@ public sealed class DifferentialChecker(PostgresCluster cluster, Action<string>?
         }
         if (!result.IsMatch)
             throw run.Failure($"comparing after {after}: the stream table differs from a recomputation", result.Describe());
+        if (run.Scenario.RequireRows)
+        {
+            await using var count = new NpgsqlCommand($"SELECT count(*) FROM {run.Scenario.StreamTableName}", observer);
+            run.MostRows = Math.Max(run.MostRows, (long)(await count.ExecuteScalarAsync(cancellationToken))!);
+        }
     }
 
     private static string Describe(PostgresException e)
@@ -157,6 +164,9 @@ public sealed class DifferentialChecker(PostgresCluster cluster, Action<string>?
     /// <summary>Progress of one mode's run, kept for the failure report.</summary>
     private sealed class Run(DifferentialScenario scenario, RefreshMode mode)
     {
+        /// <summary>The most rows the stream table had at a comparison (counted only when the scenario requires rows).</summary>
+        public long MostRows { get; set; }
+
         private readonly Queue<(DmlStep Step, bool RolledBack)> _recentSteps = new();
 
         public DifferentialScenario Scenario { get; } = scenario;

@@ -33,6 +33,12 @@ public sealed record DifferentialScenario
 
     public int MaxStatementsPerStep { get; init; } = 4;
 
+    /// <summary>
+    /// Fail unless the stream table had rows at some comparison: a run whose result stays empty compares nothing, which
+    /// a scenario over empty tables (the random writes filling them) has to rule out.
+    /// </summary>
+    public bool RequireRows { get; init; }
+
     /// <summary>Tables the DML generator writes; null means every user table that exists after the schema and seed ran.</summary>
     public IReadOnlyList<TableDefinition>? Tables { get; init; }
 
