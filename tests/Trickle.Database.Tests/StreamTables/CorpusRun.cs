@@ -21,5 +21,6 @@ internal static class CorpusRun
             CompileScript = (ddl, q, _, mode) => TrickleCompiler.CompileScript(ddl, q, name, mode),
             Steps = 30,
             Seed = seed + SeedOffset,
+            RequireRows = true,
         });
 }
