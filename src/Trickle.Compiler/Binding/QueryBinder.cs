@@ -450,6 +450,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         }
         var relations = new List<RelationBinding>();
         var items = new List<FromTree>();
+        _joinContext = JoinContextOf(select);
         foreach (var item in select.From)
         {
             if (item is DerivedTable { Lateral: true } lateral)
@@ -461,6 +462,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             if (tree is null) return null;
             items.Add(tree);
         }
+        _joinContext = null;
         var columns = items.SelectMany(i => i.Columns).ToList();
         // Uncorrelated scalar subqueries join the FROM list as one-row relations; their columns are not part of SELECT *.
         var scalars = new Dictionary<ScalarSubquery, BoundExpression>(ReferenceEqualityComparer.Instance);
@@ -651,9 +653,16 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
     {
         switch (reference)
         {
+            case NamedTable { Name.Parts.Count: 1 } windowedCte when _joinContext is { } cteContext
+                && _commonTables.TryGetValue(windowedCte.Name.Last.Value, out var windowedDefinition) && SelectsWindowCalls(windowedDefinition.Query):
+                return BindWindowedInJoin(new DerivedTable(windowedCte.Span, windowedDefinition.Query, new TableAlias(windowedCte.Span,
+                    windowedCte.Alias?.Name ?? windowedDefinition.Name,
+                    windowedCte.Alias is { ColumnNames.Count: > 0 } ? windowedCte.Alias.ColumnNames : windowedDefinition.ColumnNames), false), relations, cteContext);
             case NamedTable { Name.Parts.Count: 1 } cteReference when _commonTables.TryGetValue(cteReference.Name.Last.Value, out var cte):
                 return BindDerived(cte.Query, cteReference.Alias?.Name.Value ?? cte.Name.Value,
                     cteReference.Alias is { ColumnNames.Count: > 0 } ? cteReference.Alias.ColumnNames : cte.ColumnNames, cteReference, relations);
+            case DerivedTable { Lateral: false } windowed when _joinContext is { } context && SelectsWindowCalls(windowed.Query):
+                return BindWindowedInJoin(windowed, relations, context);
             case DerivedTable { Lateral: false } derived:
                 return BindDerived(derived.Query, derived.Alias?.Name.Value ?? "subquery", derived.Alias?.ColumnNames ?? [], derived, relations);
             case NamedTable named:

@@ -104,7 +104,7 @@ public sealed partial class RejectedConstructTests
         { "SELECT grp, sub,\n       rank() OVER (ORDER BY count(*)) AS r\nFROM items\nGROUP BY ROLLUP (grp, sub)", "TRK4001", "4:10" },
         { "SELECT id,\n       percentile_cont(0.5) OVER (PARTITION BY grp) AS p\nFROM items", "TRK4001", "2:8" },
         { "SELECT DISTINCT grp,\n       count(*) OVER (PARTITION BY grp) AS n\nFROM items", "TRK4001", "1:1" },
-        { "SELECT r.id\nFROM (SELECT id, rank() OVER (ORDER BY qty) AS rk FROM items) r\n  JOIN events e ON e.qty = r.rk", "TRK4001", "2:6" },
+        { "SELECT r.id\nFROM (SELECT id, rank() OVER (ORDER BY qty) AS rk FROM items) r\n  FULL JOIN events e ON e.qty = r.rk", "TRK4001", "2:6" },
         { "SELECT grp,\n       percentile_cont(0.5) WITHIN GROUP (ORDER BY qty) AS median\nFROM items\nGROUP BY grp", "TRK4001", "2:8" },
         { "SELECT grp,\n       mode() WITHIN GROUP (ORDER BY qty) AS common\nFROM items\nGROUP BY grp", "TRK4001", "2:8" },
         { "SELECT grp,\n       array_agg(DISTINCT qty ORDER BY id) AS qtys\nFROM items\nGROUP BY grp", "TRK3012", "2:40" },

@@ -118,6 +118,25 @@ public sealed class RewritePassTests
         Snapshot.Match(BeforeAfter(before, after));
     }
 
+    /// <summary>
+    /// A window subquery joined to a table is kept whole, and the outer WHERE conjunct over its columns alone (rn &lt;= 2)
+    /// is pushed into it, so that it stores only the rows the query can keep; the pass keys them by the partition.
+    /// </summary>
+    [Fact]
+    public void WindowToPartitionGroups_WindowedSubqueryInJoin_StoresOnlyTheRowsTheOuterFilterKeeps()
+    {
+        const string query = "SELECT m.id, r.exact FROM measurements m JOIN (SELECT site, exact, row_number() OVER (PARTITION BY site ORDER BY exact DESC, id) AS rn FROM measurements) r ON r.site = m.site WHERE r.rn <= 2 AND m.whole > 0";
+        var before = TestCompiler.Analyze(query, Catalog).Bound.Plan;
+        var after = RewritePipeline.Run(before, RewritePipeline.Default.Select(p => p.Name).Where(n => n != "window-to-partition-groups"));
+
+        var ranked = ScanNode.ScansOf(after).Single(s => s.IsSubquery);
+        var aggregate = Assert.IsType<AggregateNode>(Assert.IsType<ProjectNode>(ranked.Subplan).Input);
+        var pushed = Assert.IsType<FilterNode>(aggregate.Input);
+        Assert.Contains("<= 2", Trickle.Compiler.Emit.SqlExpressionPrinter.Canonical(pushed.Predicate));
+        Assert.Equal("site", Assert.IsType<Trickle.Compiler.Binding.BoundColumn>(Assert.Single(FindWindow(pushed).CommonPartition)).ColumnName);
+        Snapshot.Match(BeforeAfter(before, after));
+    }
+
     [Fact]
     public void WindowToPartitionGroups_DifferentPartitions_ShareOnlyTheCommonKeys()
     {
