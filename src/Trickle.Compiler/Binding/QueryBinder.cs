@@ -912,6 +912,10 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             if (query is { With: null, Limit: null, Offset: null, Body: SelectCore { Windows.Count: 0, Distinct: not DistinctKind.DistinctOn } aggregated }
                 && (aggregated.Distinct == DistinctKind.Distinct || Aggregates(aggregated)))
                 return BindKeptWhole(query, name, columnNames, at, relations);
+            // The first rows of a query (ORDER BY … LIMIT) are kept whole too: stored as counted rows, recomputed when a
+            // change can reach them.
+            if (query is { With: null } && (query.Limit is not null || query.Offset is not null))
+                return BindKeptWhole(query, name, columnNames, at, relations);
             Unsupported(at, "this subquery or CTE is not supported yet: it must either read one table without LIMIT or a nested WITH, or aggregate (GROUP BY, aggregates or DISTINCT)");
             return null;
         }

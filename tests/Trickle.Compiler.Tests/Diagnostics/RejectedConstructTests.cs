@@ -51,7 +51,7 @@ public sealed partial class RejectedConstructTests
         { "SELECT id,\n       (SELECT count(*) + 1 FROM events e WHERE e.qty = items.qty) AS n\nFROM items", "TRK4001", "2:8" },
         { "SELECT id,\n       (SELECT qty FROM events LIMIT 1) AS q\nFROM items", "TRK4001", "2:8" },
         { "SELECT count(*) AS n,\n       (SELECT max(qty) FROM events) AS m\nFROM items", "TRK4001", "2:8" },
-        { "SELECT x\nFROM (SELECT id AS x FROM items LIMIT 3) AS d", "TRK4001", "2:6" },
+        { "SELECT x\nFROM (SELECT id AS x FROM items LIMIT 3) AS d", "TRK4004", "2:39" },
         { "SELECT i.id\nFROM items i\n  FULL JOIN (SELECT qty, count(*) AS n FROM events GROUP BY qty) AS d ON d.qty = i.qty", "TRK4001", "2:6" },
         { "SELECT n\nFROM (SELECT count(*) AS n\n      FROM (SELECT grp, count(*) AS c FROM items GROUP BY grp) AS g) AS t", "TRK4001", "2:6" },
         { "SELECT x\nFROM items i\n  LEFT JOIN (SELECT qty AS x FROM events) AS d ON d.x = i.qty", "TRK4001", "2:6" },
@@ -65,7 +65,7 @@ public sealed partial class RejectedConstructTests
         { "WITH RECURSIVE t(id) AS (SELECT id FROM items UNION ALL SELECT count(*) FROM t JOIN items i ON i.id = t.id)\nSELECT id FROM t", "TRK4001", "1:57" },
         { "WITH RECURSIVE t(id) AS (SELECT id FROM items UNION SELECT t.id FROM t)\nSELECT id FROM t WHERE id IN (SELECT id FROM t)", "TRK4001", "2:46" },
         { "WITH RECURSIVE t(id) AS (SELECT id FROM items UNION SELECT * FROM t)\nSELECT id FROM t", "TRK4001", "1:60" },
-        { "WITH t AS (SELECT grp FROM items LIMIT 1)\nSELECT grp FROM t", "TRK4001", "2:17" },
+        { "WITH t AS (SELECT grp FROM items LIMIT 1)\nSELECT grp FROM t", "TRK4004", "1:40" },
         // Set-returning functions in FROM: over one earlier table, in an inner position, known functions only.
         { "SELECT x\nFROM items i\n  LEFT JOIN LATERAL unnest(ARRAY[i.qty]) AS x ON x > 1", "TRK4001", "3:13" },
         { "SELECT i.id, l.top\nFROM items i,\n     LATERAL (SELECT DISTINCT j.qty AS top FROM items j WHERE j.grp = i.grp ORDER BY j.qty DESC LIMIT 1) AS l", "TRK4001", "3:6" },
