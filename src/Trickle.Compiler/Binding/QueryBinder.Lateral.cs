@@ -165,28 +165,8 @@ internal sealed partial class QueryBinder
             Unsupported(lateral, "a LATERAL subquery with LIMIT is supported when it reads one table, without GROUP BY, aggregates, DISTINCT or window functions, correlated by equalities (inner = outer.column)");
             return false;
         }
-        long? Constant(Expression? expression, string clause)
-        {
-            if (expression is null or NullLiteral) return null;
-            if (Unparenthesize(expression) is NumericLiteral { Text: var text } && long.TryParse(text, out var value) && value >= 0) return value;
-            diagnostics.Error(DiagnosticCode.InvalidTopK, filePath, expression.Span, $"{clause} must be a non-negative integer constant in a stream table's query");
-            return null;
-        }
-        var limit = Constant(query.Limit, query.LimitWithTies ? "FETCH FIRST" : "LIMIT");
-        var offset = Constant(query.Offset, "OFFSET") ?? 0;
-        if (diagnostics.HasErrors) return false;
-        var at = (SyntaxNode?)query.Limit ?? query.Offset!;
-        if (query.OrderBy.Count == 0)
-        {
-            diagnostics.Error(DiagnosticCode.AmbiguousTies, filePath, at.Span,
-                "LIMIT/OFFSET without ORDER BY keeps whichever rows PostgreSQL reads first, so a recomputation could keep others: add an ORDER BY that decides every tie");
-            return false;
-        }
-        if (query.OrderBy.FirstOrDefault(o => o.UsingOperator is not null) is { } usingItem)
-        {
-            Unsupported(usingItem, "ORDER BY … USING in a LATERAL subquery is not supported yet");
-            return false;
-        }
+        if (ReadTopKClause(query, "a LATERAL subquery") is not { } clause) return false;
+        var (at, limit, offset) = (clause.At, clause.Limit, clause.Offset);
         if (query.LimitWithTies && offset > 0)
         {
             Unsupported(at, "OFFSET with FETCH FIRST … WITH TIES in a LATERAL subquery is not supported yet");

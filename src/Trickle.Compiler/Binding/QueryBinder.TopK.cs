@@ -12,7 +12,11 @@ internal sealed partial class QueryBinder
     /// <summary>A query's row limit, its constants read: <see cref="Limit"/> null means no limit (only OFFSET).</summary>
     private sealed record TopKClause(SyntaxNode At, IReadOnlyList<SortItem> OrderBy, long? Limit, long Offset, bool WithTies);
 
-    private (RelNode, IReadOnlyList<CatalogTable>)? BindTopK(Query query)
+    /// <summary>
+    /// The LIMIT/OFFSET/FETCH FIRST of a query, its constants read, with an ORDER BY that can decide ties; null (and a
+    /// diagnostic) otherwise. <paramref name="what"/> names the query in messages ("a top-k query").
+    /// </summary>
+    private TopKClause? ReadTopKClause(Query query, string what)
     {
         var at = (SyntaxNode?)query.Limit ?? query.Offset!;
         long? Constant(Expression? expression, string clause)
@@ -33,9 +37,16 @@ internal sealed partial class QueryBinder
         }
         if (query.OrderBy.FirstOrDefault(o => o.UsingOperator is not null) is { } usingItem)
         {
-            Unsupported(usingItem, "ORDER BY … USING in a top-k query is not supported yet");
+            Unsupported(usingItem, $"ORDER BY … USING in {what} is not supported yet");
             return null;
         }
+        return new TopKClause(at, query.OrderBy, limit, offset, query.LimitWithTies);
+    }
+
+    private (RelNode, IReadOnlyList<CatalogTable>)? BindTopK(Query query)
+    {
+        if (ReadTopKClause(query, "a top-k query") is not { } clause) return null;
+        var (at, limit, offset) = (clause.At, clause.Limit, clause.Offset);
         if (query.Body is not SelectCore select)
         {
             Unsupported(at, "LIMIT over a set operation is not supported yet");
@@ -46,7 +57,6 @@ internal sealed partial class QueryBinder
             Unsupported(at, "LIMIT with DISTINCT ON is not supported yet");
             return null;
         }
-        var clause = new TopKClause(at, query.OrderBy, limit, offset, query.LimitWithTies);
         if (!Aggregates(select) && select.Distinct == DistinctKind.None)
             return BindSelect(select, [], clause);
 

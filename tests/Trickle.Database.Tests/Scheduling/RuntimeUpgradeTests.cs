@@ -17,7 +17,7 @@ public sealed class RuntimeUpgradeTests(PostgresCluster cluster)
     public async Task StreamTableOfRuntime020_IsScheduledAfterTheNextInstallUpgradesTheRuntime()
     {
         await using var database = await cluster.CreateDatabaseAsync("sched_upgrade");
-        var schema = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "examples", "schema.sql"));
+        var schema = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "examples", "schema.sql"));
         await database.ExecuteAsync(schema);
         await database.ExecutePsqlScriptAsync(await FixtureAsync("order_totals.runtime-0.2.0.sql"), "the 0.2.0 install of order_totals");
         Assert.Equal("0.2.0", await database.ScalarAsync<string>("SELECT version FROM trickle.runtime_info"));
@@ -61,7 +61,7 @@ public sealed class RuntimeUpgradeTests(PostgresCluster cluster)
     public async Task StreamTableOfRuntime020_CannotBeReadByAStreamTable_UntilReinstalled_AndCanBeDroppedAfterTheUpgrade()
     {
         await using var database = await cluster.CreateDatabaseAsync("dag_upgrade");
-        var schema = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "examples", "schema.sql"));
+        var schema = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "examples", "schema.sql"));
         await database.ExecuteAsync(schema);
         var oldInstall = await FixtureAsync("order_totals.runtime-0.2.0.sql");
         await database.ExecutePsqlScriptAsync(oldInstall, "the 0.2.0 install of order_totals");
@@ -94,13 +94,5 @@ public sealed class RuntimeUpgradeTests(PostgresCluster cluster)
             ?? throw new InvalidOperationException($"fixture {name} is not embedded");
         using var reader = new StreamReader(stream);
         return await reader.ReadToEndAsync();
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            if (File.Exists(Path.Combine(directory.FullName, "Trickle.sln")))
-                return directory.FullName;
-        throw new InvalidOperationException("Trickle.sln not found above the test binaries");
     }
 }

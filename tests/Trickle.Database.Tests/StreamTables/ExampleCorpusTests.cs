@@ -36,8 +36,8 @@ public sealed class ExampleCorpusTests(PostgresCluster cluster, ITestOutputHelpe
     [MemberData(nameof(Examples))]
     public Task Example_MatchesItsQuery_AfterRandomWrites(string name)
     {
-        var schema = File.ReadAllText(Path.Combine(RepositoryRoot(), "examples", "schema.sql"));
-        var definition = new SourceText($"examples/{name}.sql", File.ReadAllText(Path.Combine(RepositoryRoot(), "examples", $"{name}.sql")));
+        var schema = File.ReadAllText(Path.Combine(Repository.Root, "examples", "schema.sql"));
+        var definition = new SourceText($"examples/{name}.sql", File.ReadAllText(Path.Combine(Repository.Root, "examples", $"{name}.sql")));
         var diagnostics = new Trickle.Compiler.Diagnostics.DiagnosticBag();
         var catalog = Compilation.ReadSchema([new SourceText("examples/schema.sql", schema)], diagnostics);
         var analysis = Compilation.Analyze(definition, catalog, new CompilationOptions(), diagnostics)
@@ -62,11 +62,4 @@ public sealed class ExampleCorpusTests(PostgresCluster cluster, ITestOutputHelpe
         return result.Success ? result.Script! : throw new InvalidOperationException($"{definition.Path} did not compile in {mode}:\n" + string.Join("\n", result.Diagnostics));
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            if (File.Exists(Path.Combine(directory.FullName, "Trickle.sln")))
-                return directory.FullName;
-        throw new InvalidOperationException("Trickle.sln not found above the test binaries");
-    }
 }
