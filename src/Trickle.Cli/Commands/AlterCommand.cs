@@ -17,7 +17,7 @@ internal sealed class AlterCommand
     };
     private readonly Option<string?> _schedule = new("--schedule")
     {
-        Description = "The new schedule: a duration (500ms, 3s, 1m30s, 1h), a cron expression ('*/5 * * * *', @hourly) or calculated.",
+        Description = "The new schedule: a duration (500ms, 3s, 1m30s, 1h), a cron expression ('*/5 * * * *', @hourly), calculated, or none (refreshed only when asked).",
         HelpName = "SCHEDULE",
     };
     private readonly Option<string> _connection = DatabaseConnection.Option();

@@ -183,6 +183,16 @@ public sealed class ModeSwitchTests(PostgresCluster cluster, ITestOutputHelper o
         Assert.Equal(["immediate|5s|t"], await RowsAsync(database, "SELECT refresh_mode, schedule, next_refresh_at IS NULL FROM trickle.stream_tables WHERE name = 'st'"));
         await database.ExecuteAsync("SELECT trickle.alter_stream_table('st', refresh_mode => 'auto')");
         Assert.Equal(["auto|5s|t"], await RowsAsync(database, "SELECT refresh_mode, schedule, next_refresh_at IS NOT NULL FROM trickle.stream_tables WHERE name = 'st'"));
+
+        // 'none' removes the schedule: never due (the scheduler picks stream tables by next_refresh_at), refreshed
+        // only when asked; a schedule can be given again.
+        await database.ExecuteAsync("SELECT trickle.alter_stream_table('st', schedule => ' None ')");
+        Assert.Equal(["auto||t"], await RowsAsync(database, "SELECT refresh_mode, schedule, next_refresh_at IS NULL FROM trickle.stream_tables WHERE name = 'st'"));
+        await database.ExecuteAsync("INSERT INTO m VALUES (1, 1)");
+        await database.ExecuteAsync("SELECT trickle.refresh('st')");
+        Assert.Equal(["1|1"], await RowsAsync(database, "SELECT g, n FROM st"));
+        await database.ExecuteAsync("SELECT trickle.alter_stream_table('st', schedule => '2s')");
+        Assert.Equal(["2s|t"], await RowsAsync(database, "SELECT schedule, next_refresh_at IS NOT NULL FROM trickle.stream_tables WHERE name = 'st'"));
     }
 
     [Theory]
