@@ -31,7 +31,7 @@ public static class Compilation
     /// </summary>
     public static CompilationResult Explain(SourceText definition, SourceCatalog catalog, CompilationOptions options) =>
         Render(definition, catalog, options, (model, analysis) =>
-            ScriptEmitter.Explain(model, IrPrinter.Print(analysis.Bound.Plan), analysis.Passes, analysis.Rewritten.Schedule), explain: true);
+            ScriptEmitter.Explain(model, IrPrinter.Print(analysis.Bound.Plan), analysis.BinderRewrites, analysis.Passes, analysis.Rewritten.Schedule), explain: true);
 
     /// <summary>Runs every phase up to the maintenance model, then renders it; stops at the first phase with errors.</summary>
     private static CompilationResult Render(SourceText definition, SourceCatalog catalog, CompilationOptions options,
@@ -133,7 +133,8 @@ public static class Compilation
             if (resolved is null || diagnostics.HasErrors) return null;
             (query, catalog, recursion) = (resolved.Outer, resolved.Catalog, resolved.Recursion);
         }
-        var bound = new QueryBinder(catalog, definition.Path, diagnostics, mode).Bind(query);
+        var binder = new QueryBinder(catalog, definition.Path, diagnostics, mode);
+        var bound = binder.Bind(query);
         if (bound is null || diagnostics.HasErrors) return null;
         var (plan, sources) = bound.Value;
 
@@ -147,6 +148,7 @@ public static class Compilation
         return new Analysis(new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, plan) { Generation = generation }, table, passes, parsed.Query.Span)
         {
             Recursion = recursion,
+            BinderRewrites = binder.Rewrites,
         };
     }
 
@@ -228,6 +230,9 @@ public static class Compilation
     {
         /// <summary>Set when the query has a linear recursive CTE, read by the plan as a derived source table.</summary>
         public BoundRecursion? Recursion { get; init; }
+
+        /// <summary>What binding rewrote before the passes ran (a LATERAL subquery into a join, …), one line each.</summary>
+        public IReadOnlyList<string> BinderRewrites { get; init; } = [];
 
         public string IrText => Recursion is null ? IrPrinter.Print(Rewritten.Plan) : RecursionModelBuilder.PlanText(Recursion) + IrPrinter.Print(Rewritten.Plan);
     }

@@ -72,6 +72,22 @@ public sealed class ExplainTests : IDisposable
     }
 
     [Fact]
+    public async Task Explain_LateralTopK_ShowsTheRewriteIntoARankedJoin_AndHowTheRankedRowsAreKept()
+    {
+        var definition = _dir.File("latest.sql",
+            "SELECT c.id, l.amount\nFROM customers c\n  LEFT JOIN LATERAL (SELECT o.amount FROM orders o WHERE o.customer_id = c.id ORDER BY o.amount DESC, o.id LIMIT 3) AS l ON TRUE");
+
+        var run = await CliRunner.RunAsync("explain", definition, "--schema", Schema, "--mode", "differential");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("Rewritten while binding:\n  - LATERAL subquery \"l\" (first rows per outer row) → LEFT JOIN onto the rows of orders ranked by "
+            + "row_number() OVER (PARTITION BY its correlated columns ORDER BY …), rank <= 3, kept whole (at 3:13)\n", run.Stdout);
+        Assert.Contains("Filter ($window0 <= 3)", run.Stdout);
+        Assert.Contains("Subquery l, kept whole (it ranks rows)", run.Stdout);
+        Assert.Contains("a change recomputes only the partitions it touches", run.Stdout);
+    }
+
+    [Fact]
     public async Task Explain_TopK_SaysWhenABatchIsApplied()
     {
         var definition = _dir.File("top.sql", "SELECT id, amount FROM orders ORDER BY amount DESC NULLS LAST, id LIMIT 10");

@@ -142,6 +142,7 @@ internal sealed partial class QueryBinder
         relations[relations.IndexOf(perKey.Relation)] = relation;
         JoinOnCorrelation(items, perKey with { Relation = relation }, JoinType.Left, "__corr", correlations, span,
             columns.Select(c => c with { Relation = relation }).ToList());
+        NoteRewrite(lateral, $"LATERAL subquery \"{shape.Alias.Name.Value}\" (aggregates, one row per outer row) → LEFT JOIN onto it grouped by its correlated columns, kept whole");
         return true;
     }
 
@@ -216,6 +217,9 @@ internal sealed partial class QueryBinder
         relations[relations.IndexOf(rows.Relation)] = relation;
         JoinOnCorrelation(items, rows with { Relation = relation }, type, "__corr", correlations, span,
             rows.Columns.Skip(correlations.Count).Select(c => c with { Relation = relation }).ToList(), on);
+        NoteRewrite(lateral, $"LATERAL subquery \"{shape.Alias.Name.Value}\" (first rows per outer row) → {(type == JoinType.Left ? "LEFT JOIN" : "JOIN")} onto "
+            + $"the rows of {innerTable.Name} ranked by {(query.LimitWithTies ? "rank" : "row_number")}() OVER (PARTITION BY its correlated columns ORDER BY …), "
+            + $"{(offset > 0 ? $"{offset} < rank" : "rank")}{(limit is null ? "" : $" <= {offset + limit}")}, kept whole");
         return true;
     }
 
@@ -257,6 +261,7 @@ internal sealed partial class QueryBinder
         relations[relations.IndexOf(flattened.Relation)] = relation;
         var visible = derived.Skip(shape.Correlations.Count).Select(c => c with { Relation = relation }).ToList();
         JoinOnCorrelation(items, flattened with { Relation = relation, Columns = visible }, JoinType.Inner, "__corr", shape.Correlations, span, visible, on);
+        NoteRewrite(lateral, $"LATERAL subquery \"{shape.Alias.Name.Value}\" (filtered rows) → JOIN onto the subquery on its correlated columns, flattened");
         return true;
     }
 

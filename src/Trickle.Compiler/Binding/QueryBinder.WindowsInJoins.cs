@@ -40,6 +40,8 @@ internal sealed partial class QueryBinder
     {
         var name = derived.Alias?.Name.Value ?? "subquery";
         var pushed = context.PushableConjuncts.Where(c => ReadsOnly(c, name)).ToList();
+        NoteRewrite(derived, $"window subquery \"{name}\" in a join → kept whole"
+            + (pushed.Count == 0 ? "" : $", with {pushed.Count} outer WHERE condition(s) on its columns alone pushed into it"));
         if (pushed.Count == 0)
             return BindKeptWhole(derived.Query, name, derived.Alias?.ColumnNames ?? [], derived, relations);
         // SELECT * FROM (subquery) AS name WHERE pushed: the window query filtered by its outer query, kept whole.

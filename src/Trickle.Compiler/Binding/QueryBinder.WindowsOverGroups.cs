@@ -57,6 +57,7 @@ internal sealed partial class QueryBinder
         RelNode groups = new AggregateNode(plan, keys, aggregates, grouped, Multiplicity: false);
         if (having is not null)
             groups = new FilterNode(groups, having);
+        NoteRewrite(select, "window functions of an aggregate query → over its groups, held as the subquery \"__groups\" kept whole");
         var shape = new CatalogTable("", GroupsRelation, columns.Select(c => new CatalogColumn(c.Name, c.Expression.Type, false)).ToList(), []);
         var rows = new ScanNode(shape, GroupsRelation) { Subplan = new ProjectNode(groups, columns) };
 

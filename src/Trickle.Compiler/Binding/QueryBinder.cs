@@ -18,6 +18,14 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
     /// </summary>
     private Dictionary<string, CommonTableExpression> _commonTables = new();
 
+    /// <summary>
+    /// The rewrites binding applied, one line each (<c>LATERAL subquery "l" at 3:6 … → …</c>), for <c>trickle explain</c>:
+    /// binding turns some constructs into others before the named passes run. Shared with the binders of subqueries.
+    /// </summary>
+    public List<string> Rewrites { get; private init; } = [];
+
+    private void NoteRewrite(SyntaxNode at, string what) => Rewrites.Add($"{what} (at {at.Span.Line}:{at.Span.Column})");
+
     public (RelNode Plan, IReadOnlyList<CatalogTable> Sources)? Bind(Query query)
     {
         if (query.With is { Recursive: true })
@@ -531,6 +539,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         var span = scalar.Span;
         var value = new ExpressionItem(item.Span, call, new Identifier(span, "value", true));
         if (BindGroupedByCorrelation(scalar.Query, inner, correlations, rest, [value], name, "key", scalar, relations) is not { } perKey) return null;
+        NoteRewrite(scalar, "correlated scalar subquery → LEFT JOIN onto it grouped by its correlated columns, kept whole (count over no rows reads 0)");
         JoinOnCorrelation(items, perKey, JoinType.Left, "key", correlations, span, []);
         return ValueOverNoRows(call, ColumnOf(perKey.Columns[^1], span));
     }
@@ -915,7 +924,10 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             // The first rows of a query (ORDER BY … LIMIT) are kept whole too: stored as counted rows, recomputed when a
             // change can reach them.
             if (query is { With: null } && (query.Limit is not null || query.Offset is not null))
+            {
+                NoteRewrite(at, $"subquery \"{name}\" with LIMIT/OFFSET → kept whole as its first rows");
                 return BindKeptWhole(query, name, columnNames, at, relations);
+            }
             Unsupported(at, "this subquery or CTE is not supported yet: it must either read one table without LIMIT or a nested WITH, or aggregate (GROUP BY, aggregates or DISTINCT)");
             return null;
         }
@@ -978,7 +990,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             diagnostics.Error(DiagnosticCode.DuplicateTable, filePath, at.Span, $"table name \"{name}\" specified more than once; give one occurrence an alias");
             return null;
         }
-        var inner = new QueryBinder(catalog, filePath, diagnostics, mode) { _commonTables = _commonTables }.Bind(query);
+        var inner = new QueryBinder(catalog, filePath, diagnostics, mode) { _commonTables = _commonTables, Rewrites = Rewrites }.Bind(query);
         if (inner is null) return null;
         var (plan, sources) = inner.Value;
         if (ScanNode.ScansOf(plan).Any(scan => scan.IsSubquery))

@@ -63,10 +63,14 @@ public static class ScriptEmitter
     /// What <c>trickle explain</c> prints: the bound plan, each rewrite pass's result, and how every storage column is
     /// maintained, from the same model the script is rendered from.
     /// </summary>
-    public static string Explain(MaintenanceModel model, string boundPlan, IReadOnlyList<(string Pass, string Plan)> passes, string? schedule)
+    public static string Explain(MaintenanceModel model, string boundPlan, IReadOnlyList<string> binderRewrites,
+        IReadOnlyList<(string Pass, string Plan)> passes, string? schedule)
     {
         var globals = new ScriptObject();
         globals.SetValue("model", model, readOnly: true);
+        var rewrites = new ScriptArray();
+        foreach (var rewrite in binderRewrites) rewrites.Add(rewrite);
+        globals.SetValue("binder_rewrites", rewrites, readOnly: true);
         globals.SetValue("schedule", schedule, readOnly: true);
         globals.SetValue("bound_plan", Indent(boundPlan), readOnly: true);
         var previous = boundPlan;
