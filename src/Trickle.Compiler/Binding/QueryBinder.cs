@@ -995,7 +995,8 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         var (plan, sources) = inner.Value;
         if (ScanNode.ScansOf(plan).Any(scan => scan.IsSubquery))
         {
-            Unsupported(at, "a subquery that aggregates inside another one that aggregates is not supported yet");
+            Unsupported(at, "a subquery kept whole (one that aggregates, ranks or keeps its first rows) inside another is not supported yet; "
+                + "make the inner one a stream table of its own and read that: stream tables can read stream tables");
             return null;
         }
         var outputs = plan switch

@@ -50,7 +50,8 @@ public static class MaintenanceModelBuilder
         {
             diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan, outer is not null
                 ? "a subquery that aggregates or removes duplicates is maintained in inner joins, or as the right side of a LEFT JOIN of a table; elsewhere under an outer join or EXISTS it is not supported yet"
-                : "a subquery that aggregates inside another such subquery is not supported yet");
+                : "a subquery kept whole (one that aggregates, ranks or keeps its first rows) inside another is not supported yet; "
+                    + "make the inner one a stream table of its own and read that: stream tables can read stream tables");
             return null;
         }
         var isJoin = scans.Count > 1 || subqueryScans.Count > 0;

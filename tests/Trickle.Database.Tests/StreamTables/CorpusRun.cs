@@ -21,6 +21,7 @@ internal static class CorpusRun
             CompileScript = (ddl, q, _, mode) => TrickleCompiler.CompileScript(ddl, q, name, mode),
             Steps = 30,
             Seed = seed + SeedOffset,
-            RequireRows = true,
+            // At the seeds CI runs, every corpus query must have had rows; a soak seed may legitimately empty one.
+            RequireRows = SeedOffset == 0,
         });
 }
