@@ -45,17 +45,24 @@ internal sealed partial class QueryBinder
             : Selected[i].Alias?.Value ?? OutputColumnNamer.Name(Selected[i].Expression);
     }
 
+    /// <param name="leftJoined">the subquery becomes the padded side of a LEFT JOIN, which is maintained only after
+    /// tables (no other subquery kept whole); joined by an inner join it may follow other such subqueries</param>
     private LateralSubquery? MatchLateral(DerivedTable lateral, SelectCore inner, NamedTable innerTable, List<RelationBinding> relations,
-        List<FromTree> items, string help, Func<SelectCore, IEnumerable<Expression>>? innerOnly = null)
+        List<FromTree> items, string help, bool leftJoined, Func<SelectCore, IEnumerable<Expression>>? innerOnly = null)
     {
         if (lateral.Alias is not { } alias)
         {
             Unsupported(lateral, "a LATERAL subquery needs an alias (AS name)");
             return null;
         }
-        if (items.Count == 0 || relations.Any(r => r.Subplan is not null) || items.Any(HasOuterJoin))
+        if (items.Count == 0 || items.Any(HasOuterJoin))
         {
-            Unsupported(lateral, $"a LATERAL subquery is supported after tables joined by inner joins, one per query; {help}");
+            Unsupported(lateral, $"a LATERAL subquery is supported after tables joined by inner joins; {help}");
+            return null;
+        }
+        if (leftJoined && relations.Any(r => r.Subplan is not null))
+        {
+            Unsupported(lateral, $"a LATERAL subquery that aggregates, or under LEFT JOIN LATERAL, is supported after tables only, not after another subquery kept whole (a LATERAL one, an aggregating one); {help}");
             return null;
         }
         var table = catalog.Find(innerTable.Name.Parts.Count >= 2 ? innerTable.Name.Parts[^2].Value : null, innerTable.Name.Last.Value);
@@ -119,7 +126,7 @@ internal sealed partial class QueryBinder
             Unsupported(on, "JOIN LATERAL over an aggregating subquery is supported with ON TRUE; write other conditions in WHERE");
             return false;
         }
-        if (MatchLateral(lateral, inner, innerTable, relations, items, help) is not { } shape) return false;
+        if (MatchLateral(lateral, inner, innerTable, relations, items, help, leftJoined: true) is not { } shape) return false;
         var (correlations, selected) = (shape.Correlations, shape.Selected);
 
         var span = lateral.Span;
@@ -174,7 +181,7 @@ internal sealed partial class QueryBinder
             return false;
         }
         var order = query.OrderBy.Select(o => o with { Expression = ResolveOutputReference(o.Expression, inner) }).ToList();
-        if (MatchLateral(lateral, inner, innerTable, relations, items, help, _ => order.Select(o => o.Expression)) is not { } shape) return false;
+        if (MatchLateral(lateral, inner, innerTable, relations, items, help, leftJoined: type == JoinType.Left, _ => order.Select(o => o.Expression)) is not { } shape) return false;
         var (correlations, selected, innerName) = (shape.Correlations, shape.Selected, shape.InnerName);
         var table = catalog.Find(innerTable.Name.Parts.Count >= 2 ? innerTable.Name.Parts[^2].Value : null, innerTable.Name.Last.Value);
         if (!query.LimitWithTies && limit is not null && table is not null && !DecidesEveryTie(table, innerName, correlations, order, selected))
@@ -243,7 +250,7 @@ internal sealed partial class QueryBinder
             Unsupported(lateral, "LEFT JOIN LATERAL over a subquery that neither aggregates nor has a LIMIT is not supported yet; write a LEFT JOIN of the table");
             return false;
         }
-        if (MatchLateral(lateral, inner, innerTable, relations, items, help) is not { } shape) return false;
+        if (MatchLateral(lateral, inner, innerTable, relations, items, help, leftJoined: false) is not { } shape) return false;
         var span = lateral.Span;
         var names = shape.Correlations.Select((_, i) => new Identifier(span, $"__corr{i + 1}", true))
             .Concat(shape.Selected.Select((_, i) => new Identifier(span, shape.ColumnName(i), true))).ToList();
