@@ -137,7 +137,13 @@ internal static class RecursionModelBuilder
             {
                 Role.Now => $"({now})",
                 Role.Delta => $"(SELECT c.{Weight}::bigint AS {Weight}, {changeColumns} FROM {changes} AS c)",
-                Role.Inserted => $"(SELECT 1::bigint AS {Weight}, {changeColumns} FROM {changes} AS c WHERE c.{Weight} > 0)",
+                // Rows present now that were not before: the net of the change rows, so that a row inserted and deleted
+                // again in the same batch derives nothing. Rows are told apart by their text image: the images of one
+                // stored row's insertion and deletion are identical, and text has equality whatever the column types.
+                Role.Inserted => $"(SELECT 1::bigint AS {Weight}, {changeColumns} FROM (SELECT c.*, "
+                    + $"sum(c.{Weight}) OVER (PARTITION BY ROW({changeColumns})::text) AS \"__net\", "
+                    + $"row_number() OVER (PARTITION BY ROW({changeColumns})::text ORDER BY c.{Weight} DESC) AS \"__copy\" "
+                    + $"FROM {changes} AS c) AS c WHERE c.{Weight} > 0 AND c.\"__copy\" <= c.\"__net\")",
                 Role.Deleted => $"(SELECT 1::bigint AS {Weight}, {changeColumns} FROM {changes} AS c WHERE c.{Weight} < 0)",
                 Role.Before => $"({now} UNION ALL SELECT -c.{Weight}::bigint, {changeColumns} FROM {changes} AS c)",
                 Role.NowAndDeleted => $"({now} UNION ALL SELECT 1::bigint, {changeColumns} FROM {changes} AS c WHERE c.{Weight} < 0)",
