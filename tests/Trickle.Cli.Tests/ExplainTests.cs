@@ -83,7 +83,7 @@ public sealed class ExplainTests : IDisposable
         Assert.Contains("Rewritten while binding:\n  - LATERAL subquery \"l\" (first rows per outer row) → LEFT JOIN onto the rows of orders ranked by "
             + "row_number() OVER (PARTITION BY its correlated columns ORDER BY …), rank <= 3, kept whole (at 3:13)\n", run.Stdout);
         Assert.Contains("Filter ($window0 <= 3)", run.Stdout);
-        Assert.Contains("Subquery l, kept whole (it ranks rows)", run.Stdout);
+        Assert.Contains("Subquery l, kept whole (window functions over its rows)", run.Stdout);
         Assert.Contains("a change recomputes only the partitions it touches", run.Stdout);
     }
 
