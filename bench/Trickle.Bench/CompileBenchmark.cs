@@ -25,6 +25,7 @@ public sealed class CompileBenchmark(string repositoryRoot, BenchProfile profile
     private const double ColdTargetMs = 1000;
     private const string ColdExample = "examples/order_totals.sql";
     private const string ExampleSchema = "examples/schema.sql";
+    private const string UpstreamExample = "examples/order_totals.sql";
 
     public async Task<string> RunAsync(CancellationToken cancellationToken)
     {
@@ -40,13 +41,19 @@ public sealed class CompileBenchmark(string repositoryRoot, BenchProfile profile
             """;
     }
 
-    private MarkdownTable MeasureWarm()
+    /// <summary>
+    /// The queries measured: every query class and every example, the examples over examples/schema.sql and the stream
+    /// table examples/order_totals.sql, which another example reads.
+    /// </summary>
+    private List<CompileCase> Cases()
     {
         var benchCatalog = StreamTableInstaller.ReadSchema(OrdersWorkload.SchemaDdl);
         var cases = QueryClass.All
             .Select(queryClass => new CompileCase(queryClass.Title, benchCatalog, queryClass.Query, new CompilationOptions(Name: queryClass.Key)))
             .ToList();
-        var examplesCatalog = StreamTableInstaller.ReadSchema(File.ReadAllText(Path.Combine(repositoryRoot, ExampleSchema)));
+        var examplesCatalog = StreamTableInstaller.ReadSchema(
+            new SourceText(ExampleSchema, File.ReadAllText(Path.Combine(repositoryRoot, ExampleSchema))),
+            new SourceText(UpstreamExample, File.ReadAllText(Path.Combine(repositoryRoot, UpstreamExample))));
         foreach (var example in Directory.GetFiles(Path.Combine(repositoryRoot, "examples"), "*.sql").Order())
         {
             if (Path.GetFileName(example) == Path.GetFileName(ExampleSchema))
@@ -54,6 +61,26 @@ public sealed class CompileBenchmark(string repositoryRoot, BenchProfile profile
             // Examples are CREATE STREAM TABLE statements that name themselves.
             cases.Add(new CompileCase($"examples/{Path.GetFileName(example)}", examplesCatalog, File.ReadAllText(example), new CompilationOptions()));
         }
+        return cases;
+    }
+
+    /// <summary>Compiles every case once, so that a case that does not compile fails the run at its start, not after the rest of it.</summary>
+    public void CheckCasesCompile()
+    {
+        foreach (var compileCase in Cases())
+            try
+            {
+                StreamTableInstaller.Compile(compileCase.Catalog, "query.sql", compileCase.Definition, compileCase.Options);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new InvalidOperationException($"compile benchmark case {compileCase} does not compile: {e.Message}", e);
+            }
+    }
+
+    private MarkdownTable MeasureWarm()
+    {
+        var cases = Cases();
 
         log($"compile: BenchmarkDotNet over {cases.Count} queries");
         CompileBenchmarks.Cases = cases;

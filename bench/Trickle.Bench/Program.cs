@@ -66,6 +66,8 @@ namespace Trickle.Bench
             void Log(string message) => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
 
             var repositoryRoot = FindRepositoryRoot();
+            var compileBenchmark = new CompileBenchmark(repositoryRoot, profile, Log);
+            compileBenchmark.CheckCasesCompile();
             Log($"{profile.Name} run: starting PostgreSQL");
             await using var server = await PostgresServer.StartAsync(ServerSettings, cancellationToken);
             if (server.IsExternal)
@@ -81,7 +83,7 @@ namespace Trickle.Bench
 
                 var refresh = await new RefreshBenchmark(workload, installer, Log).RunAsync(cancellationToken);
                 var writePath = await new WritePathBenchmark(server, workload, installer, Log).RunAsync(cancellationToken);
-                var compile = await new CompileBenchmark(repositoryRoot, profile, Log).RunAsync(cancellationToken);
+                var compile = await compileBenchmark.RunAsync(cancellationToken);
 
                 var report = new BenchmarkReport(profile, started, clock.Elapsed, loadAtStart, await ServerVersionAsync(connectionString, cancellationToken),
                     server.IsExternal ? [] : ServerSettings, refresh, writePath, compile);

@@ -15,10 +15,12 @@ public sealed class StreamTableInstaller(PostgresServer server, OrdersWorkload w
 {
     private readonly SourceCatalog _catalog = ReadSchema(OrdersWorkload.SchemaDdl);
 
-    public static SourceCatalog ReadSchema(string schemaDdl)
+    public static SourceCatalog ReadSchema(string schemaDdl) => ReadSchema(new SourceText("schema.sql", schemaDdl));
+
+    public static SourceCatalog ReadSchema(params SourceText[] files)
     {
         var diagnostics = new DiagnosticBag();
-        var catalog = Compilation.ReadSchema([new SourceText("schema.sql", schemaDdl)], diagnostics);
+        var catalog = Compilation.ReadSchema(files, diagnostics);
         if (diagnostics.HasErrors)
             throw new InvalidOperationException("schema did not compile:\n" + string.Join("\n", diagnostics.Items));
         return catalog;
