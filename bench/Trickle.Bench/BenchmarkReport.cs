@@ -73,8 +73,8 @@ public sealed record BenchmarkReport(
               time seen by the client. The three see the same data. Ratios are computed per repetition (MV ms / DIFFERENTIAL ms of the same
               batch) and summarised as median (min–max). "No pending changes" times `trickle.refresh` of the
               DIFFERENTIAL stream table {Profile.NoChangeRepetitions} times after a `VACUUM`. AUTO: the aggregate query
-              installed in `auto` mode next to a FULL one; after each 50% batch, the AUTO refresh, then the FULL one;
-              the strategy comes from `trickle.refresh_history`.
+              installed in `auto` mode next to a FULL one; after each 50% batch, an untimed run of the query, then the
+              AUTO and FULL refreshes, taking turns at going first; the strategy comes from `trickle.refresh_history`.
             - **Write path.** pgbench ({Profile.PgBenchDuration.TotalSeconds:0} s per run, {Profile.PgBenchRepetitions}
               run(s) per cell, `-M prepared`, `-n`) with three weighted scripts for the single-row case (UPDATE of a
               random order's amount, INSERT of a new order, DELETE of a random order: each pgbench transaction is one

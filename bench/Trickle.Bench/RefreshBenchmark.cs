@@ -147,9 +147,27 @@ public sealed class RefreshBenchmark(OrdersWorkload workload, StreamTableInstall
         for (var repetition = 0; repetition < rate.Repetitions; repetition++)
         {
             await workload.ApplyBatchAsync(rows, cancellationToken);
-            autoTimings.Add(await StreamTableInstaller.TimeAsync(session, StreamTableInstaller.RefreshStreamTableSql(auto), cancellationToken));
-            strategies.Add(await StreamTableInstaller.LastStrategyAsync(session, auto, cancellationToken));
-            fullTimings.Add(await StreamTableInstaller.TimeAsync(session, StreamTableInstaller.RefreshStreamTableSql(full), cancellationToken));
+            // The first recomputation after a batch ran 10–40% slower than the second, whichever stream table it was
+            // (measured by hand: an AUTO refresh always timed first read 0.91× of FULL, alternated 1.07×). An untimed run
+            // of the query warms what the batch left cold, and the two take turns at going first.
+            await StreamTableInstaller.ExecuteAsync(session, $"SELECT count(q.*) FROM ({queryClass.Query}) AS q", cancellationToken);
+            async Task TimeAutoAsync()
+            {
+                autoTimings.Add(await StreamTableInstaller.TimeAsync(session, StreamTableInstaller.RefreshStreamTableSql(auto), cancellationToken));
+                strategies.Add(await StreamTableInstaller.LastStrategyAsync(session, auto, cancellationToken));
+            }
+            async Task TimeFullAsync() =>
+                fullTimings.Add(await StreamTableInstaller.TimeAsync(session, StreamTableInstaller.RefreshStreamTableSql(full), cancellationToken));
+            if (repetition % 2 == 0)
+            {
+                await TimeAutoAsync();
+                await TimeFullAsync();
+            }
+            else
+            {
+                await TimeFullAsync();
+                await TimeAutoAsync();
+            }
             await workload.VacuumAnalyzeAsync(cancellationToken);
         }
         await installer.DropStreamTableAsync(auto, cancellationToken);
