@@ -34,6 +34,7 @@ internal sealed partial class QueryBinder
     /// </summary>
     private sealed record LateralSubquery(
         NamedTable InnerTable,
+        CatalogTable? Table,
         string InnerName,
         TableAlias Alias,
         IReadOnlyList<(Expression Inner, Expression Outer)> Correlations,
@@ -99,7 +100,7 @@ internal sealed partial class QueryBinder
                 $"\"{alias.Name.Value}\" has {selected.Count} columns available but {alias.ColumnNames.Count} column names were given");
             return null;
         }
-        return new LateralSubquery(innerTable, innerName, alias, correlations, rest, selected);
+        return new LateralSubquery(innerTable, table, innerName, alias, correlations, rest, selected);
     }
 
     /// <summary>
@@ -211,7 +212,7 @@ internal sealed partial class QueryBinder
             Body = inner with
             {
                 Items = [.. correlations.Select((c, i) => new ExpressionItem(c.Inner.Span, c.Inner, new Identifier(span, $"{keyPrefix}{i + 1}", true))), .. values],
-                Where = rest.Count == 0 ? null : rest.Aggregate((a, b) => new BinaryExpression(span, a, "AND", b)),
+                Where = Conjunction(rest, span),
                 GroupBy = new GroupByClause(span, false, correlations.Select(c => (GroupingElement)new GroupingExpression(c.Inner.Span, c.Inner)).ToList()),
             },
         };

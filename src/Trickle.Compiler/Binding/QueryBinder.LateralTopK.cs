@@ -37,8 +37,7 @@ internal sealed partial class QueryBinder
         }
         var order = query.OrderBy.Select(o => o with { Expression = ResolveOutputReference(o.Expression, inner) }).ToList();
         if (MatchLateral(lateral, inner, innerTable, relations, items, help, leftJoined: type == JoinType.Left, _ => order.Select(o => o.Expression)) is not { } shape) return false;
-        var (correlations, selected, innerName) = (shape.Correlations, shape.Selected, shape.InnerName);
-        var table = catalog.Find(innerTable.Name.Parts.Count >= 2 ? innerTable.Name.Parts[^2].Value : null, innerTable.Name.Last.Value);
+        var (correlations, selected, innerName, table) = (shape.Correlations, shape.Selected, shape.InnerName, shape.Table);
         if (!query.LimitWithTies && limit is not null && table is not null && !DecidesEveryTie(table, innerName, correlations, order, selected))
         {
             diagnostics.Error(DiagnosticCode.AmbiguousTies, filePath, query.OrderBy[0].Span,

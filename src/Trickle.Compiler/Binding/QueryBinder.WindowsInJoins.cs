@@ -48,7 +48,7 @@ internal sealed partial class QueryBinder
         var span = derived.Span;
         var filtered = new Query(span, null, new SelectCore(span, DistinctKind.None, [], [new StarItem(span, null)],
             [derived with { Alias = derived.Alias ?? new TableAlias(span, new Identifier(span, name, true), []) }],
-            pushed.Aggregate((a, b) => new BinaryExpression(span, a, "AND", b)), null, null, []), [], null, null, false);
+            Conjunction(pushed, span), null, null, []), [], null, null, false);
         return BindKeptWhole(filtered, name, [], derived, relations);
     }
 

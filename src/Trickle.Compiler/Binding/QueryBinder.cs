@@ -626,7 +626,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                 Distinct = DistinctKind.Distinct,
                 DistinctOn = [],
                 Items = keys.Select((k, i) => (SelectItem)new ExpressionItem(k.Span, k, new Identifier(span, $"key{i + 1}", true))).ToList(),
-                Where = rest.Count == 0 ? null : rest.Aggregate((a, b) => new BinaryExpression(span, a, "AND", b)),
+                Where = Conjunction(rest, span),
             },
         };
         var relations = new List<RelationBinding>(outer.Relations);
