@@ -27,7 +27,7 @@ public sealed record BenchProfile(
         Customers: 50_000,
         Rates: [new(0.01, 2), new(0.1, 3), new(1, 3), new(10, 2), new(50, 1)],
         NoChangeRepetitions: 20,
-        AutoRepetitions: 2,
+        AutoRepetitions: 4,
         PgBenchDuration: TimeSpan.FromSeconds(8),
         PgBenchRepetitions: 2,
         WarmCompileRepetitions: 15,

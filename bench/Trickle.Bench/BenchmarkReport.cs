@@ -75,6 +75,8 @@ public sealed record BenchmarkReport(
               DIFFERENTIAL stream table {Profile.NoChangeRepetitions} times after a `VACUUM`. AUTO: the aggregate query
               installed in `auto` mode next to a FULL one; after each 50% batch, an untimed run of the query, then the
               AUTO and FULL refreshes, taking turns at going first; the strategy comes from `trickle.refresh_history`.
+              FULL knows nothing of the changes, so its recompute compares every recomputed group with the stored one;
+              AUTO, which has counted more pending change rows than stored groups, replaces them all instead.
             - **Write path.** pgbench ({Profile.PgBenchDuration.TotalSeconds:0} s per run, {Profile.PgBenchRepetitions}
               run(s) per cell, `-M prepared`, `-n`) with three weighted scripts for the single-row case (UPDATE of a
               random order's amount, INSERT of a new order, DELETE of a random order: each pgbench transaction is one

@@ -83,8 +83,30 @@ public sealed class RefreshModeTests(PostgresCluster cluster)
         Assert.Equal("full: install", history[0]);
         Assert.Equal("differential: 20 pending change rows are 2.00% of the 1000 source rows (threshold 25% until refreshes are measured)", history[1]);
         // Counting stops at the threshold, a quarter of the sources' rows until refreshes are measured.
-        Assert.Equal("full: at least 250 pending change rows are 25.00% of the 1000 source rows (threshold 25% until refreshes are measured)", history[2]);
+        // More pending change rows than the 7 stored groups: the recomputation replaces them all instead of comparing.
+        Assert.Equal("full: at least 250 pending change rows are 25.00% of the 1000 source rows (threshold 25% until refreshes are measured); the 7 stored rows replaced, not compared", history[2]);
         Assert.Equal("auto", await database.ScalarAsync<string>("SELECT refresh_mode FROM trickle.stream_tables WHERE name = 'st'"));
+    }
+
+    [Fact]
+    public async Task Auto_Recomputing_ComparesWhenStoredRowsOutnumberThePendingChanges()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("auto_compare");
+        const string PerRow = "SELECT id, count(*) AS n, sum(v) AS s FROM m GROUP BY id";
+        await CreateAndInstallAsync(database, Schema, "INSERT INTO m SELECT i, i % 7, i FROM generate_series(1, 1000) AS i;", PerRow, "st", "auto");
+        await database.ExecuteAsync("ANALYZE m");
+        var storage = await database.ScalarAsync<string>("SELECT storage_table::text FROM trickle.stream_table_catalog WHERE table_name = 'st'");
+
+        // 300 of 1,000 rows: a recomputation (counting stops at 250 change rows), but of 1,000 stored groups at most 300
+        // change. Comparing writes only those: the other 700 rows stay where they are.
+        await database.ExecuteAsync("UPDATE m SET v = v + 1 WHERE id <= 300");
+        var untouched = await RowsAsync(database, $"SELECT s.ctid::text FROM {storage} AS s WHERE s.\"k1\" > 300");
+        await RefreshAsync(database, "st");
+
+        await AssertMatchesAsync(database, "st", PerRow, "after the recomputation");
+        Assert.Equal(untouched, await RowsAsync(database, $"SELECT s.ctid::text FROM {storage} AS s WHERE s.\"k1\" > 300"));
+        Assert.Equal("full: at least 250 pending change rows are 25.00% of the 1000 source rows (threshold 25% until refreshes are measured)",
+            await database.ScalarAsync<string>("SELECT strategy || ': ' || reason FROM trickle.refresh_history WHERE table_name = 'st' ORDER BY id DESC LIMIT 1"));
     }
 
     [Fact]
