@@ -15,6 +15,11 @@ public sealed class RefreshModeTests(PostgresCluster cluster)
     private const string Seed = "INSERT INTO m SELECT i, i % 3, i FROM generate_series(1, 12) AS i;";
     private const string Totals = "SELECT g, count(*) AS n, sum(v) AS s, max(v) AS mx FROM m GROUP BY g";
     private const string Contents = "SELECT g, n, s::text, mx::text FROM st";
+    private const string ThousandRows = "INSERT INTO m SELECT i, i % 7, i FROM generate_series(1, 1000) AS i;";
+
+    /// <summary>The storage table of stream table st, to watch where its rows are (ctid) across refreshes.</summary>
+    private static async Task<string> StorageTableAsync(TestDatabase database) =>
+        (await database.ScalarAsync<string>("SELECT storage_table::text FROM trickle.stream_table_catalog WHERE table_name = 'st'"))!;
 
     [Fact]
     public async Task Full_IsStaleUntilRefreshed_ThenEqualsTheRecomputation()
@@ -45,7 +50,7 @@ public sealed class RefreshModeTests(PostgresCluster cluster)
         await CreateAndInstallAsync(database, Schema, Seed, Totals, "st", "immediate");
         await database.ExecuteAsync("INSERT INTO m VALUES (100, 9, 1.50); DELETE FROM m WHERE id = 1");
         await AssertMatchesAsync(database, "st", Totals, "without refresh");
-        var storage = await database.ScalarAsync<string>("SELECT storage_table::text FROM trickle.stream_table_catalog WHERE table_name = 'st'");
+        var storage = await StorageTableAsync(database);
         var storageRows = await RowsAsync(database, $"SELECT s.ctid::text || s::text FROM {storage} AS s");
 
         Assert.Equal(0L, await RefreshAsync(database, "st"));
@@ -60,9 +65,9 @@ public sealed class RefreshModeTests(PostgresCluster cluster)
     public async Task Auto_AppliesSmallBatches_RecomputesLargeOnes_AndRecordsWhy()
     {
         await using var database = await cluster.CreateDatabaseAsync("auto_mode");
-        await CreateAndInstallAsync(database, Schema, "INSERT INTO m SELECT i, i % 7, i FROM generate_series(1, 1000) AS i;", Totals, "st", "auto");
+        await CreateAndInstallAsync(database, Schema, ThousandRows, Totals, "st", "auto");
         await database.ExecuteAsync("ANALYZE m");
-        var storage = await database.ScalarAsync<string>("SELECT storage_table::text FROM trickle.stream_table_catalog WHERE table_name = 'st'");
+        var storage = await StorageTableAsync(database);
 
         // 10 rows of 1,000: a delta touches one group; the rows of the other groups stay where they are.
         await database.ExecuteAsync("UPDATE m SET v = v + 1 WHERE id BETWEEN 1 AND 70 AND g = 3");
@@ -93,9 +98,9 @@ public sealed class RefreshModeTests(PostgresCluster cluster)
     {
         await using var database = await cluster.CreateDatabaseAsync("auto_compare");
         const string PerRow = "SELECT id, count(*) AS n, sum(v) AS s FROM m GROUP BY id";
-        await CreateAndInstallAsync(database, Schema, "INSERT INTO m SELECT i, i % 7, i FROM generate_series(1, 1000) AS i;", PerRow, "st", "auto");
+        await CreateAndInstallAsync(database, Schema, ThousandRows, PerRow, "st", "auto");
         await database.ExecuteAsync("ANALYZE m");
-        var storage = await database.ScalarAsync<string>("SELECT storage_table::text FROM trickle.stream_table_catalog WHERE table_name = 'st'");
+        var storage = await StorageTableAsync(database);
 
         // 300 of 1,000 rows: a recomputation (counting stops at 250 change rows), but of 1,000 stored groups at most 300
         // change. Comparing writes only those: the other 700 rows stay where they are.
@@ -139,7 +144,7 @@ public sealed class RefreshModeTests(PostgresCluster cluster)
     public async Task Auto_Recomputing_TruncatesTheBuffers_UnlessAWriterHoldsThem()
     {
         await using var database = await cluster.CreateDatabaseAsync("auto_truncate");
-        await CreateAndInstallAsync(database, Schema, "INSERT INTO m SELECT i, i % 7, i FROM generate_series(1, 1000) AS i;", Totals, "st", "auto");
+        await CreateAndInstallAsync(database, Schema, ThousandRows, Totals, "st", "auto");
         await database.ExecuteAsync("ANALYZE m");
         const string BufferFile = "SELECT pg_relation_filenode('trickle.\"st__changes_1\"')::bigint";
 
