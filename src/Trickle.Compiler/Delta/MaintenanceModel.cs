@@ -60,6 +60,15 @@ public sealed record SourceModel(
 
     public bool IsStreamTable => ViewRowsFunction is not null;
 
+    /// <summary>
+    /// The IMMEDIATE BEFORE STATEMENT trigger that counts a statement writing this table as pending, until its AFTER
+    /// trigger runs (see <see cref="StreamTableIdentity.PendingSetting"/>).
+    /// </summary>
+    public string BeginTrigger { get; init; } = "";
+
+    /// <summary>The INSERT trigger's name as a string literal: finds the tables that carry this source's triggers.</summary>
+    public string InsertTriggerLiteral { get; init; } = "";
+
     /// <summary>FROM item of the rows a statement inserted (or an update's new images), as rows of the source, alias n.</summary>
     public string NewRows => RowsOf("trickle_new", "n");
 
@@ -254,6 +263,32 @@ public sealed record StreamTableIdentity(
     public string? Generation { get; init; }
     /// <summary>An upgrade's new view, over the new storage, until the swap copies its definition to the stream table.</summary>
     public string StagedView { get; init; } = "";
+
+    /// <summary>Applies every buffered change visible to its statement: DIFFERENTIAL and AUTO refreshes, and IMMEDIATE
+    /// statements whose changes had to wait for others (<see cref="ApplyDeferredFunction"/>).</summary>
+    public string ApplyFunction { get; init; } = "";
+
+    /// <summary>The IMMEDIATE BEFORE STATEMENT trigger function: counts one more statement writing a source as pending.</summary>
+    public string StatementBeginsFunction { get; init; } = "";
+
+    /// <summary>IMMEDIATE: takes the writers' locks and applies the changes of every statement that had to wait.</summary>
+    public string ApplyDeferredFunction { get; init; } = "";
+
+    /// <summary>
+    /// Transaction-local setting counting the statements writing a source whose IMMEDIATE maintenance has not run yet
+    /// (one statement may write several sources, or nest writes through cascades and triggers): while one is pending,
+    /// the sources are ahead of the stream table, and a delta joined with them would count changes twice.
+    /// </summary>
+    public string PendingSetting { get; init; } = "";
+
+    /// <summary>Transaction-local flag: changes wait in the buffers for the last pending statement to apply them.</summary>
+    public string DeferredSetting { get; init; } = "";
+
+    /// <summary>
+    /// <c>f(mode text, replace boolean) RETURNS boolean</c>: gives the sources' partitions and inheritance children the
+    /// triggers of a mode (and takes them from tables that left the tree); true when a table's triggers changed.
+    /// </summary>
+    public string FollowPartitionsFunction { get; init; } = "";
 }
 
 /// <summary>A refresh mode the query cannot be maintained in, and why (the first obstacle, with its code and position).</summary>
@@ -302,6 +337,12 @@ public sealed record MaintenanceModel
     public string? Generation => Identity.Generation;
     public string GenerationLiteral => Generation is null ? "NULL" : Emit.SqlQuoting.Literal(Generation);
     public string StagedView => Identity.StagedView;
+    public string ApplyFunction => Identity.ApplyFunction;
+    public string FollowPartitionsFunction => Identity.FollowPartitionsFunction;
+    public string StatementBeginsFunction => Identity.StatementBeginsFunction;
+    public string ApplyDeferredFunction => Identity.ApplyDeferredFunction;
+    public string PendingSettingLiteral => Emit.SqlQuoting.Literal(Identity.PendingSetting);
+    public string DeferredSettingLiteral => Emit.SqlQuoting.Literal(Identity.DeferredSetting);
     public required bool Grouped { get; init; }
     public required bool Multiplicity { get; init; }
     public required IReadOnlyList<KeyColumn> Keys { get; init; }

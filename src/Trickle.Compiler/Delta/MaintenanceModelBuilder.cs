@@ -596,6 +596,12 @@ public static class MaintenanceModelBuilder
             SwitchFunction = Internal("switch_mode"),
             Generation = table.Generation,
             StagedView = Internal("view"),
+            ApplyFunction = Internal("apply"),
+            FollowPartitionsFunction = Internal("follow_partitions"),
+            StatementBeginsFunction = Internal("statement_begins"),
+            ApplyDeferredFunction = Internal("apply_deferred"),
+            PendingSetting = $"trickle.pending_{lockSeed:x8}",
+            DeferredSetting = $"trickle.deferred_{lockSeed:x8}",
         };
     }
 
@@ -614,6 +620,8 @@ public static class MaintenanceModelBuilder
         {
             ViewRowsFunction = source.Upstream?.ViewRowsFunction,
             CapturedTable = source.Upstream?.Storage ?? Qualified(source),
+            BeginTrigger = Trigger("statement"),
+            InsertTriggerLiteral = SqlQuoting.Literal(SqlQuoting.InternalName("trickle_" + baseName, "insert")),
         };
     }
 

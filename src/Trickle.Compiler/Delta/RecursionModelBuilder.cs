@@ -37,7 +37,11 @@ internal static class RecursionModelBuilder
                 // before this one changes r, whose changes then join the table as it is now: the join delta, each pair counted
                 // once. "trickle~" sorts after "trickle_" however long names are shortened.
                 RecursionTrigger("insert"), RecursionTrigger("update"), RecursionTrigger("delete"), RecursionTrigger("truncate"),
-                NetKeys: null, ImmediateTerms: []),
+                NetKeys: null, ImmediateTerms: []) 
+                {
+                    BeginTrigger = RecursionTrigger("statement"),
+                    InsertTriggerLiteral = SqlQuoting.Literal(SqlQuoting.InternalName("trickle~rec_" + baseName, "insert")),
+                },
             builder.Delta([i + 1]))).ToList();
 
         var population = $"WITH RECURSIVE {SqlQuoting.Identifier(recursion.Name)}({string.Join(", ", columns)}) AS (\n"

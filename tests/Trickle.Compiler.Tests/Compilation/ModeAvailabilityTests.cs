@@ -30,9 +30,11 @@ public sealed class ModeAvailabilityTests
         Assert.DoesNotContain(" mode: %'", script, StringComparison.Ordinal);
         // Top-level triggers (outside the switch function's body) are those of the installed mode only.
         var topLevel = script.Split('\n').Where(line => line.StartsWith("CREATE TRIGGER", StringComparison.Ordinal) || line.StartsWith("    FOR EACH STATEMENT", StringComparison.Ordinal)).ToList();
+        // IMMEDIATE adds its BEFORE STATEMENT trigger, which counts the statement as pending.
         var expected = mode switch
         {
             RefreshMode.Full => 0,
+            RefreshMode.Immediate => 5,
             _ => 4,
         };
         Assert.Equal(expected, topLevel.Count(line => line.StartsWith("CREATE TRIGGER \"trickle_totals__", StringComparison.Ordinal)));

@@ -30,7 +30,7 @@ public sealed class DifferentialChecker(PostgresCluster cluster, Action<string>?
             await InstallAsync(run, database, "the seed data", scenario.SeedDataSql, cancellationToken);
 
         await using var observer = await database.OpenConnectionAsync(cancellationToken);
-        var tables = scenario.Tables ?? await TableCatalog.ReadTablesAsync(observer, cancellationToken);
+        var tables = scenario.Tables ?? await TableCatalog.ReadTablesAsync(observer, cancellationToken, scenario.WritePartitionsDirectly);
 
         string script;
         try
@@ -56,6 +56,11 @@ public sealed class DifferentialChecker(PostgresCluster cluster, Action<string>?
             var rolledBack = scenario.RollbackEvery > 0 && stepNumber % scenario.RollbackEvery == 0;
             run.Record(step, rolledBack);
 
+            if (scenario.BeforeStep?.Invoke(stepNumber) is { } ddl)
+            {
+                run.RecordDdl(stepNumber, ddl);
+                await InstallAsync(run, database, $"the DDL before step {stepNumber}", ddl, cancellationToken);
+            }
             await ExecuteStepAsync(run, writer, step, rolledBack, cancellationToken);
             if (mode == RefreshMode.Auto && stepNumber % AnalyzeEvery == 1)
                 await AnalyzeAsync(run, observer, cancellationToken);
@@ -119,12 +124,23 @@ public sealed class DifferentialChecker(PostgresCluster cluster, Action<string>?
     private static async Task ExecuteStepAsync(Run run, NpgsqlConnection writer, DmlStep step, bool rollBack, CancellationToken cancellationToken)
     {
         await using var transaction = await writer.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-        foreach (var statement in step.Statements)
+        var tolerated = run.Scenario.ToleratedErrors;
+        foreach (var statement in step.Executed)
         {
+            var underSavepoint = statement.RolledBackToSavepoint || tolerated.Count > 0;
             try
             {
-                await using var command = new NpgsqlCommand(statement.Sql, writer, transaction);
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                if (underSavepoint)
+                    await transaction.SaveAsync(DmlStep.SavepointName, cancellationToken);
+                await using (var command = new NpgsqlCommand(statement.Sql, writer, transaction))
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                if (statement.RolledBackToSavepoint)
+                    await transaction.RollbackAsync(DmlStep.SavepointName, cancellationToken);
+            }
+            catch (PostgresException e) when (tolerated.Contains(e.SqlState))
+            {
+                // A write the schema's constraints refuse (a child row of no parent): undone, as an application would.
+                await transaction.RollbackAsync(DmlStep.SavepointName, cancellationToken);
             }
             catch (PostgresException e)
             {
@@ -215,6 +231,10 @@ public sealed class DifferentialChecker(PostgresCluster cluster, Action<string>?
 
         public string Mode { get; } = DifferentialScenario.ModeName(mode);
 
+        private readonly Dictionary<int, string> _ddl = new();
+
+        public void RecordDdl(int stepNumber, string ddl) => _ddl[stepNumber] = ddl;
+
         public void Record(DmlStep step, bool rolledBack)
         {
             _recentSteps.Enqueue((step, rolledBack));
@@ -236,6 +256,8 @@ public sealed class DifferentialChecker(PostgresCluster cluster, Action<string>?
                 builder.AppendLine($"Recent DML (last {_recentSteps.Count} step(s); the last one ran since the last matching comparison):");
                 foreach (var (step, rolledBack) in _recentSteps)
                 {
+                    if (_ddl.TryGetValue(step.Number, out var ddl))
+                        builder.AppendLine($"  -- before step {step.Number}\n{SqlText.Indent(ddl, "    ")}");
                     builder.AppendLine($"  -- step {step.Number}{(rolledBack ? " (ROLLED BACK)" : "")}");
                     builder.AppendLine(SqlText.Indent(step.ToSql(), "    "));
                 }

@@ -34,6 +34,21 @@ public sealed record DifferentialScenario
     public int MaxStatementsPerStep { get; init; } = 4;
 
     /// <summary>
+    /// SQLSTATEs a generated statement may fail with (say 23503, a foreign key): the statement is run under a savepoint
+    /// and rolled back to it, and the step goes on. Empty: any failure fails the check.
+    /// </summary>
+    public IReadOnlySet<string> ToleratedErrors { get; init; } = new HashSet<string>();
+
+    /// <summary>The generator also writes partitions directly, not only through their partitioned parents.</summary>
+    public bool WritePartitionsDirectly { get; init; }
+
+    /// <summary>
+    /// SQL to run (with psql, statement by statement in autocommit) before the writes of a step, given the step's number:
+    /// DDL that changes what the sources hold without DML, such as attaching and detaching partitions. Null: nothing.
+    /// </summary>
+    public Func<int, string?>? BeforeStep { get; init; }
+
+    /// <summary>
     /// Fail unless the stream table had rows at some comparison: a run whose result stays empty compares nothing, which
     /// a scenario over empty tables (the random writes filling them) has to rule out.
     /// </summary>

@@ -12,14 +12,30 @@ public enum DmlKind
     DeleteSome,
     DeleteAll,
     NoOpUpdate,
+    /// <summary>MERGE of a few existing and fresh keys: updates, deletes and inserts in one statement.</summary>
+    Merge,
 }
 
-public sealed record DmlStatement(DmlKind Kind, string Table, string Sql);
+/// <param name="RolledBackToSavepoint">run between SAVEPOINT and ROLLBACK TO SAVEPOINT: it must leave no trace</param>
+public sealed record DmlStatement(DmlKind Kind, string Table, string Sql, bool RolledBackToSavepoint = false);
 
-/// <summary>One transaction's worth of statements.</summary>
-public sealed record DmlStep(int Number, IReadOnlyList<DmlStatement> Statements)
+/// <summary>
+/// One transaction's worth of statements. A combined step runs them as ONE statement of data-modifying CTEs, so that
+/// one statement writes several tables (or one table several times), as applications and pg_ivm's tests do.
+/// </summary>
+public sealed record DmlStep(int Number, IReadOnlyList<DmlStatement> Statements, bool Combined = false)
 {
-    public string ToSql() => string.Join("\n", Statements.Select(statement => statement.Sql + ";"));
+    public const string SavepointName = "dml_savepoint";
+
+    /// <summary>The statements as the transaction runs them: one, when combined.</summary>
+    public IReadOnlyList<DmlStatement> Executed => Combined
+        ? [new DmlStatement(Statements[0].Kind, string.Join(", ", Statements.Select(s => s.Table).Distinct()),
+            "WITH " + string.Join(",\n", Statements.Select((s, i) => $"\"w{i + 1}\" AS (\n    {s.Sql.Replace("\n", "\n    ")}\n    RETURNING 1\n)")) + "\nSELECT 1")]
+        : Statements;
+
+    public string ToSql() => string.Join("\n", Executed.Select(statement => statement.RolledBackToSavepoint
+        ? $"SAVEPOINT {SavepointName};\n{statement.Sql};\nROLLBACK TO SAVEPOINT {SavepointName};"
+        : statement.Sql + ";"));
 }
 
 /// <summary>
@@ -39,6 +55,7 @@ public sealed class DmlGenerator
         (DmlKind.DeleteSome, 15),
         (DmlKind.DeleteAll, 3),
         (DmlKind.NoOpUpdate, 5),
+        (DmlKind.Merge, 6),
     ];
 
     private readonly IReadOnlyList<TableDefinition> _tables;
@@ -69,7 +86,11 @@ public sealed class DmlGenerator
             var table = _tables[_random.Next(_tables.Count)];
             statements.Add(step.Generate(table, PickKind()));
         }
-        return new DmlStep(++_stepNumber, statements);
+        // One step in four with several statements runs them as one (MERGE cannot be a CTE before PostgreSQL 17); of
+        // the others, one statement in eight is rolled back to a savepoint.
+        if (statements.Count > 1 && _random.Next(4) == 0 && statements.All(s => s.Kind != DmlKind.Merge))
+            return new DmlStep(++_stepNumber, statements, Combined: true);
+        return new DmlStep(++_stepNumber, statements.Select(s => _random.Next(8) == 0 ? s with { RolledBackToSavepoint = true } : s).ToList());
     }
 
     private DmlKind PickKind()
@@ -103,6 +124,7 @@ public sealed class DmlGenerator
                 DmlKind.DeleteSome => $"DELETE FROM {table.QualifiedName} WHERE {Predicate(table, rows)}",
                 DmlKind.DeleteAll => $"DELETE FROM {table.QualifiedName}",
                 DmlKind.NoOpUpdate => NoOpUpdate(table, rows),
+                DmlKind.Merge => Merge(table, rows),
                 _ => null,
             };
             // Kinds that do not apply (no rows yet, no key, no non-key column) become an insert, which always applies.
@@ -200,6 +222,40 @@ public sealed class DmlGenerator
                 assignments.Add($"{column.QuotedName} = {ValueDomain.Literal(column, ValueDomain.Next(Random, column))}");
             }
             return $"UPDATE {table.QualifiedName} SET {string.Join(", ", assignments)} WHERE {KeyPredicate(table, source)}";
+        }
+
+        /// <summary>
+        /// MERGE over a VALUES list of up to three live keys (each updated or deleted) and up to two fresh ones
+        /// (inserted): one statement firing INSERT, UPDATE and DELETE triggers. Keyed tables only: a keyless row has no
+        /// identity to match.
+        /// </summary>
+        private string? Merge(TableDefinition table, IReadOnlyList<IReadOnlyList<string?>> rows)
+        {
+            if (!WritableKey(table))
+                return null;
+            var columns = table.WritableColumns.ToList();
+            var tuples = new List<string>();
+            string Tuple(Func<ColumnDefinition, string?> value, bool delete) =>
+                "(" + string.Join(", ", columns.Select(c => $"CAST({ValueDomain.Literal(c, value(c))} AS {c.SqlType})")) + (delete ? ", true" : ", false") + ")";
+            foreach (var row in rows.OrderBy(_ => Random.Next()).Take(Random.Next(0, 4)))
+                tuples.Add(Tuple(c => table.IsKeyColumn(c) ? row[IndexOf(table, c)] : ValueDomain.Next(Random, c), Random.Next(3) == 0));
+            for (var i = Random.Next(0, 3); i > 0; i--)
+            {
+                var key = FreshKey(table);
+                if (key is null)
+                    break;
+                tuples.Add(Tuple(c => table.IsKeyColumn(c) ? key[c.Name] : ValueDomain.Next(Random, c), false));
+            }
+            if (tuples.Count == 0)
+                return null;
+            var on = string.Join(" AND ", table.KeyColumns.Select(c => $"t.{c.QuotedName} = v.{c.QuotedName}"));
+            var others = columns.Where(c => !table.IsKeyColumn(c)).ToList();
+            var update = others.Count == 0
+                ? ""
+                : $"\n    WHEN MATCHED THEN UPDATE SET {string.Join(", ", others.Select(c => $"{c.QuotedName} = v.{c.QuotedName}"))}";
+            return $"MERGE INTO {table.QualifiedName} AS t\n    USING (VALUES {string.Join(", ", tuples)}) AS v({ColumnList(columns)}, \"__delete\")\n    ON {on}" +
+                   $"\n    WHEN MATCHED AND v.\"__delete\" THEN DELETE{update}" +
+                   $"\n    WHEN NOT MATCHED THEN INSERT ({ColumnList(columns)}) VALUES ({string.Join(", ", columns.Select(c => "v." + c.QuotedName))})";
         }
 
         /// <summary>Rewrites rows with their own values: triggers fire and transition tables hold old = new.</summary>

@@ -6,17 +6,19 @@ namespace Trickle.Database.Tests.Infrastructure;
 public static class TableCatalog
 {
     /// <summary>
-    /// Every ordinary or partitioned table outside system schemas and the <c>trickle</c> runtime schema. Call it
-    /// before installing a stream table so that its storage is not mistaken for a source.
+    /// Every ordinary or partitioned table outside system schemas and the <c>trickle</c> runtime schema (partitions
+    /// only with <paramref name="includePartitions"/>, for writes aimed at them directly). Call it before installing
+    /// a stream table so that its storage is not mistaken for a source.
     /// </summary>
-    public static async Task<IReadOnlyList<TableDefinition>> ReadTablesAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<TableDefinition>> ReadTablesAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default,
+        bool includePartitions = false)
     {
-        const string tablesSql = """
+        var tablesSql = $"""
             SELECT c.oid, format('%I.%I', n.nspname, c.relname)
             FROM pg_class c
             JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p')
-              AND NOT c.relispartition
+              AND {(includePartitions ? "TRUE" : "NOT c.relispartition")}
               AND n.nspname NOT IN ('information_schema', 'trickle')
               AND n.nspname NOT LIKE 'pg\_%'
             ORDER BY format('%I.%I', n.nspname, c.relname) COLLATE "C"

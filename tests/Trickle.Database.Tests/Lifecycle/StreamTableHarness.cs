@@ -200,6 +200,10 @@ internal static class StreamTableHarness
             "index trickle.stream_table_upgrades_pkey on trickle.stream_table_upgrades",
             "trigger trickle.stream_table_catalog keep_while_retiring trickle.keep_while_retiring()",
             "trigger trickle.refresh_history keep_while_retiring trickle.keep_while_retiring()",
+            // Partitions and inheritance children of sources (runtime 0.5).
+            "class r trickle.followed_tables", "class i trickle.followed_tables_pkey",
+            "type trickle.followed_tables", "type trickle._followed_tables",
+            "index trickle.followed_tables_pkey on trickle.followed_tables",
         ];
         // The foreign keys of stream_table_dependencies: PostgreSQL's internal triggers, named by OID.
         if (line.StartsWith("trigger trickle.stream_table_catalog \"RI_ConstraintTrigger_", StringComparison.Ordinal)
@@ -217,6 +221,7 @@ internal static class StreamTableHarness
             "normalize_schedule", "alter_stream_table",
             "keep_while_retiring", "retire_generation", "discard_upgrade", "view_replaceable", "lock_for_swap", "swap_generation",
             "refuse_upgrade_with_readers",
+            "follow_partitions_ddl",
         ];
         // The foreign key from source_reads to the catalog: its triggers are named after their oids.
         if (line.StartsWith("trigger trickle.source_reads \"RI_ConstraintTrigger_", StringComparison.Ordinal)
