@@ -156,6 +156,16 @@ public sealed class JoinCorpusTests(PostgresCluster cluster, ITestOutputHelper o
     [Theory]
     [MemberData(nameof(Queries))]
     public Task Join_MatchesRecomputation(string name, string query) =>
-        CorpusRun.CheckAsync(cluster, output.WriteLine, Schema, Seed, name, query, seed: name.Length * 31337);
+        CorpusRun.CheckAsync(cluster, output.WriteLine, Schema, Seed, name, query,
+            seed: name.Length * 31337 + SeedShifts.GetValueOrDefault(name));
+
+    // A NULL in the subquery's column empties these queries until a write removes it. At their base seed the one write
+    // that did so is rolled back to a savepoint, so the run would prove nothing (the checker refuses a stream table
+    // that never had a row); the next seed reaches rows.
+    private static readonly Dictionary<string, int> SeedShifts = new()
+    {
+        ["not_in_with_nulls"] = 1,
+        ["not_equal_any"] = 1,
+    };
 
 }
