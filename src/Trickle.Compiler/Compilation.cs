@@ -46,7 +46,11 @@ public static class Compilation
             return RecomputeVerbatim(definition, options, diagnostics, explain) ?? new CompilationResult(null, diagnostics.Items, analysis.IrText);
         if (analysis.Recursion is { } recursion)
             model = model with { Recursion = RecursionModelBuilder.Build(recursion, analysis.Rewritten) };
-        model = model with { SourceGuard = SourceGuardModel.For(analysis.Rewritten.Schema, analysis.Rewritten.Name, analysis.Rewritten.Generation, analysis.Rewritten.QueryText, catalog.SearchPath) };
+        model = model with
+        {
+            SourceGuard = SourceGuardModel.For(analysis.Rewritten.Schema, analysis.Rewritten.Name, analysis.Rewritten.Generation, analysis.Rewritten.QueryText, catalog.SearchPath)
+                with { ViewQueriesSql = analysis.ExpandedViews.Select(v => v.View!.QueryText.Trim().TrimEnd(';').TrimEnd()).ToList() },
+        };
         model = model with { UnavailableModes = UnavailableModes(definition, catalog, options, analysis.Rewritten.Mode) };
         return new CompilationResult(render(model, analysis), diagnostics.Items, analysis.IrText);
     }
@@ -149,6 +153,7 @@ public static class Compilation
         {
             Recursion = recursion,
             BinderRewrites = binder.Rewrites,
+            ExpandedViews = binder.ExpandedViews,
         };
     }
 
@@ -233,6 +238,9 @@ public static class Compilation
 
         /// <summary>What binding rewrote before the passes ran (a LATERAL subquery into a join, …), one line each.</summary>
         public IReadOnlyList<string> BinderRewrites { get; init; } = [];
+
+        /// <summary>The views the query reads, each expanded into its definition.</summary>
+        public IReadOnlyList<CatalogTable> ExpandedViews { get; init; } = [];
 
         public string IrText => Recursion is null ? IrPrinter.Print(Rewritten.Plan) : RecursionModelBuilder.PlanText(Recursion) + IrPrinter.Print(Rewritten.Plan);
     }

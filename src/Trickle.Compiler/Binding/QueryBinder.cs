@@ -104,7 +104,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             // NOT EXISTS joins last: it is a LEFT JOIN, which only the last join of a query may be.
             foreach (var conjunct in conjuncts.OrderBy(c => IsNotExists(c) ? 1 : 0))
             {
-                var existence = oneTest && scope.Relations.Count == 1 && plan is ScanNode { IsSubquery: false }
+                var existence = oneTest && scope.Relations.Count == 1 && plan is ScanNode { IsSubquery: false } && !TestsView(conjunct)
                     ? BindExistence(conjunct, scope, binder, plan)
                     : BindExistenceAsJoin(conjunct, scope, binder, plan, sources, joinFilters);
                 if (existence is not null) plan = existence;
@@ -373,8 +373,14 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             return plan;
         }
         var relations = new List<RelationBinding>();
-        if (BindFromItem(table, relations) is not FromRelation inner)
+        var tree = BindFromItem(table, relations);
+        if (tree is null)
             return plan;
+        if (tree is not FromRelation { Relation.Subplan: null } inner)
+        {
+            Unsupported(table, "this subquery is not supported yet: a subquery tested with EXISTS, IN, ANY or ALL must read one table");
+            return plan;
+        }
         if (outer.Relations.Any(r => r.Name == inner.Relation.Name))
         {
             diagnostics.Error(DiagnosticCode.DuplicateTable, filePath, table.Span,
@@ -691,6 +697,13 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                         $"stream table {table.Schema}.{table.Name} cannot read itself");
                     return null;
                 }
+                if (table.Kind is RelationKind.MaterializedView or RelationKind.ForeignTable)
+                {
+                    Unsupported(named.Name, UnreadableRelation(table));
+                    return null;
+                }
+                if (table.View is { } view)
+                    return BindView(named, table, view, relations);
                 if (named.Alias is { ColumnNames.Count: > 0 })
                     Unsupported(named.Alias, "column aliases on a table are not supported yet");
                 var name = named.Alias?.Name.Value ?? table.Name;
@@ -937,12 +950,23 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             return null;
         }
         var innerRelations = new List<RelationBinding>();
-        if (BindFromItem(table, innerRelations) is not FromRelation inner) return null;
+        // The subquery reads a table, or a subquery (a view) flattened in turn: its columns are then definitions over
+        // that one's table, and its filter holds under this one's.
+        var inner = BindFromItem(table, innerRelations);
+        if (inner is null) return null;
+        if (inner is not FromRelation and not FromDerived { Windows.Count: 0 })
+        {
+            Unsupported(at, "this subquery or view reads a subquery with window functions, which is not supported yet");
+            return null;
+        }
+        var innerRelation = inner is FromDerived nested ? nested.Relation : ((FromRelation)inner).Relation;
         var innerBinder = new ExpressionBinder(new BindingScope(innerRelations, inner.Columns), filePath, diagnostics, mode);
         // Inner expressions name the subquery's table by its own alias; outside it is known by the subquery's name.
-        var rename = new LeafRewriter(e => e is BoundColumn c && c.Relation == inner.Relation.Name ? c with { Relation = name } : e);
+        var rename = new LeafRewriter(e => e is BoundColumn c && c.Relation == innerRelation.Name ? c with { Relation = name } : e);
         if (select.Where is not null) RejectAggregates(select.Where, "WHERE");
-        var condition = select.Where is null ? null : rename.Rewrite(innerBinder.Bind(select.Where));
+        var conditions = new[] { (inner as FromDerived)?.Condition, select.Where is null ? null : innerBinder.Bind(select.Where) }.OfType<BoundExpression>().ToList();
+        var condition = conditions.Count == 0 ? null
+            : rename.Rewrite(conditions.Aggregate((a, b) => new BoundBinary(a.Span, SqlType.Boolean, a, "AND", b)));
         // Window calls are computed over the subquery's filtered rows; the outer query's filters apply to their values.
         var windows = new List<WindowCall>();
         var outputBinder = new ExpressionBinder(innerBinder.Scope, filePath, diagnostics, mode)
@@ -956,7 +980,11 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                 $"\"{name}\" has {outputs.Count} columns available but {columnNames.Count} column names were given");
             return null;
         }
-        var relation = new RelationBinding(relations.Count, name, inner.Relation.Table, Aliased: true);
+        var relation = new RelationBinding(relations.Count, name, innerRelation.Table, Aliased: true)
+        {
+            Subplan = innerRelation.Subplan,
+            SubplanSources = innerRelation.SubplanSources,
+        };
         var columns = outputs.Select((o, i) =>
         {
             var definition = rename.Rewrite(o.Expression);
@@ -990,7 +1018,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             diagnostics.Error(DiagnosticCode.DuplicateTable, filePath, at.Span, $"table name \"{name}\" specified more than once; give one occurrence an alias");
             return null;
         }
-        var inner = new QueryBinder(catalog, filePath, diagnostics, mode) { _commonTables = _commonTables, Rewrites = Rewrites }.Bind(query);
+        var inner = new QueryBinder(catalog, filePath, diagnostics, mode) { _commonTables = _commonTables, Rewrites = Rewrites, _viewsExpanding = _viewsExpanding, ExpandedViews = ExpandedViews }.Bind(query);
         if (inner is null) return null;
         var (plan, sources) = inner.Value;
         if (ScanNode.ScansOf(plan).Any(scan => scan.IsSubquery))

@@ -7,8 +7,12 @@ public static class LiveCatalogReader
 {
     // Views, materialized views and foreign tables are readable sources too. The trickle schema holds our own runtime.
     // Other sessions' temporary tables (pg_temp_N) are invisible to the script's session, so they are not sources.
+    // A view's definition is printed while search_path is empty, so that it names every relation with its schema and
+    // means the same wherever it is expanded.
     private const string RelationsSql = """
-        SELECT c.oid, n.nspname, c.relname
+        SELECT c.oid, n.nspname, c.relname, c.relkind::text,
+               CASE WHEN c.relkind = 'v' THEN pg_catalog.pg_get_viewdef(c.oid) END,
+               coalesce(c.reloptions, '{}')
         FROM pg_catalog.pg_class c
         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
@@ -49,11 +53,18 @@ public static class LiveCatalogReader
         // One snapshot for all four queries, so a concurrent ALTER TABLE cannot give us columns of one version and keys of another.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
 
-        var relations = new List<(uint Oid, string Schema, string Name)>();
+        string[] searchPath;
+        await using (var command = new NpgsqlCommand(SearchPathSql, connection, transaction))
+            searchPath = (string[])(await command.ExecuteScalarAsync(ct))!;
+
+        await using (var command = new NpgsqlCommand("SELECT pg_catalog.set_config('search_path', '', true)", connection, transaction))
+            await command.ExecuteNonQueryAsync(ct);
+        var relations = new List<(uint Oid, string Schema, string Name, string Kind, string? Definition, string[] Options)>();
         await using (var command = new NpgsqlCommand(RelationsSql, connection, transaction))
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
-                relations.Add((reader.GetFieldValue<uint>(0), reader.GetString(1), reader.GetString(2)));
+                relations.Add((reader.GetFieldValue<uint>(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                    reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetFieldValue<string[]>(5)));
 
         var columns = new Dictionary<uint, List<CatalogColumn>>();
         await using (var command = new NpgsqlCommand(ColumnsSql, connection, transaction))
@@ -70,10 +81,6 @@ public static class LiveCatalogReader
             while (await reader.ReadAsync(ct))
                 GetOrAdd(primaryKeys, reader.GetFieldValue<uint>(0)).Add(reader.GetString(1));
 
-        string[] searchPath;
-        await using (var command = new NpgsqlCommand(SearchPathSql, connection, transaction))
-            searchPath = (string[])(await command.ExecuteScalarAsync(ct))!;
-
         var streamTables = new Dictionary<(string, string), string?>();
         bool hasRuntime;
         await using (var command = new NpgsqlCommand("SELECT to_regclass('trickle.stream_table_catalog') IS NOT NULL", connection, transaction))
@@ -88,16 +95,25 @@ public static class LiveCatalogReader
 
         await transaction.CommitAsync(ct);
 
-        var tables = relations.Select(r => new CatalogTable(
-            r.Schema,
-            r.Name,
-            columns.TryGetValue(r.Oid, out var cols) ? cols : [],
-            primaryKeys.TryGetValue(r.Oid, out var key) ? key : [])
+        var tables = relations.Select(r =>
         {
-            Upstream = streamTables.TryGetValue((r.Schema, r.Name), out var generation) ? UpstreamStreamTable.For(r.Schema, r.Name, generation) : null,
+            var relationColumns = columns.TryGetValue(r.Oid, out var cols) ? cols : [];
+            var upstream = streamTables.TryGetValue((r.Schema, r.Name), out var generation) ? UpstreamStreamTable.For(r.Schema, r.Name, generation) : null;
+            return new CatalogTable(r.Schema, r.Name, relationColumns, primaryKeys.TryGetValue(r.Oid, out var key) ? key : [])
+            {
+                Upstream = upstream,
+                Kind = r.Kind switch { "v" => RelationKind.View, "m" => RelationKind.MaterializedView, "f" => RelationKind.ForeignTable, _ => RelationKind.Table },
+                // A stream table is a view over its storage: it is read through its storage's changes, not expanded.
+                View = r.Definition is null || upstream is not null ? null : new ViewDefinition(r.Definition.Trim().TrimEnd(';'),
+                    relationColumns.Select(c => c.Name).ToList(), false, IsSet(r.Options, "security_barrier"), IsSet(r.Options, "security_invoker")),
+            };
         });
         return new SourceCatalog(tables, searchPath);
     }
+
+    /// <summary>A boolean reloption, stored as <c>name=value</c> with the value as written.</summary>
+    private static bool IsSet(string[] options, string name) => options.Any(o =>
+        o.StartsWith(name + "=", StringComparison.Ordinal) && o[(name.Length + 1)..].ToLowerInvariant() is "true" or "on" or "yes" or "1" or "t" or "y");
 
     /// <summary>
     /// Splits <c>format_type</c>'s output into name, modifiers and array dimensions. <paramref name="withoutModifiers"/> is
