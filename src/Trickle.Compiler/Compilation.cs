@@ -125,6 +125,14 @@ public static class Compilation
                 $"unknown option \"{option.Name.Value}\" (known: schedule, refresh_mode)");
         if (diagnostics.HasErrors) return null;
 
+        // SELECT FROM t is a valid query, but its rows cannot be told apart or stored as a stream table's rows.
+        if (FirstSelect(parsed.Query.Body) is { Items.Count: 0 } empty)
+        {
+            diagnostics.Error(DiagnosticCode.NoOutputColumns, definition.Path, empty.Span,
+                "a stream table needs at least one column: this query selects none");
+            return null;
+        }
+
         // A query may read other stream tables, but not itself.
         catalog = catalog.For(schema, name);
         var generation = options.Upgrade ? Generation(mode, schedule, parsed.QueryText) : null;
@@ -156,6 +164,15 @@ public static class Compilation
             ExpandedViews = binder.ExpandedViews,
         };
     }
+
+    /// <summary>The SELECT whose select list names a query's columns: the first branch of a set operation.</summary>
+    private static SelectCore? FirstSelect(QueryBody body) => body switch
+    {
+        SelectCore select => select,
+        SetOperation operation => FirstSelect(operation.Left),
+        NestedQuery nested => FirstSelect(nested.Query.Body),
+        _ => null,
+    };
 
     /// <summary>
     /// The generation an upgrade builds: a short stable hash of everything that decides what the script creates (the

@@ -555,20 +555,24 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
     /// tables of the outer query explicitly (<c>o.b</c>), and the conjuncts over its own table only. Null, with a
     /// diagnostic, when another conjunct reads the outer query.
     /// </summary>
+    /// <param name="unqualifiedOuter">names that, written without a qualifier, mean a column of the outer query: the inner
+    /// table has no column of that name (PostgreSQL looks in the inner scope first, then in the outer ones)</param>
     private (List<(Expression Inner, Expression Outer)> Correlations, List<Expression> Others)? SplitCorrelation(
-        SelectCore inner, NamedTable innerTable, IReadOnlyCollection<string> outerNames, string what, string help)
+        SelectCore inner, NamedTable innerTable, IReadOnlyCollection<string> outerNames, string what, string help,
+        IReadOnlySet<string>? unqualifiedOuter = null)
     {
         bool IsOuter(Expression e) => Descendants(e).OfType<ColumnReference>().ToList() is { Count: > 0 } references
-            && references.All(c => NamesOuter(c, innerTable, outerNames));
+            && references.All(c => NamesOuter(c, innerTable, outerNames, unqualifiedOuter));
+        bool Reads(Expression e) => ReadsOuter(e, innerTable, outerNames, unqualifiedOuter);
         var correlations = new List<(Expression Inner, Expression Outer)>();
         var rest = new List<Expression>();
         foreach (var conjunct in inner.Where is null ? [] : Conjuncts(inner.Where))
         {
-            if (conjunct is BinaryExpression { Operator: "=" } equality && IsOuter(equality.Right) && !ReadsOuter(equality.Left, innerTable, outerNames))
+            if (conjunct is BinaryExpression { Operator: "=" } equality && IsOuter(equality.Right) && !Reads(equality.Left))
                 correlations.Add((equality.Left, equality.Right));
-            else if (conjunct is BinaryExpression { Operator: "=" } reversed && IsOuter(reversed.Left) && !ReadsOuter(reversed.Right, innerTable, outerNames))
+            else if (conjunct is BinaryExpression { Operator: "=" } reversed && IsOuter(reversed.Left) && !Reads(reversed.Right))
                 correlations.Add((reversed.Right, reversed.Left));
-            else if (ReadsOuter(conjunct, innerTable, outerNames))
+            else if (Reads(conjunct))
             {
                 Unsupported(conjunct, $"{what} may use the outer query's columns only in equalities (inner = outer.column); {help}");
                 return null;
@@ -578,12 +582,27 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         return (correlations, rest);
     }
 
-    private static bool NamesOuter(ColumnReference column, NamedTable innerTable, IReadOnlyCollection<string> outerNames) =>
+    private static bool NamesOuter(ColumnReference column, NamedTable innerTable, IReadOnlyCollection<string> outerNames,
+        IReadOnlySet<string>? unqualifiedOuter = null) =>
         column.Parts.Count >= 2 && outerNames.Contains(column.Parts[^2].Value)
-        && column.Parts[^2].Value != (innerTable.Alias?.Name.Value ?? innerTable.Name.Last.Value);
+        && column.Parts[^2].Value != (innerTable.Alias?.Name.Value ?? innerTable.Name.Last.Value)
+        || column is { Parts.Count: 1, Star: false } && unqualifiedOuter is not null && unqualifiedOuter.Contains(column.Parts[0].Value);
 
-    private static bool ReadsOuter(Expression expression, NamedTable innerTable, IReadOnlyCollection<string> outerNames) =>
-        Descendants(expression).OfType<ColumnReference>().Any(c => NamesOuter(c, innerTable, outerNames));
+    private static bool ReadsOuter(Expression expression, NamedTable innerTable, IReadOnlyCollection<string> outerNames,
+        IReadOnlySet<string>? unqualifiedOuter = null) =>
+        Descendants(expression).OfType<ColumnReference>().Any(c => NamesOuter(c, innerTable, outerNames, unqualifiedOuter));
+
+    /// <summary>
+    /// The names an unqualified reference inside a subquery over <paramref name="innerTable"/> resolves to the outer
+    /// query by: columns of the outer query that the inner table does not have.
+    /// </summary>
+    private HashSet<string> UnqualifiedOuterNames(NamedTable innerTable, BindingScope outer)
+    {
+        var probe = new QueryBinder(catalog, filePath, new DiagnosticBag(), mode) { _commonTables = _commonTables };
+        var inner = probe.BindFromItem(innerTable, []);
+        var innerNames = inner?.Columns.Select(c => c.Name).ToHashSet() ?? [];
+        return outer.Columns.Where(c => !c.Hidden).Select(c => c.Name).Where(n => !innerNames.Contains(n)).ToHashSet();
+    }
 
     /// <summary>
     /// <c>EXISTS (SELECT … FROM t WHERE t.a = o.b AND p)</c>, <c>x IN (SELECT y FROM t WHERE p)</c> and
@@ -611,7 +630,8 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             Unsupported(conjunct, $"this subquery is not supported yet: a subquery tested with EXISTS, IN or = ANY must read one table, without GROUP BY, LIMIT or aggregates; {help}");
             return plan;
         }
-        var split = SplitCorrelation(inner, innerTable, outer.Relations.Select(r => r.Name).ToList(), "an EXISTS or IN subquery", help);
+        var split = SplitCorrelation(inner, innerTable, outer.Relations.Select(r => r.Name).ToList(), "an EXISTS or IN subquery", help,
+            UnqualifiedOuterNames(innerTable, outer));
         if (split is null) return plan;
         var (correlations, rest) = split.Value;
         if (operand is not null)

@@ -7,12 +7,8 @@ public static class LiveCatalogReader
 {
     // Views, materialized views and foreign tables are readable sources too. The trickle schema holds our own runtime.
     // Other sessions' temporary tables (pg_temp_N) are invisible to the script's session, so they are not sources.
-    // A view's definition is printed while search_path is empty, so that it names every relation with its schema and
-    // means the same wherever it is expanded.
     private const string RelationsSql = """
-        SELECT c.oid, n.nspname, c.relname, c.relkind::text,
-               CASE WHEN c.relkind = 'v' THEN pg_catalog.pg_get_viewdef(c.oid) END,
-               coalesce(c.reloptions, '{}')
+        SELECT c.oid, n.nspname, c.relname, c.relkind::text, coalesce(c.reloptions, '{}')
         FROM pg_catalog.pg_class c
         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
@@ -40,6 +36,13 @@ public static class LiveCatalogReader
 
     private const string SearchPathSql = "SELECT current_schemas(false)";
 
+    private const string ViewDefinitionsSql = """
+        SELECT c.oid, pg_catalog.pg_get_viewdef(c.oid)
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind = 'v' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'trickle')
+        """;
+
     // Views that are installed stream tables: a stream table reading one captures changes from its storage instead,
     // named with the generation an upgrade installed (read through to_jsonb: runtimes before 0.4 have no such column).
     private const string StreamTablesSql = """
@@ -53,18 +56,11 @@ public static class LiveCatalogReader
         // One snapshot for all four queries, so a concurrent ALTER TABLE cannot give us columns of one version and keys of another.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
 
-        string[] searchPath;
-        await using (var command = new NpgsqlCommand(SearchPathSql, connection, transaction))
-            searchPath = (string[])(await command.ExecuteScalarAsync(ct))!;
-
-        await using (var command = new NpgsqlCommand("SELECT pg_catalog.set_config('search_path', '', true)", connection, transaction))
-            await command.ExecuteNonQueryAsync(ct);
-        var relations = new List<(uint Oid, string Schema, string Name, string Kind, string? Definition, string[] Options)>();
+        var relations = new List<(uint Oid, string Schema, string Name, string Kind, string[] Options)>();
         await using (var command = new NpgsqlCommand(RelationsSql, connection, transaction))
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
-                relations.Add((reader.GetFieldValue<uint>(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                    reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetFieldValue<string[]>(5)));
+                relations.Add((reader.GetFieldValue<uint>(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<string[]>(4)));
 
         var columns = new Dictionary<uint, List<CatalogColumn>>();
         await using (var command = new NpgsqlCommand(ColumnsSql, connection, transaction))
@@ -93,6 +89,20 @@ public static class LiveCatalogReader
                 streamTables[(reader.GetString(0), reader.GetString(1))] = reader.IsDBNull(2) ? null : reader.GetString(2);
         }
 
+        string[] searchPath;
+        await using (var command = new NpgsqlCommand(SearchPathSql, connection, transaction))
+            searchPath = (string[])(await command.ExecuteScalarAsync(ct))!;
+
+        // Printed last, with search_path empty for the rest of the transaction: every relation a definition reads is
+        // then named with its schema, so it means the same wherever the view is expanded.
+        await using (var command = new NpgsqlCommand("SELECT pg_catalog.set_config('search_path', '', true)", connection, transaction))
+            await command.ExecuteNonQueryAsync(ct);
+        var definitions = new Dictionary<uint, string>();
+        await using (var command = new NpgsqlCommand(ViewDefinitionsSql, connection, transaction))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                definitions[reader.GetFieldValue<uint>(0)] = reader.GetString(1);
+
         await transaction.CommitAsync(ct);
 
         var tables = relations.Select(r =>
@@ -104,7 +114,7 @@ public static class LiveCatalogReader
                 Upstream = upstream,
                 Kind = r.Kind switch { "v" => RelationKind.View, "m" => RelationKind.MaterializedView, "f" => RelationKind.ForeignTable, _ => RelationKind.Table },
                 // A stream table is a view over its storage: it is read through its storage's changes, not expanded.
-                View = r.Definition is null || upstream is not null ? null : new ViewDefinition(r.Definition.Trim().TrimEnd(';'),
+                View = !definitions.TryGetValue(r.Oid, out var definition) || upstream is not null ? null : new ViewDefinition(definition.Trim().TrimEnd(';'),
                     relationColumns.Select(c => c.Name).ToList(), false, IsSet(r.Options, "security_barrier"), IsSet(r.Options, "security_invoker")),
             };
         });
