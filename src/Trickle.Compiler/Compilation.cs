@@ -49,7 +49,11 @@ public static class Compilation
         model = model with
         {
             SourceGuard = SourceGuardModel.For(analysis.Rewritten.Schema, analysis.Rewritten.Name, analysis.Rewritten.Generation, analysis.Rewritten.QueryText, catalog.SearchPath)
-                with { ViewQueriesSql = analysis.ExpandedViews.Select(v => v.View!.QueryText.Trim().TrimEnd(';').TrimEnd()).ToList() },
+                with
+                {
+                    ViewQueriesSql = analysis.ExpandedViews.Select(v => v.View!.QueryText.Trim().TrimEnd(';').TrimEnd()).ToList(),
+                    ExpandedViews = analysis.ExpandedViews.Select(v => SqlQuoting.Qualified(v.Schema, v.Name)).ToList(),
+                },
         };
         model = model with { UnavailableModes = UnavailableModes(definition, catalog, options, analysis.Rewritten.Mode) };
         return new CompilationResult(render(model, analysis), diagnostics.Items, analysis.IrText);

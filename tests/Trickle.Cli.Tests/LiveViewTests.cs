@@ -82,6 +82,32 @@ public sealed class LiveViewTests(PostgresServer server) : IClassFixture<Postgre
         Assert.True(await CountAsync($"SELECT count(*) FROM {name}") > 0);
     }
 
+    [Fact]
+    public async Task ReplacingAnExpandedView_OrRenamingAColumnItReads_IsRefused_WhileAnUnchangedReplaceIsNot()
+    {
+        await server.ExecuteAsync(Schema);
+        using var dir = new TempDirectory();
+        var run = await CliRunner.RunAsync("compile", dir.File("st.sql", OverViews), "--connection", server.ConnectionString,
+            "--name", "guarded", "--mode", "differential", "-o", dir.File("out.sql"));
+        Assert.Equal(0, run.ExitCode);
+        await server.ExecuteAsync(File.ReadAllText(dir.File("out.sql")));
+
+        // The same definition again changes nothing the stream table was compiled from.
+        await server.ExecuteAsync("CREATE OR REPLACE VIEW shop.paid AS SELECT id, customer_id, amount FROM shop.orders WHERE status = 'paid'");
+        var replaced = await Assert.ThrowsAsync<PostgresException>(() =>
+            server.ExecuteAsync("CREATE OR REPLACE VIEW shop.paid AS SELECT id, customer_id, amount FROM shop.orders WHERE status <> 'open'"));
+        Assert.Contains("cannot replace view shop.paid: stream table public.guarded", replaced.MessageText);
+        var nested = await Assert.ThrowsAsync<PostgresException>(() =>
+            server.ExecuteAsync("CREATE OR REPLACE VIEW shop.big_paid (order_id, cust, amt) AS SELECT id, customer_id, amount FROM shop.paid WHERE amount > 11"));
+        Assert.Contains("cannot replace view shop.big_paid", nested.MessageText);
+        // The view's base table column is read by the maintenance functions by name: the guard protects it too.
+        var renamed = await Assert.ThrowsAsync<PostgresException>(() => server.ExecuteAsync("ALTER TABLE shop.orders RENAME COLUMN status TO state"));
+        Assert.Contains("stream table public.guarded", renamed.MessageText);
+
+        await server.ExecuteAsync("SELECT trickle.drop_stream_table('guarded')");
+        await server.ExecuteAsync("CREATE OR REPLACE VIEW shop.paid AS SELECT id, customer_id, amount FROM shop.orders WHERE status <> 'open'");
+    }
+
     [Theory]
     [InlineData("differential", "shop.snapshot", "materialized view shop.snapshot cannot be maintained incrementally")]
     [InlineData("immediate", "shop.snapshot", "materialized view shop.snapshot cannot be maintained incrementally")]

@@ -19,6 +19,9 @@ public sealed record SourceGuardModel(string View, string QuerySql, string Searc
     /// </summary>
     public IReadOnlyList<string> ViewQueriesSql { get; init; } = [];
 
+    /// <summary>Those views, qualified and quoted: the install records their definitions, and replacing one is refused.</summary>
+    public IReadOnlyList<string> ExpandedViews { get; init; } = [];
+
     /// <summary>
     /// The guard of one generation (null: as first installed). Each generation has its own, named with it, so that an
     /// upgrade's new generation is protected from the moment it captures changes, and dropping either generation (the
