@@ -68,7 +68,11 @@ internal sealed partial class QueryBinder
             diagnostics.Add(diagnostic.Message.StartsWith("view ", StringComparison.Ordinal)
                 ? diagnostic with { Message = $"in view {table}, {diagnostic.Message}" }
                 : diagnostic with { Message = $"view {table}: {diagnostic.Message}" });
-        return local.HasErrors ? null : tree;
+        if (local.HasErrors) return null;
+        // Read without an alias, the view is also named by schema.view, as a table is.
+        if (reference.Alias is null && relations.FindLastIndex(r => r.Name == table.Name) is var index and >= 0)
+            relations[index] = relations[index] with { View = (table.Schema, table.Name) };
+        return tree;
     }
 
     /// <summary>

@@ -104,6 +104,26 @@ public sealed class ViewSourceTests
     }
 
     [Fact]
+    public void ViewReadWithoutAlias_IsNamedByItsSchemaQualifiedName()
+    {
+        var analysis = TestCompiler.Analyze("SELECT public.paid_orders.id, paid_orders.amount FROM public.paid_orders WHERE public.paid_orders.amount > 1", Catalog);
+
+        Assert.Contains("\"paid_orders\".\"amount\" > 1", IrPrinter.Print(analysis.Bound.Plan));
+    }
+
+    [Fact]
+    public void ViewOverAnAggregatingView_IsFlattenedOntoItsKeptWholeRows()
+    {
+        var catalog = TestCompiler.Catalog(Ddl + "\nCREATE VIEW public.big_totals AS SELECT customer_id, total FROM public.totals WHERE total > 10;");
+
+        var analysis = TestCompiler.Analyze("SELECT c.name, b.total FROM big_totals b JOIN customers c ON c.id = b.customer_id", catalog);
+        var plan = IrPrinter.Print(analysis.Bound.Plan);
+
+        Assert.Contains("Subquery AS \"b\"", plan);
+        Assert.Contains("\"b\".\"total\" > 10", plan);
+    }
+
+    [Fact]
     public void AggregatingView_IsKeptWhole_LikeAnAggregatingSubquery()
     {
         var analysis = TestCompiler.Analyze("SELECT c.name, t.total FROM totals t JOIN customers c ON c.id = t.customer_id", Catalog);

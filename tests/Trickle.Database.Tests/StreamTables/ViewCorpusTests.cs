@@ -20,6 +20,7 @@ public sealed class ViewCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         CREATE VIEW big_paid (order_id, cust, amt) WITH (security_barrier) AS
             SELECT id, customer_id, amount FROM paid_orders WHERE amount > 2;
         CREATE VIEW customer_totals AS SELECT customer_id, sum(amount) AS total, count(*) AS n FROM orders GROUP BY customer_id;
+        CREATE VIEW big_totals AS SELECT customer_id, total FROM customer_totals WHERE total > 5;
         CREATE VIEW regions AS SELECT id, upper(region) AS region FROM customers WHERE region IS NOT NULL;
         """;
 
@@ -36,6 +37,7 @@ public sealed class ViewCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         { "view_joined_with_view", "SELECT r.region, count(*) AS n FROM paid_orders p JOIN regions r ON r.id = p.customer_id GROUP BY r.region" },
         { "nested_view_column_list", "SELECT b.cust, b.amt FROM big_paid b WHERE b.amt < 6" },
         { "aggregating_view_joined", "SELECT c.name, t.total, t.n FROM customer_totals t JOIN customers c ON c.id = t.customer_id" },
+        { "view_over_aggregating_view", "SELECT c.name, b.total FROM big_totals b JOIN customers c ON c.id = b.customer_id" },
         { "view_in_exists", "SELECT c.name FROM customers c WHERE EXISTS (SELECT 1 FROM paid_orders p WHERE p.customer_id = c.id)" },
     };
 
