@@ -48,6 +48,9 @@ schemaStatement
     | createStreamTable
     | createSchema
     | alterTableAddConstraint
+    | createView
+    | createMaterializedView
+    | createForeignTable
     | otherStatement
     ;
 
@@ -146,6 +149,27 @@ constraintAttribute
 // Contents we skip (CHECK expressions, storage parameters) only need their parentheses to balance.
 balancedParentheses
     : LEFT_PAREN (balancedParentheses | ~(LEFT_PAREN | RIGHT_PAREN))* RIGHT_PAREN
+    ;
+
+// The query of a view is kept as text (viewBody) and parsed when a stream table reads the view: a view whose query
+// uses syntax we do not read yet must not make the whole schema file unreadable, only the stream tables that read it.
+// A temporary view belongs to the session that creates it, not to the schema: it is skipped like other statements.
+createView
+    : CREATE (OR REPLACE)? RECURSIVE? VIEW qualifiedName identifierList?
+      (WITH balancedParentheses)? AS viewBody
+    ;
+
+viewBody
+    : ~SEMICOLON+
+    ;
+
+// Neither can be maintained from captured changes, so only their names matter: a stream table that reads one is told so.
+createMaterializedView
+    : CREATE MATERIALIZED VIEW (IF NOT EXISTS)? qualifiedName ~SEMICOLON*
+    ;
+
+createForeignTable
+    : CREATE FOREIGN TABLE (IF NOT EXISTS)? qualifiedName ~SEMICOLON*
     ;
 
 createSchema
@@ -599,8 +623,8 @@ unreservedKeyword
     | ESCAPE | EXCLUDE | FILTER | FIRST | FOLLOWING | GENERATED | GLOBAL | GROUPS | HOUR | IDENTITY | IF
     | IMMEDIATE | INCLUDE | INDEX | INHERIT | KEY | LAST | LOCAL | MATCH | MATERIALIZED | MINUTE | MONTH | NEXT
     | NO | NULLS | OF | OPERATOR | ORDINALITY | OTHERS | OVER | PARTIAL | PARTITION | PRECEDING | RANGE | RECURSIVE
-    | RESTRICT | ROLLUP | ROWS | SCHEMA | SECOND | SET | SETS | SIMPLE | STORED | STREAM | TABLESPACE | TEMP
-    | TEMPORARY | TIES | UNBOUNDED | UNKNOWN | UNLOGGED | UPDATE | VALID | VARYING | WITHIN | WITHOUT | YEAR
+    | REPLACE | RESTRICT | ROLLUP | ROWS | SCHEMA | SECOND | SET | SETS | SIMPLE | STORED | STREAM | TABLESPACE | TEMP
+    | TEMPORARY | TIES | UNBOUNDED | UNKNOWN | UNLOGGED | UPDATE | VALID | VARYING | VIEW | WITHIN | WITHOUT | YEAR
     | ZONE
     ;
 

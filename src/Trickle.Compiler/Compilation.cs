@@ -46,7 +46,15 @@ public static class Compilation
             return RecomputeVerbatim(definition, options, diagnostics, explain) ?? new CompilationResult(null, diagnostics.Items, analysis.IrText);
         if (analysis.Recursion is { } recursion)
             model = model with { Recursion = RecursionModelBuilder.Build(recursion, analysis.Rewritten) };
-        model = model with { SourceGuard = SourceGuardModel.For(analysis.Rewritten.Schema, analysis.Rewritten.Name, analysis.Rewritten.Generation, analysis.Rewritten.QueryText, catalog.SearchPath) };
+        model = model with
+        {
+            SourceGuard = SourceGuardModel.For(analysis.Rewritten.Schema, analysis.Rewritten.Name, analysis.Rewritten.Generation, analysis.Rewritten.QueryText, catalog.SearchPath)
+                with
+                {
+                    ViewQueriesSql = analysis.ExpandedViews.Select(v => v.View!.QueryText.Trim().TrimEnd(';').TrimEnd()).ToList(),
+                    ExpandedViews = analysis.ExpandedViews.Select(v => SqlQuoting.Qualified(v.Schema, v.Name)).ToList(),
+                },
+        };
         model = model with { UnavailableModes = UnavailableModes(definition, catalog, options, analysis.Rewritten.Mode) };
         return new CompilationResult(render(model, analysis), diagnostics.Items, analysis.IrText);
     }
@@ -121,6 +129,14 @@ public static class Compilation
                 $"unknown option \"{option.Name.Value}\" (known: schedule, refresh_mode)");
         if (diagnostics.HasErrors) return null;
 
+        // SELECT FROM t is a valid query, but its rows cannot be told apart or stored as a stream table's rows.
+        if (FirstSelect(parsed.Query.Body) is { Items.Count: 0 } empty)
+        {
+            diagnostics.Error(DiagnosticCode.NoOutputColumns, definition.Path, empty.Span,
+                "a stream table needs at least one column: this query selects none");
+            return null;
+        }
+
         // A query may read other stream tables, but not itself.
         catalog = catalog.For(schema, name);
         var generation = options.Upgrade ? Generation(mode, schedule, parsed.QueryText) : null;
@@ -149,8 +165,18 @@ public static class Compilation
         {
             Recursion = recursion,
             BinderRewrites = binder.Rewrites,
+            ExpandedViews = binder.ExpandedViews,
         };
     }
+
+    /// <summary>The SELECT whose select list names a query's columns: the first branch of a set operation.</summary>
+    private static SelectCore? FirstSelect(QueryBody body) => body switch
+    {
+        SelectCore select => select,
+        SetOperation operation => FirstSelect(operation.Left),
+        NestedQuery nested => FirstSelect(nested.Query.Body),
+        _ => null,
+    };
 
     /// <summary>
     /// The generation an upgrade builds: a short stable hash of everything that decides what the script creates (the
@@ -233,6 +259,9 @@ public static class Compilation
 
         /// <summary>What binding rewrote before the passes ran (a LATERAL subquery into a join, …), one line each.</summary>
         public IReadOnlyList<string> BinderRewrites { get; init; } = [];
+
+        /// <summary>The views the query reads, each expanded into its definition.</summary>
+        public IReadOnlyList<CatalogTable> ExpandedViews { get; init; } = [];
 
         public string IrText => Recursion is null ? IrPrinter.Print(Rewritten.Plan) : RecursionModelBuilder.PlanText(Recursion) + IrPrinter.Print(Rewritten.Plan);
     }

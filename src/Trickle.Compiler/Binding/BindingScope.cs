@@ -18,10 +18,14 @@ internal sealed record RelationBinding(int Index, string Name, CatalogTable Tabl
     /// <summary>The tables the <see cref="Subplan"/> reads.</summary>
     public IReadOnlyList<CatalogTable> SubplanSources { get; init; } = [];
 
+    /// <summary>For a view read without an alias: the view, which <c>schema.view</c> qualifiers name.</summary>
+    public (string Schema, string Name)? View { get; init; }
+
     /// <summary>True when a qualifier such as <c>o</c>, <c>orders</c> or <c>public.orders</c> names this relation.</summary>
     public bool IsNamedBy(IReadOnlyList<string> qualifier) => qualifier.Count switch
     {
         1 => qualifier[0] == Name,
+        2 when View is { } view => qualifier[0] == view.Schema && qualifier[1] == view.Name,
         2 => !Aliased && qualifier[0] == Table.Schema && qualifier[1] == Table.Name,
         _ => false,
     };

@@ -290,7 +290,11 @@ internal sealed class ExpressionBinder(BindingScope scope, string filePath, Diag
                 $"function {name}() is not known to Trickle; only built-in functions whose volatility is known can be used");
             return new BoundLiteral(call.Span, SqlType.Unknown, "NULL");
         }
-        // EXTRACT(f FROM x) arrives as extract('f', x), which PostgreSQL 14+ also accepts as a plain call.
+        // EXTRACT(f FROM x) arrives as extract('f', x). EXTRACT is a keyword in PostgreSQL's grammar, so only its own
+        // syntax reaches the function: print it back that way, the field as a string (which EXTRACT accepts for any field).
+        if (name == "extract" && call.Arguments is [{ Value: StringLiteral field }, _])
+            return Form(call.Span, function.ResultType(arguments.Select(a => a.Type).ToList()), "extract",
+                ["EXTRACT(" + SqlQuoting.Literal(field.Value) + " FROM ", ")"], arguments[1]);
         return new BoundFunctionCall(call.Span, function.ResultType(arguments.Select(a => a.Type).ToList()), name, arguments);
     }
 }

@@ -73,7 +73,7 @@ internal sealed partial class QueryBinder
         foreach (var item in inner.Items)
         {
             if (item is ExpressionItem expression) selected.Add(expression);
-            else if (table is not null && item is StarItem { Qualifier: var qualifier }
+            else if (table is { View: null } && item is StarItem { Qualifier: var qualifier }
                      && (qualifier is null || qualifier.Parts.Count == 1 && qualifier.Parts[0].Value == innerName))
                 selected.AddRange(table.Columns.Select(c => new ExpressionItem(item.Span,
                     new ColumnReference(item.Span, [new Identifier(item.Span, innerName, true), new Identifier(item.Span, c.Name, true)], false),

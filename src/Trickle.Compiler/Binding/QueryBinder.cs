@@ -104,7 +104,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             // NOT EXISTS joins last: it is a LEFT JOIN, which only the last join of a query may be.
             foreach (var conjunct in conjuncts.OrderBy(c => IsNotExists(c) ? 1 : 0))
             {
-                var existence = oneTest && scope.Relations.Count == 1 && plan is ScanNode { IsSubquery: false }
+                var existence = oneTest && scope.Relations.Count == 1 && plan is ScanNode { IsSubquery: false } && !TestsView(conjunct)
                     ? BindExistence(conjunct, scope, binder, plan)
                     : BindExistenceAsJoin(conjunct, scope, binder, plan, sources, joinFilters);
                 if (existence is not null) plan = existence;
@@ -373,8 +373,14 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             return plan;
         }
         var relations = new List<RelationBinding>();
-        if (BindFromItem(table, relations) is not FromRelation inner)
+        var tree = BindFromItem(table, relations);
+        if (tree is null)
             return plan;
+        if (tree is not FromRelation { Relation.Subplan: null } inner)
+        {
+            Unsupported(table, "this subquery is not supported yet: a subquery tested with EXISTS, IN, ANY or ALL must read one table");
+            return plan;
+        }
         if (outer.Relations.Any(r => r.Name == inner.Relation.Name))
         {
             diagnostics.Error(DiagnosticCode.DuplicateTable, filePath, table.Span,
@@ -549,20 +555,24 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
     /// tables of the outer query explicitly (<c>o.b</c>), and the conjuncts over its own table only. Null, with a
     /// diagnostic, when another conjunct reads the outer query.
     /// </summary>
+    /// <param name="unqualifiedOuter">names that, written without a qualifier, mean a column of the outer query: the inner
+    /// table has no column of that name (PostgreSQL looks in the inner scope first, then in the outer ones)</param>
     private (List<(Expression Inner, Expression Outer)> Correlations, List<Expression> Others)? SplitCorrelation(
-        SelectCore inner, NamedTable innerTable, IReadOnlyCollection<string> outerNames, string what, string help)
+        SelectCore inner, NamedTable innerTable, IReadOnlyCollection<string> outerNames, string what, string help,
+        IReadOnlySet<string>? unqualifiedOuter = null)
     {
         bool IsOuter(Expression e) => Descendants(e).OfType<ColumnReference>().ToList() is { Count: > 0 } references
-            && references.All(c => NamesOuter(c, innerTable, outerNames));
+            && references.All(c => NamesOuter(c, innerTable, outerNames, unqualifiedOuter));
+        bool Reads(Expression e) => ReadsOuter(e, innerTable, outerNames, unqualifiedOuter);
         var correlations = new List<(Expression Inner, Expression Outer)>();
         var rest = new List<Expression>();
         foreach (var conjunct in inner.Where is null ? [] : Conjuncts(inner.Where))
         {
-            if (conjunct is BinaryExpression { Operator: "=" } equality && IsOuter(equality.Right) && !ReadsOuter(equality.Left, innerTable, outerNames))
+            if (conjunct is BinaryExpression { Operator: "=" } equality && IsOuter(equality.Right) && !Reads(equality.Left))
                 correlations.Add((equality.Left, equality.Right));
-            else if (conjunct is BinaryExpression { Operator: "=" } reversed && IsOuter(reversed.Left) && !ReadsOuter(reversed.Right, innerTable, outerNames))
+            else if (conjunct is BinaryExpression { Operator: "=" } reversed && IsOuter(reversed.Left) && !Reads(reversed.Right))
                 correlations.Add((reversed.Right, reversed.Left));
-            else if (ReadsOuter(conjunct, innerTable, outerNames))
+            else if (Reads(conjunct))
             {
                 Unsupported(conjunct, $"{what} may use the outer query's columns only in equalities (inner = outer.column); {help}");
                 return null;
@@ -572,12 +582,27 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         return (correlations, rest);
     }
 
-    private static bool NamesOuter(ColumnReference column, NamedTable innerTable, IReadOnlyCollection<string> outerNames) =>
+    private static bool NamesOuter(ColumnReference column, NamedTable innerTable, IReadOnlyCollection<string> outerNames,
+        IReadOnlySet<string>? unqualifiedOuter = null) =>
         column.Parts.Count >= 2 && outerNames.Contains(column.Parts[^2].Value)
-        && column.Parts[^2].Value != (innerTable.Alias?.Name.Value ?? innerTable.Name.Last.Value);
+        && column.Parts[^2].Value != (innerTable.Alias?.Name.Value ?? innerTable.Name.Last.Value)
+        || column is { Parts.Count: 1, Star: false } && unqualifiedOuter is not null && unqualifiedOuter.Contains(column.Parts[0].Value);
 
-    private static bool ReadsOuter(Expression expression, NamedTable innerTable, IReadOnlyCollection<string> outerNames) =>
-        Descendants(expression).OfType<ColumnReference>().Any(c => NamesOuter(c, innerTable, outerNames));
+    private static bool ReadsOuter(Expression expression, NamedTable innerTable, IReadOnlyCollection<string> outerNames,
+        IReadOnlySet<string>? unqualifiedOuter = null) =>
+        Descendants(expression).OfType<ColumnReference>().Any(c => NamesOuter(c, innerTable, outerNames, unqualifiedOuter));
+
+    /// <summary>
+    /// The names an unqualified reference inside a subquery over <paramref name="innerTable"/> resolves to the outer
+    /// query by: columns of the outer query that the inner table does not have.
+    /// </summary>
+    private HashSet<string> UnqualifiedOuterNames(NamedTable innerTable, BindingScope outer)
+    {
+        var probe = new QueryBinder(catalog, filePath, new DiagnosticBag(), mode) { _commonTables = _commonTables };
+        var inner = probe.BindFromItem(innerTable, []);
+        var innerNames = inner?.Columns.Select(c => c.Name).ToHashSet() ?? [];
+        return outer.Columns.Where(c => !c.Hidden).Select(c => c.Name).Where(n => !innerNames.Contains(n)).ToHashSet();
+    }
 
     /// <summary>
     /// <c>EXISTS (SELECT … FROM t WHERE t.a = o.b AND p)</c>, <c>x IN (SELECT y FROM t WHERE p)</c> and
@@ -605,7 +630,8 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             Unsupported(conjunct, $"this subquery is not supported yet: a subquery tested with EXISTS, IN or = ANY must read one table, without GROUP BY, LIMIT or aggregates; {help}");
             return plan;
         }
-        var split = SplitCorrelation(inner, innerTable, outer.Relations.Select(r => r.Name).ToList(), "an EXISTS or IN subquery", help);
+        var split = SplitCorrelation(inner, innerTable, outer.Relations.Select(r => r.Name).ToList(), "an EXISTS or IN subquery", help,
+            UnqualifiedOuterNames(innerTable, outer));
         if (split is null) return plan;
         var (correlations, rest) = split.Value;
         if (operand is not null)
@@ -691,6 +717,13 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                         $"stream table {table.Schema}.{table.Name} cannot read itself");
                     return null;
                 }
+                if (table.Kind is RelationKind.MaterializedView or RelationKind.ForeignTable)
+                {
+                    Unsupported(named.Name, UnreadableRelation(table));
+                    return null;
+                }
+                if (table.View is { } view)
+                    return BindView(named, table, view, relations);
                 if (named.Alias is { ColumnNames.Count: > 0 })
                     Unsupported(named.Alias, "column aliases on a table are not supported yet");
                 var name = named.Alias?.Name.Value ?? table.Name;
@@ -937,12 +970,23 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             return null;
         }
         var innerRelations = new List<RelationBinding>();
-        if (BindFromItem(table, innerRelations) is not FromRelation inner) return null;
+        // The subquery reads a table, or a subquery (a view) flattened in turn: its columns are then definitions over
+        // that one's table, and its filter holds under this one's.
+        var inner = BindFromItem(table, innerRelations);
+        if (inner is null) return null;
+        if (inner is not FromRelation and not FromDerived { Windows.Count: 0 })
+        {
+            Unsupported(at, "this subquery or view reads a subquery with window functions, which is not supported yet");
+            return null;
+        }
+        var innerRelation = inner is FromDerived nested ? nested.Relation : ((FromRelation)inner).Relation;
         var innerBinder = new ExpressionBinder(new BindingScope(innerRelations, inner.Columns), filePath, diagnostics, mode);
         // Inner expressions name the subquery's table by its own alias; outside it is known by the subquery's name.
-        var rename = new LeafRewriter(e => e is BoundColumn c && c.Relation == inner.Relation.Name ? c with { Relation = name } : e);
+        var rename = new LeafRewriter(e => e is BoundColumn c && c.Relation == innerRelation.Name ? c with { Relation = name } : e);
         if (select.Where is not null) RejectAggregates(select.Where, "WHERE");
-        var condition = select.Where is null ? null : rename.Rewrite(innerBinder.Bind(select.Where));
+        var conditions = new[] { (inner as FromDerived)?.Condition, select.Where is null ? null : innerBinder.Bind(select.Where) }.OfType<BoundExpression>().ToList();
+        var condition = conditions.Count == 0 ? null
+            : rename.Rewrite(conditions.Aggregate((a, b) => new BoundBinary(a.Span, SqlType.Boolean, a, "AND", b)));
         // Window calls are computed over the subquery's filtered rows; the outer query's filters apply to their values.
         var windows = new List<WindowCall>();
         var outputBinder = new ExpressionBinder(innerBinder.Scope, filePath, diagnostics, mode)
@@ -956,7 +1000,11 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                 $"\"{name}\" has {outputs.Count} columns available but {columnNames.Count} column names were given");
             return null;
         }
-        var relation = new RelationBinding(relations.Count, name, inner.Relation.Table, Aliased: true);
+        var relation = new RelationBinding(relations.Count, name, innerRelation.Table, Aliased: true)
+        {
+            Subplan = innerRelation.Subplan,
+            SubplanSources = innerRelation.SubplanSources,
+        };
         var columns = outputs.Select((o, i) =>
         {
             var definition = rename.Rewrite(o.Expression);
@@ -990,7 +1038,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             diagnostics.Error(DiagnosticCode.DuplicateTable, filePath, at.Span, $"table name \"{name}\" specified more than once; give one occurrence an alias");
             return null;
         }
-        var inner = new QueryBinder(catalog, filePath, diagnostics, mode) { _commonTables = _commonTables, Rewrites = Rewrites }.Bind(query);
+        var inner = new QueryBinder(catalog, filePath, diagnostics, mode) { _commonTables = _commonTables, Rewrites = Rewrites, _viewsExpanding = _viewsExpanding, ExpandedViews = ExpandedViews }.Bind(query);
         if (inner is null) return null;
         var (plan, sources) = inner.Value;
         if (ScanNode.ScansOf(plan).Any(scan => scan.IsSubquery))

@@ -19,8 +19,24 @@ public sealed record CatalogTable(string Schema, string Name, IReadOnlyList<Cata
 
     public bool IsStreamTable => Upstream is not null;
 
+    /// <summary>What kind of relation this is; a view carries its definition in <see cref="View"/>.</summary>
+    public RelationKind Kind { get; init; } = RelationKind.Table;
+
+    /// <summary>Set for a view: a query reading it reads its definition, maintained from the tables that reads.</summary>
+    public ViewDefinition? View { get; init; }
+
     public override string ToString() => $"{Schema}.{Name}";
 }
+
+public enum RelationKind { Table, View, MaterializedView, ForeignTable }
+
+/// <summary>
+/// A view's query as text (parsed where a stream table reads it) and the column names its definition gives.
+/// <see cref="SecurityBarrier"/> and <see cref="SecurityInvoker"/> are its options of those names; they change nothing
+/// about how it is expanded (see docs/supported-sql.md, "Views") but <c>trickle explain</c> shows them.
+/// </summary>
+public sealed record ViewDefinition(string QueryText, IReadOnlyList<string> ColumnNames, bool Recursive = false,
+    bool SecurityBarrier = false, bool SecurityInvoker = false);
 
 /// <summary>
 /// The objects of an installed (or, offline, declared) stream table that a stream table reading it needs. Their names

@@ -7,8 +7,10 @@ using Trickle.Compiler.Syntax;
 namespace Trickle.Compiler.Catalog;
 
 /// <summary>
-/// Builds a catalog from DDL files: offline and deterministic, so builds and CI need no database. Reads CREATE TABLE
-/// and the key constraints pg_dump writes as ALTER TABLE … ADD CONSTRAINT; every other statement is skipped.
+/// Builds a catalog from DDL files: offline and deterministic, so builds and CI need no database. Reads CREATE TABLE,
+/// the key constraints pg_dump writes as ALTER TABLE … ADD CONSTRAINT, CREATE [OR REPLACE] VIEW (its query kept as
+/// text, expanded where a stream table reads the view), and the names of materialized views and foreign tables; every
+/// other statement is skipped.
 /// A schema file may also declare stream tables (<c>CREATE STREAM TABLE b AS SELECT …</c>, the compiler's own input
 /// form), so that a stream table reading them compiles offline: each is bound against the tables of every file and the
 /// stream tables declared before it, to learn its output columns, and becomes a source marked as a stream table.
@@ -113,7 +115,34 @@ public static class DdlCatalogReader
             case AlterTableAddConstraint alter when tables.TryGetValue(Resolve(alter.Table), out var altered):
                 AddConstraint(altered, alter.Constraint, path, diagnostics);
                 return;
+            case CreateViewStatement view:
+                AddRelation(view.Name, path, tables, diagnostics, replace: true, new ViewDefinition(view.QueryText,
+                    view.ColumnNames.Select(c => c.Value).ToList(), view.Recursive, view.SecurityBarrier, view.SecurityInvoker));
+                return;
+            case CreateMaterializedViewStatement materialized:
+                AddRelation(materialized.Name, path, tables, diagnostics, replace: false, kind: RelationKind.MaterializedView);
+                return;
+            case CreateForeignTableStatement foreign:
+                AddRelation(foreign.Name, path, tables, diagnostics, replace: false, kind: RelationKind.ForeignTable);
+                return;
         }
+    }
+
+    /// <summary>
+    /// A view, materialized view or foreign table: its columns are not needed (a view's come from binding its
+    /// definition where it is read; the other two can only be recomputed, which reads no catalog columns).
+    /// CREATE OR REPLACE VIEW replaces an earlier view of that name, as it would in the database.
+    /// </summary>
+    private static void AddRelation(QualifiedName name, string path, Dictionary<(string, string), TableUnderConstruction> tables,
+        DiagnosticBag diagnostics, bool replace, ViewDefinition? view = null, RelationKind kind = RelationKind.View)
+    {
+        var key = Resolve(name);
+        if (tables.TryGetValue(key, out var existing) && !(replace && existing.Kind == RelationKind.View))
+        {
+            diagnostics.Error(DiagnosticCode.DuplicateTable, path, name.Span, $"relation {key.Item1}.{key.Item2} is defined twice");
+            return;
+        }
+        tables[key] = new TableUnderConstruction(key.Item1, key.Item2) { Kind = kind, View = view };
     }
 
     private static void AddConstraint(TableUnderConstruction table, TableConstraint constraint, string path, DiagnosticBag diagnostics)
@@ -147,7 +176,9 @@ public static class DdlCatalogReader
         public string Name { get; } = name;
         public List<CatalogColumn> Columns { get; } = [];
         public List<string> PrimaryKey { get; } = [];
+        public RelationKind Kind { get; init; } = RelationKind.Table;
+        public ViewDefinition? View { get; init; }
 
-        public CatalogTable Build() => new(Schema, Name, Columns.ToList(), PrimaryKey.ToList());
+        public CatalogTable Build() => new(Schema, Name, Columns.ToList(), PrimaryKey.ToList()) { Kind = Kind, View = View };
     }
 }

@@ -8,7 +8,7 @@ public static class LiveCatalogReader
     // Views, materialized views and foreign tables are readable sources too. The trickle schema holds our own runtime.
     // Other sessions' temporary tables (pg_temp_N) are invisible to the script's session, so they are not sources.
     private const string RelationsSql = """
-        SELECT c.oid, n.nspname, c.relname
+        SELECT c.oid, n.nspname, c.relname, c.relkind::text, coalesce(c.reloptions, '{}')
         FROM pg_catalog.pg_class c
         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
@@ -36,6 +36,13 @@ public static class LiveCatalogReader
 
     private const string SearchPathSql = "SELECT current_schemas(false)";
 
+    private const string ViewDefinitionsSql = """
+        SELECT c.oid, pg_catalog.pg_get_viewdef(c.oid)
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind = 'v' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'trickle')
+        """;
+
     // Views that are installed stream tables: a stream table reading one captures changes from its storage instead,
     // named with the generation an upgrade installed (read through to_jsonb: runtimes before 0.4 have no such column).
     private const string StreamTablesSql = """
@@ -49,11 +56,11 @@ public static class LiveCatalogReader
         // One snapshot for all four queries, so a concurrent ALTER TABLE cannot give us columns of one version and keys of another.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
 
-        var relations = new List<(uint Oid, string Schema, string Name)>();
+        var relations = new List<(uint Oid, string Schema, string Name, string Kind, string[] Options)>();
         await using (var command = new NpgsqlCommand(RelationsSql, connection, transaction))
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
-                relations.Add((reader.GetFieldValue<uint>(0), reader.GetString(1), reader.GetString(2)));
+                relations.Add((reader.GetFieldValue<uint>(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<string[]>(4)));
 
         var columns = new Dictionary<uint, List<CatalogColumn>>();
         await using (var command = new NpgsqlCommand(ColumnsSql, connection, transaction))
@@ -70,10 +77,6 @@ public static class LiveCatalogReader
             while (await reader.ReadAsync(ct))
                 GetOrAdd(primaryKeys, reader.GetFieldValue<uint>(0)).Add(reader.GetString(1));
 
-        string[] searchPath;
-        await using (var command = new NpgsqlCommand(SearchPathSql, connection, transaction))
-            searchPath = (string[])(await command.ExecuteScalarAsync(ct))!;
-
         var streamTables = new Dictionary<(string, string), string?>();
         bool hasRuntime;
         await using (var command = new NpgsqlCommand("SELECT to_regclass('trickle.stream_table_catalog') IS NOT NULL", connection, transaction))
@@ -86,18 +89,41 @@ public static class LiveCatalogReader
                 streamTables[(reader.GetString(0), reader.GetString(1))] = reader.IsDBNull(2) ? null : reader.GetString(2);
         }
 
+        string[] searchPath;
+        await using (var command = new NpgsqlCommand(SearchPathSql, connection, transaction))
+            searchPath = (string[])(await command.ExecuteScalarAsync(ct))!;
+
+        // Printed last, with search_path empty for the rest of the transaction: every relation a definition reads is
+        // then named with its schema, so it means the same wherever the view is expanded.
+        await using (var command = new NpgsqlCommand("SELECT pg_catalog.set_config('search_path', '', true)", connection, transaction))
+            await command.ExecuteNonQueryAsync(ct);
+        var definitions = new Dictionary<uint, string>();
+        await using (var command = new NpgsqlCommand(ViewDefinitionsSql, connection, transaction))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                definitions[reader.GetFieldValue<uint>(0)] = reader.GetString(1);
+
         await transaction.CommitAsync(ct);
 
-        var tables = relations.Select(r => new CatalogTable(
-            r.Schema,
-            r.Name,
-            columns.TryGetValue(r.Oid, out var cols) ? cols : [],
-            primaryKeys.TryGetValue(r.Oid, out var key) ? key : [])
+        var tables = relations.Select(r =>
         {
-            Upstream = streamTables.TryGetValue((r.Schema, r.Name), out var generation) ? UpstreamStreamTable.For(r.Schema, r.Name, generation) : null,
+            var relationColumns = columns.TryGetValue(r.Oid, out var cols) ? cols : [];
+            var upstream = streamTables.TryGetValue((r.Schema, r.Name), out var generation) ? UpstreamStreamTable.For(r.Schema, r.Name, generation) : null;
+            return new CatalogTable(r.Schema, r.Name, relationColumns, primaryKeys.TryGetValue(r.Oid, out var key) ? key : [])
+            {
+                Upstream = upstream,
+                Kind = r.Kind switch { "v" => RelationKind.View, "m" => RelationKind.MaterializedView, "f" => RelationKind.ForeignTable, _ => RelationKind.Table },
+                // A stream table is a view over its storage: it is read through its storage's changes, not expanded.
+                View = !definitions.TryGetValue(r.Oid, out var definition) || upstream is not null ? null : new ViewDefinition(definition.Trim().TrimEnd(';'),
+                    relationColumns.Select(c => c.Name).ToList(), false, IsSet(r.Options, "security_barrier"), IsSet(r.Options, "security_invoker")),
+            };
         });
         return new SourceCatalog(tables, searchPath);
     }
+
+    /// <summary>A boolean reloption, stored as <c>name=value</c> with the value as written.</summary>
+    private static bool IsSet(string[] options, string name) => options.Any(o =>
+        o.StartsWith(name + "=", StringComparison.Ordinal) && o[(name.Length + 1)..].ToLowerInvariant() is "true" or "on" or "yes" or "1" or "t" or "y");
 
     /// <summary>
     /// Splits <c>format_type</c>'s output into name, modifiers and array dimensions. <paramref name="withoutModifiers"/> is

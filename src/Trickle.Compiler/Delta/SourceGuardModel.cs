@@ -13,6 +13,16 @@ namespace Trickle.Compiler.Delta;
 public sealed record SourceGuardModel(string View, string QuerySql, string SearchPath)
 {
     /// <summary>
+    /// The definitions of the views the query reads, as the compiler expanded them: the guard reads them too, so that
+    /// PostgreSQL protects (and the runtime records) the tables and columns the maintenance functions read in their
+    /// place, not only the views.
+    /// </summary>
+    public IReadOnlyList<string> ViewQueriesSql { get; init; } = [];
+
+    /// <summary>Those views, qualified and quoted: the install records their definitions, and replacing one is refused.</summary>
+    public IReadOnlyList<string> ExpandedViews { get; init; } = [];
+
+    /// <summary>
     /// The guard of one generation (null: as first installed). Each generation has its own, named with it, so that an
     /// upgrade's new generation is protected from the moment it captures changes, and dropping either generation (the
     /// swap retires the old one; a discarded upgrade drops the new one) drops only its own guard.

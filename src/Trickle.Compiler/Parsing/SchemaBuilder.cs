@@ -1,3 +1,8 @@
+using System.Text.RegularExpressions;
+using Antlr4.Runtime;
+using Antlr4.Runtime.Misc;
+using Antlr4.Runtime.Tree;
+using Trickle.Compiler.Parsing.Generated;
 using Trickle.Compiler.Syntax;
 using P = Trickle.Compiler.Parsing.Generated.TrickleSqlParser;
 
@@ -32,7 +37,45 @@ internal sealed class SchemaBuilder
                 _names.Span(createSchema), _names.Identifier(createSchema.columnIdentifier(0)), createSchema.IF() is not null);
         if (context.alterTableAddConstraint() is { } alter)
             return AlterTableAddConstraint(alter);
+        if (context.createView() is { } createView)
+            return CreateView(createView);
+        if (context.createMaterializedView() is { } materialized)
+            return new CreateMaterializedViewStatement(_names.Span(materialized), _names.QualifiedName(materialized.qualifiedName()));
+        if (context.createForeignTable() is { } foreign)
+            return new CreateForeignTableStatement(_names.Span(foreign), _names.QualifiedName(foreign.qualifiedName()));
         return new OtherStatement(_names.Span(context));
+    }
+
+    private CreateViewStatement CreateView(P.CreateViewContext context)
+    {
+        var body = context.viewBody();
+        var tokens = Enumerable.Range(0, body.ChildCount).Select(i => ((ITerminalNode)body.GetChild(i)).Symbol).ToList();
+        // WITH [CASCADED | LOCAL] CHECK OPTION constrains writes through the view, not what it reads.
+        var end = tokens.Count;
+        if (end >= 3 && IsWord(tokens[end - 1], "option") && tokens[end - 2].Type == TrickleSqlLexer.CHECK)
+        {
+            var with = end - 3;
+            if (with > 0 && (IsWord(tokens[with], "cascaded") || tokens[with].Type == TrickleSqlLexer.LOCAL)) with--;
+            if (with > 0 && tokens[with].Type == TrickleSqlLexer.WITH) end = with;
+        }
+        var text = tokens[0].InputStream.GetText(new Interval(tokens[0].StartIndex, tokens[end - 1].StopIndex));
+        var options = context.balancedParentheses() is { } parenthesised
+            ? parenthesised.Start.InputStream.GetText(new Interval(parenthesised.Start.StartIndex, parenthesised.Stop.StopIndex))
+            : "";
+        return new CreateViewStatement(_names.Span(context), _names.QualifiedName(context.qualifiedName()),
+            _names.IdentifierList(context.identifierList()), text, context.RECURSIVE() is not null,
+            IsSet(options, "security_barrier"), IsSet(options, "security_invoker"));
+    }
+
+    private static bool IsWord(IToken token, string word) =>
+        token.Type == TrickleSqlLexer.IDENTIFIER && string.Equals(token.Text, word, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A boolean view option in <c>(name [= value], …)</c>: written alone it is true, as PostgreSQL reads it.</summary>
+    private static bool IsSet(string options, string name)
+    {
+        var match = Regex.Match(options, $@"(?i)\b{name}\s*(=\s*'?(?<value>\w+)'?)?");
+        return match.Success && (!match.Groups["value"].Success
+            || match.Groups["value"].Value.ToLowerInvariant() is "true" or "on" or "yes" or "1" or "t" or "y");
     }
 
     private CreateTableStatement CreateTable(P.CreateTableContext context)

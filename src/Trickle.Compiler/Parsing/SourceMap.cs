@@ -13,9 +13,11 @@ internal sealed class SourceMap
     private readonly string _fileText;
     private readonly int[] _lineStarts;
     private readonly int[]? _fileOffsets;
+    private readonly SourceSpan? _pinned;
 
-    private SourceMap(string fileText, int[] lineStarts, int[]? fileOffsets)
+    private SourceMap(string fileText, int[] lineStarts, int[]? fileOffsets, SourceSpan? pinned = null)
     {
+        _pinned = pinned;
         _fileText = fileText;
         _lineStarts = lineStarts;
         _fileOffsets = fileOffsets;
@@ -29,8 +31,16 @@ internal sealed class SourceMap
     /// </summary>
     public SourceMap ForExtractedText(int[] fileOffsets) => new(_fileText, _lineStarts, fileOffsets);
 
+    /// <summary>
+    /// A map that places all of a text at one span of another file: a view's definition, parsed where a query reads the
+    /// view, is reported at that reference (the definition has no place in the query's file).
+    /// </summary>
+    public static SourceMap Pinned(SourceSpan span) => new("", [0], null, span);
+
     public SourceSpan FromOffsets(int start, int endExclusive)
     {
+        if (_pinned is { } pinned)
+            return pinned;
         var fileStart = ToFileOffset(start);
         var fileEnd = Math.Max(fileStart, ToFileOffset(endExclusive));
         var (line, column) = LineAndColumn(fileStart);

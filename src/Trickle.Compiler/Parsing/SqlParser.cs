@@ -39,6 +39,10 @@ public static class SqlParser
         return tree is null ? null : new QueryBuilder(new NameBuilder(sourceMap)).Query(tree.query());
     }
 
+    /// <summary>A view's query, read where a query reads the view: every span is that reference (<paramref name="at"/>).</summary>
+    internal static Query? ParseViewQuery(string queryText, SourceSpan at, string filePath, DiagnosticBag diagnostics) =>
+        ParseEmbeddedQuery(queryText, SourceMap.Pinned(at), filePath, diagnostics);
+
     internal static CommonTokenStream Tokenize(string text)
     {
         var lexer = new TrickleSqlLexer(new AntlrInputStream(text));

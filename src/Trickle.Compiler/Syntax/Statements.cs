@@ -66,6 +66,25 @@ public sealed record AlterTableAddConstraint(SourceSpan Span, QualifiedName Tabl
 /// </summary>
 public sealed record CreateStreamTableStatement(SourceSpan Span, QualifiedName Name, Query Query) : SchemaStatement(Span);
 
+/// <summary>
+/// <c>CREATE [OR REPLACE] [RECURSIVE] VIEW name [(columns)] [WITH (options)] AS query</c>. The query is kept as text,
+/// without a trailing <c>WITH CHECK OPTION</c>, and parsed when a stream table reads the view.
+/// </summary>
+public sealed record CreateViewStatement(
+    SourceSpan Span,
+    QualifiedName Name,
+    IReadOnlyList<Identifier> ColumnNames,
+    string QueryText,
+    bool Recursive,
+    bool SecurityBarrier,
+    bool SecurityInvoker) : SchemaStatement(Span);
+
+/// <summary><c>CREATE MATERIALIZED VIEW name …</c>: a relation only a recomputation can read.</summary>
+public sealed record CreateMaterializedViewStatement(SourceSpan Span, QualifiedName Name) : SchemaStatement(Span);
+
+/// <summary><c>CREATE FOREIGN TABLE name …</c>: a relation only a recomputation can read.</summary>
+public sealed record CreateForeignTableStatement(SourceSpan Span, QualifiedName Name) : SchemaStatement(Span);
+
 public sealed record CreateSchemaStatement(SourceSpan Span, Identifier Name, bool IfNotExists) : SchemaStatement(Span);
 
 /// <summary>Any other statement (CREATE INDEX, SET, INSERT, GRANT …): skipped when reading a schema.</summary>
