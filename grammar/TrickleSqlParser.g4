@@ -48,6 +48,10 @@ schemaStatement
     | createStreamTable
     | createSchema
     | alterTableAddConstraint
+    | createType
+    | createDomain
+    | createExtension
+    | createOperatorClass
     | otherStatement
     ;
 
@@ -146,6 +150,32 @@ constraintAttribute
 // Contents we skip (CHECK expressions, storage parameters) only need their parentheses to balance.
 balancedParentheses
     : LEFT_PAREN (balancedParentheses | ~(LEFT_PAREN | RIGHT_PAREN))* RIGHT_PAREN
+    ;
+
+// The user-defined types columns may have: what the compiler must know of them is how they compare and hash.
+createType
+    : CREATE TYPE qualifiedName AS ENUM balancedParentheses                                         # enumType
+    | CREATE TYPE qualifiedName AS LEFT_PAREN (compositeAttribute (COMMA compositeAttribute)*)? RIGHT_PAREN  # compositeType
+    | CREATE TYPE qualifiedName AS RANGE balancedParentheses                                        # rangeType
+    | CREATE TYPE qualifiedName balancedParentheses?                                                # baseType
+    ;
+
+compositeAttribute
+    : columnIdentifier typeName (COLLATE qualifiedName)?
+    ;
+
+createDomain
+    : CREATE DOMAIN qualifiedName AS? typeName ~SEMICOLON*
+    ;
+
+// Extension types (citext, …) live in the schema the extension is created in.
+createExtension
+    : CREATE EXTENSION (IF NOT EXISTS)? columnIdentifier (WITH? SCHEMA columnIdentifier)? ~SEMICOLON*
+    ;
+
+// A default hash operator class makes a type hashable.
+createOperatorClass
+    : CREATE OPERATOR CLASS qualifiedName DEFAULT? FOR TYPE typeName USING columnIdentifier ~SEMICOLON*
     ;
 
 createSchema
@@ -595,7 +625,8 @@ identifier
     ;
 
 unreservedKeyword
-    : ACTION | ADD | ALTER | ALWAYS | AT | BY | CASCADE | CUBE | CURRENT | DAY | DEFERRED | DELETE | DOUBLE
+    : CLASS | DOMAIN | ENUM | EXTENSION | TYPE
+    | ACTION | ADD | ALTER | ALWAYS | AT | BY | CASCADE | CUBE | CURRENT | DAY | DEFERRED | DELETE | DOUBLE
     | ESCAPE | EXCLUDE | FILTER | FIRST | FOLLOWING | GENERATED | GLOBAL | GROUPS | HOUR | IDENTITY | IF
     | IMMEDIATE | INCLUDE | INDEX | INHERIT | KEY | LAST | LOCAL | MATCH | MATERIALIZED | MINUTE | MONTH | NEXT
     | NO | NULLS | OF | OPERATOR | ORDINALITY | OTHERS | OVER | PARTIAL | PARTITION | PRECEDING | RANGE | RECURSIVE

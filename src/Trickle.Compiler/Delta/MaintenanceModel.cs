@@ -12,6 +12,9 @@ public sealed record KeyColumn(string Column, string Comment, string OverSource,
     /// is, so rows are kept apart by their scale too (a GROUP BY or DISTINCT keeps one of them, as PostgreSQL does).
     /// </summary>
     public bool ScaleSensitive { get; init; }
+
+    /// <summary>"=", or <c>OPERATOR(schema.=)</c> for a type whose operators the pinned search_path hides.</summary>
+    public string EqualityOperator { get; init; } = "=";
 }
 
 public sealed record ViewColumn(string Name, string Sql);
@@ -195,7 +198,11 @@ public sealed record TopKBoundary(string SelectSql, string OrderSql, string Chan
 
 /// <summary>A PARTITION BY expression every window call shares: its storage key column, and how source and change rows compute it.</summary>
 /// <param name="Column">its column in the CTE of touched partitions (<c>p1</c>, …)</param>
-public sealed record PartitionKeyModel(string Column, string StorageColumn, string OverSource, string OverChanges, bool Nullable, string HashCast);
+public sealed record PartitionKeyModel(string Column, string StorageColumn, string OverSource, string OverChanges, bool Nullable, string HashCast)
+{
+    /// <inheritdoc cref="KeyColumn.EqualityOperator"/>
+    public string EqualityOperator { get; init; } = "=";
+}
 
 /// <summary>A value IMMEDIATE writers lock on: a group key or a partition key, as computed from change rows.</summary>
 public sealed record LockKey(string OverChanges, string HashCast);

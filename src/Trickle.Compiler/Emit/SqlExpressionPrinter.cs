@@ -31,7 +31,7 @@ public sealed class SqlExpressionPrinter(
         BoundColumn c => column(c),
         BoundLiteral l => l.SqlText,
         BoundUnary u => u.Operator.All(char.IsLetter) ? $"({u.Operator} {Print(u.Operand)})" : $"({u.Operator}{Print(u.Operand)})",
-        BoundBinary b => $"({Print(b.Left)} {b.Operator} {Print(b.Right)})",
+        BoundBinary b => $"({Print(b.Left)} {OperatorOf(b)} {Print(b.Right)})",
         BoundCast c => $"CAST({Print(c.Operand)} AS {c.Type.ToSql()})",
         BoundFunctionCall f => $"{f.Name}({string.Join(", ", f.Arguments.Select(Print))})",
         BoundSyntaxForm s => PrintForm(s),
@@ -42,6 +42,20 @@ public sealed class SqlExpressionPrinter(
         BoundGroupingMask m => "GROUPING(" + string.Join(", ", m.KeyIndexes.Select(i => groupKey?.Invoke(new BoundGroupKeyRef(m.Span, Catalog.SqlType.Unknown, i)) ?? $"$key{i}")) + ")",
         _ => throw new InvalidOperationException($"no SQL form for {expression.GetType().Name}"),
     };
+
+    /// <summary>
+    /// A comparison of values of a type whose operators live outside pg_catalog (citext, a user's base type) is printed
+    /// OPERATOR(schema.op): generated functions pin search_path, which would hide the operator the user's query meant.
+    /// </summary>
+    private static string OperatorOf(BoundBinary binary)
+    {
+        if (binary.Operator is not ("=" or "<>" or "!=" or "<" or "<=" or ">" or ">="))
+            return binary.Operator;
+        var schemaType = binary.Left.Type.OperatorSchema is not null ? binary.Left.Type
+            : binary.Right.Type.OperatorSchema is not null ? binary.Right.Type
+            : null;
+        return schemaType?.Operator(binary.Operator == "!=" ? "<>" : binary.Operator) ?? binary.Operator;
+    }
 
     private string PrintForm(BoundSyntaxForm form)
     {
