@@ -13,6 +13,9 @@ public sealed record KeyColumn(string Column, string Comment, string OverSource,
     /// </summary>
     public bool ScaleSensitive { get; init; }
 
+    /// <summary>The hash "cast" of a key whose type has no hash function: equal values are equally NULL or not.</summary>
+    public const string NullOnlyHash = " IS NULL";
+
     /// <summary>"=", or <c>OPERATOR(schema.=)</c> for a type whose operators the pinned search_path hides.</summary>
     public string EqualityOperator { get; init; } = "=";
 }
@@ -312,6 +315,13 @@ public sealed record MaintenanceModel
     public required bool Grouped { get; init; }
     public required bool Multiplicity { get; init; }
     public required IReadOnlyList<KeyColumn> Keys { get; init; }
+
+    /// <summary>
+    /// A key of a type without a hash function adds only whether it is NULL to the key hash, so groups are also found by
+    /// an index on the keys themselves (every key type that groups has a btree class).
+    /// </summary>
+    public bool IndexesKeys => Grouped && Keys.Any(k => k.HashCast == KeyColumn.NullOnlyHash);
+
     public required IReadOnlyList<StateColumn> States { get; init; }
     public required string? WhereOverSource { get; init; }
     public required string? WhereOverChanges { get; init; }

@@ -641,7 +641,7 @@ public static class MaintenanceModelBuilder
     /// values (a case-insensitive type), so only whether it is NULL is hashed, which equal values share; the lookups
     /// that use the hash compare the keys themselves too.
     /// </summary>
-    private static string HashCastFor(SqlType type) => !type.Hashable ? " IS NULL" : type.IsArray ? "" : type.Name switch
+    private static string HashCastFor(SqlType type) => !type.Hashable ? KeyColumn.NullOnlyHash : type.IsArray ? "" : type.Name switch
     {
         "money" => "::numeric",
         "bit varying" or "bit" or "tsvector" => "::text",
