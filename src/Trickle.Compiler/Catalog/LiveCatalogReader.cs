@@ -51,8 +51,10 @@ public static class LiveCatalogReader
                             AND p.amproclefttype = c.opcintype AND p.amprocrighttype = c.opcintype
                        WHERE c.opcdefault AND c.opcintype = t.oid),
                ARRAY(SELECT a.atttypid::oid FROM pg_catalog.pg_attribute a
-                     WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)
+                     WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
+               tn.nspname, t.typname, format_type(t.oid, NULL)
         FROM pg_catalog.pg_type t
+        JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
         LEFT JOIN pg_catalog.pg_range r ON r.rngtypid = t.oid
         """;
 
@@ -78,13 +80,23 @@ public static class LiveCatalogReader
             await command.ExecuteNonQueryAsync(ct);
 
         var types = new Dictionary<uint, TypeFacts>();
+        var namedTypes = new List<(uint Oid, string Schema, string Name, string Formatted)>();
         await using (var command = new NpgsqlCommand(UserTypesSql, connection, transaction))
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
-                types[reader.GetFieldValue<uint>(0)] = new TypeFacts(
+            {
+                var facts = new TypeFacts(
                     reader.GetChar(1), reader.GetFieldValue<uint>(2), reader.GetFieldValue<uint>(3), reader.GetFieldValue<uint>(4),
                     reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetBoolean(6), reader.GetFieldValue<uint[]>(7));
+                types[reader.GetFieldValue<uint>(0)] = facts;
+                if (facts.Element == 0)
+                    namedTypes.Add((reader.GetFieldValue<uint>(0), reader.GetString(8), reader.GetString(9), reader.GetString(10)));
+            }
         var typeSemantics = new TypeSemantics(types);
+        // Casts and typed literals in the query resolve user types by name, like columns: qualified, with their facts.
+        var userTypes = namedTypes
+            .Where(t => t.Schema is not ("pg_catalog" or "information_schema") && !t.Schema.StartsWith("pg_", StringComparison.Ordinal))
+            .ToDictionary(t => (t.Schema, t.Name), t => typeSemantics.Annotate(ParseFormattedType(t.Formatted, t.Formatted), t.Oid));
 
         var relations = new List<(uint Oid, string Schema, string Name)>();
         await using (var command = new NpgsqlCommand(RelationsSql, connection, transaction))
@@ -130,7 +142,7 @@ public static class LiveCatalogReader
         {
             Upstream = streamTables.TryGetValue((r.Schema, r.Name), out var generation) ? UpstreamStreamTable.For(r.Schema, r.Name, generation) : null,
         });
-        return new SourceCatalog(tables, searchPath);
+        return new SourceCatalog(tables, searchPath) { Types = new UserTypes([], searchPath, userTypes) };
     }
 
     /// <summary>

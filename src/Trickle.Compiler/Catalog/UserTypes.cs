@@ -36,16 +36,19 @@ public sealed class UserTypes
         };
 
     private readonly Dictionary<(string Schema, string Name), DeclaredType> _types = new();
+    private readonly IReadOnlyDictionary<(string Schema, string Name), SqlType> _resolved;
     private readonly IReadOnlyList<string> _searchPath;
 
-    public UserTypes(IEnumerable<DeclaredType> types, IReadOnlyList<string> searchPath)
+    /// <param name="types">types declared in schema files, resolved on use</param>
+    /// <param name="searchPath">where unqualified type names are looked up</param>
+    /// <param name="resolved">types read from a live catalog, already resolved (qualified name, operator schema, hashing)</param>
+    public UserTypes(IEnumerable<DeclaredType> types, IReadOnlyList<string> searchPath, IReadOnlyDictionary<(string Schema, string Name), SqlType>? resolved = null)
     {
         foreach (var type in types)
             _types[(type.Schema, type.Name)] = type;
         _searchPath = searchPath;
+        _resolved = resolved ?? new Dictionary<(string, string), SqlType>();
     }
-
-    public bool IsEmpty => _types.Count == 0;
 
     /// <summary>The types an extension brings, created in <paramref name="schema"/>.</summary>
     public static IEnumerable<DeclaredType> OfExtension(string extension, string schema) =>
@@ -59,6 +62,8 @@ public sealed class UserTypes
     private SqlType Resolve(TypeName type, int depth)
     {
         var builtIn = SqlType.Of(type.Name, type.Modifiers.Count == 0 ? null : string.Join(",", type.Modifiers), type.ArrayDimensions);
+        if (FindResolved(type) is { } live)
+            return type.ArrayDimensions == 0 ? live : live with { ArrayDimensions = type.ArrayDimensions, OperatorSchema = null };
         if (Find(type) is not { } declared || depth > 16)
             return builtIn;
         var element = new SqlType(SqlQuoting.Qualified(declared.Schema, declared.Name), builtIn.Modifiers)
@@ -68,6 +73,18 @@ public sealed class UserTypes
         };
         // An array compares with pg_catalog's array_eq whatever its element; it hashes only if its element does.
         return type.ArrayDimensions == 0 ? element : element with { ArrayDimensions = type.ArrayDimensions, OperatorSchema = null };
+    }
+
+    private SqlType? FindResolved(TypeName type)
+    {
+        if (_resolved.Count == 0)
+            return null;
+        if (type.Schema is { } schema)
+            return _resolved.GetValueOrDefault((schema.Last.Value, type.Name));
+        foreach (var candidate in _searchPath)
+            if (_resolved.TryGetValue((candidate, type.Name), out var resolved))
+                return resolved;
+        return null;
     }
 
     private DeclaredType? Find(TypeName type)

@@ -57,8 +57,42 @@ public sealed class SqlExpressionPrinter(
         return schemaType?.Operator(binary.Operator == "!=" ? "<>" : binary.Operator) ?? binary.Operator;
     }
 
+    /// <summary>
+    /// IS [NOT] DISTINCT FROM, IN (…) and BETWEEN look their operators up by name; over a type whose operators the
+    /// pinned search_path hides they are spelled out with OPERATOR(schema.op), with the same NULL semantics.
+    /// </summary>
+    private string? PrintWithQualifiedOperators(BoundSyntaxForm form)
+    {
+        if (form.Operands.FirstOrDefault(o => o.Type.OperatorSchema is not null)?.Type is not { } type)
+            return null;
+        var operands = form.Operands.Select(Print).ToList();
+        switch (form.Kind)
+        {
+            case "is distinct":
+            {
+                var (left, right) = (operands[0], operands[1]);
+                var notDistinct = $"(({left} {type.Operator("=")} {right}) IS TRUE OR ({left} IS NULL AND {right} IS NULL))";
+                return form.TextParts[1].Contains("NOT", StringComparison.Ordinal) ? notDistinct : $"(NOT {notDistinct})";
+            }
+            case "in list":
+            {
+                var any = "(" + string.Join(" OR ", operands.Skip(1).Select(value => $"{operands[0]} {type.Operator("=")} {value}")) + ")";
+                return form.TextParts[1].Contains("NOT", StringComparison.Ordinal) ? $"(NOT {any})" : any;
+            }
+            case "between" when !form.TextParts[1].Contains("SYMMETRIC", StringComparison.Ordinal):
+            {
+                var within = $"({operands[0]} {type.Operator(">=")} {operands[1]} AND {operands[0]} {type.Operator("<=")} {operands[2]})";
+                return form.TextParts[1].Contains("NOT", StringComparison.Ordinal) ? $"(NOT {within})" : within;
+            }
+            default:
+                return null;
+        }
+    }
+
     private string PrintForm(BoundSyntaxForm form)
     {
+        if (PrintWithQualifiedOperators(form) is { } qualified)
+            return qualified;
         // TextParts interleave with operands: part0 op0 part1 op1 … partN.
         var builder = new StringBuilder("(");
         for (var i = 0; i < form.TextParts.Count; i++)

@@ -124,6 +124,9 @@ public sealed class UserTypeCorpusTests(PostgresCluster cluster, ITestOutputHelp
         { "join_on_extension_type", "SELECT f.id, d.label FROM facts f JOIN dims d ON f.c = d.c AND f.m = d.m" },
         { "left_join_aggregate", "SELECT d.label, count(f.id) AS n, sum(f.v) AS total FROM dims d LEFT JOIN facts f ON f.i = d.i GROUP BY d.label" },
         { "distinct_keys", "SELECT DISTINCT m, t FROM facts" },
+        // Forms that look "=" up by name, spelled out with the type's qualified operators.
+        { "spelled_out_comparisons", "SELECT id, v FROM facts WHERE t IS DISTINCT FROM '2' AND (i IN ('a', 'x') OR c NOT BETWEEN 'b' AND 'b')" },
+        { "casts_to_user_types", "SELECT id, t FROM facts WHERE t >= CAST('2' AS tally) OR td = CAST('1' AS tally_domain)" },
     };
 
     [Theory]
