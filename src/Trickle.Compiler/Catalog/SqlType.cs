@@ -71,6 +71,19 @@ public sealed record SqlType(string Name, string? Modifiers = null, int ArrayDim
     /// <summary>The comparison operator <paramref name="symbol"/> as generated SQL must spell it for values of this type.</summary>
     public string Operator(string symbol) => OperatorSchema is null ? symbol : $"OPERATOR({Emit.SqlQuoting.Identifier(OperatorSchema)}.{symbol})";
 
+    /// <summary>
+    /// <c>left IS NOT DISTINCT FROM right</c> for values of this type. That form looks "=" up by name, so for a type whose
+    /// operators the pinned search_path hides it is spelled out with the qualified operator, with the same NULL semantics.
+    /// </summary>
+    public string IsNotDistinctFrom(string left, string right) => OperatorSchema is null
+        ? $"{left} IS NOT DISTINCT FROM {right}"
+        : $"(({left} {Operator("=")} {right}) IS TRUE OR ({left} IS NULL AND {right} IS NULL))";
+
+    /// <summary><c>left IS DISTINCT FROM right</c>, spelled out like <see cref="IsNotDistinctFrom"/> where it must be.</summary>
+    public string IsDistinctFrom(string left, string right) => OperatorSchema is null
+        ? $"{left} IS DISTINCT FROM {right}"
+        : $"NOT {IsNotDistinctFrom(left, right)}";
+
     /// <summary>Normalises a written type name (any case, any alias) to its canonical form.</summary>
     public static SqlType Of(string name, string? modifiers = null, int arrayDimensions = 0)
     {

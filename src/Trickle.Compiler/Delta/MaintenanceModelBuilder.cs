@@ -305,7 +305,7 @@ public static class MaintenanceModelBuilder
                 ? new TopKBoundary(
                     string.Join(", ", topK.Order.Select((o, i) => $"{overSource.Print(o.Expression)} AS {SqlQuoting.Identifier($"b{i + 1}")}")),
                     " ORDER BY " + string.Join(", ", topK.Order.Select(o => overSource.Print(o.Expression) + o.Suffix)) + $" LIMIT 1 OFFSET {topK.Offset + limit - 1}",
-                    SortsAtOrBefore(topK.Order.Select((o, i) => (overChanges.Print(o.Expression), $"b.{SqlQuoting.Identifier($"b{i + 1}")}", o.Suffix)).ToList(), 0))
+                    SortsAtOrBefore(topK.Order.Select((o, i) => (overChanges.Print(o.Expression), $"b.{SqlQuoting.Identifier($"b{i + 1}")}", o.Suffix, o.Expression.Type)).ToList(), 0))
                 {
                     StoredSql = StoredBoundary(topK, limit, aggregate.GroupKeys, keys, storage ?? Identity(table).Storage),
                 }
@@ -363,16 +363,16 @@ public static class MaintenanceModelBuilder
     /// True when a row (first items) sorts at or before another (second items) in an ORDER BY: the first key that
     /// differs decides, honouring each item's direction and where it puts NULLs; rows equal in every key tie.
     /// </summary>
-    private static string SortsAtOrBefore(IReadOnlyList<(string Row, string Other, string Suffix)> keys, int index)
+    private static string SortsAtOrBefore(IReadOnlyList<(string Row, string Other, string Suffix, SqlType Type)> keys, int index)
     {
-        var (row, other, suffix) = keys[index];
+        var (row, other, suffix, type) = keys[index];
         var descending = suffix.Contains(" DESC", StringComparison.Ordinal);
         var nullsFirst = suffix.Contains("NULLS FIRST", StringComparison.Ordinal) || descending && !suffix.Contains("NULLS LAST", StringComparison.Ordinal);
-        var before = $"{row} {(descending ? ">" : "<")} {other}";
+        var before = $"{row} {type.Operator(descending ? ">" : "<")} {other}";
         var nullBefore = nullsFirst ? $"{row} IS NULL AND {other} IS NOT NULL" : $"{row} IS NOT NULL AND {other} IS NULL";
         var tie = index == keys.Count - 1
-            ? $"{row} IS NOT DISTINCT FROM {other}"
-            : $"{row} IS NOT DISTINCT FROM {other} AND {SortsAtOrBefore(keys, index + 1)}";
+            ? type.IsNotDistinctFrom(row, other)
+            : $"{type.IsNotDistinctFrom(row, other)} AND {SortsAtOrBefore(keys, index + 1)}";
         return $"(({before}) OR ({nullBefore}) OR ({tie}))";
     }
 

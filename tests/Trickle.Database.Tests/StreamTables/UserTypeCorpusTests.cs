@@ -126,6 +126,7 @@ public sealed class UserTypeCorpusTests(PostgresCluster cluster, ITestOutputHelp
         { "distinct_keys", "SELECT DISTINCT m, t FROM facts" },
         // Forms that look "=" up by name, spelled out with the type's qualified operators.
         { "spelled_out_comparisons", "SELECT id, v FROM facts WHERE t IS DISTINCT FROM '2' AND (i IN ('a', 'x') OR c NOT BETWEEN 'b' AND 'b')" },
+        { "top_k_by_user_types", "SELECT id, t, c FROM facts ORDER BY t DESC NULLS LAST, c, id LIMIT 3" },
         { "casts_to_user_types", "SELECT id, t FROM facts WHERE t >= CAST('2' AS tally) OR td = CAST('1' AS tally_domain)" },
     };
 
