@@ -51,6 +51,10 @@ schemaStatement
     | createView
     | createMaterializedView
     | createForeignTable
+    | createType
+    | createDomain
+    | createExtension
+    | createOperatorClass
     | otherStatement
     ;
 
@@ -170,6 +174,32 @@ createMaterializedView
 
 createForeignTable
     : CREATE FOREIGN TABLE (IF NOT EXISTS)? qualifiedName ~SEMICOLON*
+    ;
+
+// The user-defined types columns may have: what the compiler must know of them is how they compare and hash.
+createType
+    : CREATE TYPE qualifiedName AS ENUM balancedParentheses                                         # enumType
+    | CREATE TYPE qualifiedName AS LEFT_PAREN (compositeAttribute (COMMA compositeAttribute)*)? RIGHT_PAREN  # compositeType
+    | CREATE TYPE qualifiedName AS RANGE balancedParentheses                                        # rangeType
+    | CREATE TYPE qualifiedName balancedParentheses?                                                # baseType
+    ;
+
+compositeAttribute
+    : columnIdentifier typeName (COLLATE qualifiedName)?
+    ;
+
+createDomain
+    : CREATE DOMAIN qualifiedName AS? typeName ~SEMICOLON*
+    ;
+
+// Extension types (citext, …) live in the schema the extension is created in.
+createExtension
+    : CREATE EXTENSION (IF NOT EXISTS)? columnIdentifier (WITH? SCHEMA columnIdentifier)? ~SEMICOLON*
+    ;
+
+// A default hash operator class makes a type hashable.
+createOperatorClass
+    : CREATE OPERATOR CLASS qualifiedName DEFAULT? FOR TYPE typeName USING columnIdentifier ~SEMICOLON*
     ;
 
 createSchema
@@ -619,7 +649,8 @@ identifier
     ;
 
 unreservedKeyword
-    : ACTION | ADD | ALTER | ALWAYS | AT | BY | CASCADE | CUBE | CURRENT | DAY | DEFERRED | DELETE | DOUBLE
+    : CLASS | DOMAIN | ENUM | EXTENSION | TYPE
+    | ACTION | ADD | ALTER | ALWAYS | AT | BY | CASCADE | CUBE | CURRENT | DAY | DEFERRED | DELETE | DOUBLE
     | ESCAPE | EXCLUDE | FILTER | FIRST | FOLLOWING | GENERATED | GLOBAL | GROUPS | HOUR | IDENTITY | IF
     | IMMEDIATE | INCLUDE | INDEX | INHERIT | KEY | LAST | LOCAL | MATCH | MATERIALIZED | MINUTE | MONTH | NEXT
     | NO | NULLS | OF | OPERATOR | ORDINALITY | OTHERS | OVER | PARTIAL | PARTITION | PRECEDING | RANGE | RECURSIVE

@@ -32,14 +32,21 @@ public sealed class LiveCatalogReaderTests(PostgresServer server) : IClassFixtur
         CREATE TABLE public.measurements (at date NOT NULL, v real) PARTITION BY RANGE (at);
         CREATE VIEW public.big_orders AS SELECT id, amount FROM public.orders WHERE amount > 100;
         CREATE TABLE trickle.refresh_log (id int PRIMARY KEY);
+        CREATE EXTENSION IF NOT EXISTS citext;
+        CREATE DOMAIN cash AS money;
+        CREATE TYPE cash_pair AS (a money, b int);
+        CREATE TYPE int_pair AS (a int, b int);
+        CREATE DOMAIN name_ci AS citext;
+        CREATE TABLE public.typed (c citext, d cash, p cash_pair, q int_pair, n name_ci, cs citext[]);
         """;
 
     private async Task<SourceCatalog> ReadAsync()
     {
         await server.ExecuteAsync($"""
             DROP SCHEMA IF EXISTS "Sales", trickle CASCADE;
-            DROP TABLE IF EXISTS public.orders, public.no_key, public.empty, public.feelings, public.measurements CASCADE;
-            DROP TYPE IF EXISTS "Mood";
+            DROP TABLE IF EXISTS public.orders, public.no_key, public.empty, public.feelings, public.measurements, public.typed CASCADE;
+            DROP TYPE IF EXISTS "Mood", cash_pair, int_pair;
+            DROP DOMAIN IF EXISTS cash, name_ci;
             {Schema}
             """);
         return await LiveCatalogReader.ReadAsync(server.ConnectionString, CancellationToken.None);
@@ -93,11 +100,34 @@ public sealed class LiveCatalogReaderTests(PostgresServer server) : IClassFixtur
     }
 
     [Fact]
-    public async Task UserDefinedTypeNames_KeepTheirQuoting()
+    public async Task UserDefinedTypeNames_AreSchemaQualified_AndKeepTheirQuoting()
     {
         var catalog = await ReadAsync();
 
-        Assert.Equal(new CatalogColumn("m", new SqlType("\"Mood\"", null, 1), true), Assert.Single(catalog.Find("public", "feelings")!.Columns));
+        // Qualified: the generated functions run with search_path pinned to pg_catalog. An enum array compares and
+        // hashes with pg_catalog's polymorphic functions: no operator schema, hashable.
+        Assert.Equal(new CatalogColumn("m", new SqlType("public.\"Mood\"", null, 1), true), Assert.Single(catalog.Find("public", "feelings")!.Columns));
+    }
+
+    [Fact]
+    public async Task UserDefinedTypes_CarryTheirOperatorSchemaAndWhetherTheyHash()
+    {
+        var catalog = await ReadAsync();
+
+        Assert.Equal(
+            [
+                // citext's "=" lives in the extension's schema; it has a hash class with an extended hash function.
+                new CatalogColumn("c", new SqlType("public.citext") { OperatorSchema = "public" }, false),
+                // money has no hash function: neither has a domain over it, nor a composite holding it.
+                new CatalogColumn("d", new SqlType("public.cash") { Hashable = false }, false),
+                new CatalogColumn("p", new SqlType("public.cash_pair") { Hashable = false }, false),
+                new CatalogColumn("q", new SqlType("public.int_pair"), false),
+                // A domain compares with its base type's operators.
+                new CatalogColumn("n", new SqlType("public.name_ci") { OperatorSchema = "public" }, false),
+                // An array compares with pg_catalog's array_eq and hashes through its element.
+                new CatalogColumn("cs", new SqlType("public.citext", null, 1), false),
+            ],
+            catalog.Find("public", "typed")!.Columns);
     }
 
     [Fact]
@@ -107,7 +137,7 @@ public sealed class LiveCatalogReaderTests(PostgresServer server) : IClassFixtur
 
         var names = catalog.Tables.Select(t => t.ToString()).ToList();
         Assert.Equal(
-            ["Sales.LineItem", "public.big_orders", "public.empty", "public.feelings", "public.measurements", "public.no_key", "public.orders"],
+            ["Sales.LineItem", "public.big_orders", "public.empty", "public.feelings", "public.measurements", "public.no_key", "public.orders", "public.typed"],
             names);
         Assert.Equal([new CatalogColumn("id", SqlType.BigInt, false), new CatalogColumn("amount", new SqlType("numeric", "10,2"), false)],
             catalog.Find("public", "big_orders")!.Columns);

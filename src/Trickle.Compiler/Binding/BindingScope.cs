@@ -54,6 +54,9 @@ internal sealed class BindingScope(IReadOnlyList<RelationBinding> relations, IRe
     /// <summary>The enclosing query's scope, for correlated references from a subquery.</summary>
     public BindingScope? Parent { get; } = parent;
 
+    /// <summary>The user-defined types casts and typed literals resolve against (the catalog's); a subquery's scope inherits them.</summary>
+    public UserTypes Types { get; init; } = parent?.Types ?? UserTypes.None;
+
     public IReadOnlyList<RelationBinding> Relations { get; } = relations;
 
     public IReadOnlyList<VisibleColumn> Columns { get; } = columns;

@@ -138,7 +138,7 @@ internal sealed class ExpressionBinder(BindingScope scope, string filePath, Diag
 
     private BoundExpression BindTypedLiteral(TypedLiteral literal)
     {
-        var type = DdlCatalogReader.ToSqlType(literal.Type);
+        var type = scope.Types.Resolve(literal.Type);
         var text = literal.IntervalFields is null
             ? $"CAST({SqlQuoting.Literal(literal.Value)} AS {type.ToSql()})"
             : $"INTERVAL {SqlQuoting.Literal(literal.Value)} {literal.IntervalFields.ToUpperInvariant()}";
@@ -230,7 +230,7 @@ internal sealed class ExpressionBinder(BindingScope scope, string filePath, Diag
     {
         if (cast.Syntax == CastSyntax.TryCast)
             return Unsupported(cast, "TRY_CAST is not PostgreSQL syntax");
-        return new BoundCast(cast.Span, DdlCatalogReader.ToSqlType(cast.Type), Bind(cast.Operand));
+        return new BoundCast(cast.Span, scope.Types.Resolve(cast.Type), Bind(cast.Operand));
     }
 
     private BoundExpression BindSubscript(Subscript subscript)

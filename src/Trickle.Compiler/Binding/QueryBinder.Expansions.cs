@@ -65,7 +65,7 @@ internal sealed partial class QueryBinder
             return null;
         }
         var scope = new BindingScope(relations, relations.SelectMany(r => r.DerivedColumns
-            ?? r.Table.Columns.Select(c => new VisibleColumn(c.Name, r, c)).ToList()).ToList());
+            ?? r.Table.Columns.Select(c => new VisibleColumn(c.Name, r, c)).ToList()).ToList()) { Types = catalog.Types };
         var binder = new ExpressionBinder(scope, filePath, diagnostics, mode);
         var arguments = call.Arguments.Select(a => binder.Bind(a.Value)).ToList();
         if (diagnostics.HasErrors) return null;

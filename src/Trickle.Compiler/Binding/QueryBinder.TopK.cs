@@ -75,7 +75,7 @@ internal sealed partial class QueryBinder
             Unsupported(item, "in a top-k query that aggregates or uses DISTINCT, ORDER BY must name output columns (by name or position)");
             return null;
         }
-        var scope = new BindingScope([rows.Relation], rows.Columns);
+        var scope = new BindingScope([rows.Relation], rows.Columns) { Types = catalog.Types };
         var order = BindTopKOrder(clause, select, OutputColumn, scope, project.Columns, RowKey(rows.Relation.Subplan!, project.Columns));
         return order is null ? null
             : (new ProjectNode(new TopKNode(project.Input, order, limit, offset, query.LimitWithTies), project.Columns), rows.Relation.SubplanSources);

@@ -484,7 +484,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         foreach (var scalar in ScalarSubqueriesOf(select))
             scalars[scalar] = BindScalarSubquery(scalar, relations, items, scalars.Count + 1)
                 ?? new BoundLiteral(scalar.Span, SqlType.Unknown, "NULL");
-        return (new BindingScope(relations, columns) { ScalarSubqueries = scalars }, items);
+        return (new BindingScope(relations, columns) { ScalarSubqueries = scalars, Types = catalog.Types }, items);
     }
 
     /// <summary>The scalar subqueries of a query's select list, WHERE and HAVING (not those of nested subqueries).</summary>
@@ -980,7 +980,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             return null;
         }
         var innerRelation = inner is FromDerived nested ? nested.Relation : ((FromRelation)inner).Relation;
-        var innerBinder = new ExpressionBinder(new BindingScope(innerRelations, inner.Columns), filePath, diagnostics, mode);
+        var innerBinder = new ExpressionBinder(new BindingScope(innerRelations, inner.Columns) { Types = catalog.Types }, filePath, diagnostics, mode);
         // Inner expressions name the subquery's table by its own alias; outside it is known by the subquery's name.
         var rename = new LeafRewriter(e => e is BoundColumn c && c.Relation == innerRelation.Name ? c with { Relation = name } : e);
         if (select.Where is not null) RejectAggregates(select.Where, "WHERE");

@@ -21,19 +21,23 @@ public static class DdlCatalogReader
     {
         var tables = new Dictionary<(string, string), TableUnderConstruction>();
         var streamTables = new List<(CreateStreamTableStatement Statement, string Path)>();
+        var statements = new List<(SchemaStatement Statement, string Path)>();
         foreach (var file in files)
         {
             var schemaFile = SqlParser.ParseSchema(file, diagnostics);
             if (schemaFile is null) continue;
-            foreach (var statement in schemaFile.Statements)
-            {
-                if (statement is CreateStreamTableStatement streamTable)
-                    streamTables.Add((streamTable, file.Path));
-                else
-                    Apply(statement, file.Path, tables, diagnostics);
-            }
+            statements.AddRange(schemaFile.Statements.Select(statement => (statement, file.Path)));
         }
-        var catalog = new SourceCatalog(tables.Values.Select(t => t.Build()));
+        // Types first: a table may name a type declared later in the file set (pg_dump orders them before, people may not).
+        var types = DeclaredTypes(statements.Select(s => s.Statement));
+        foreach (var (statement, path) in statements)
+        {
+            if (statement is CreateStreamTableStatement streamTable)
+                streamTables.Add((streamTable, path));
+            else
+                Apply(statement, path, tables, types, diagnostics);
+        }
+        var catalog = new SourceCatalog(tables.Values.Select(t => t.Build())) { Types = types };
         foreach (var (statement, path) in streamTables)
             if (DescribeStreamTable(statement, path, catalog, diagnostics) is { } described)
                 catalog = catalog.With([described]);
@@ -88,7 +92,54 @@ public static class DdlCatalogReader
         _ => null,
     };
 
-    private static void Apply(SchemaStatement statement, string path, Dictionary<(string, string), TableUnderConstruction> tables, DiagnosticBag diagnostics)
+    /// <summary>
+    /// The user-defined types the statements declare. A default hash operator class declared for a base type makes it
+    /// hashable; an extension's known types live in its WITH SCHEMA (public by default, the first schema of a fresh
+    /// database's search_path).
+    /// </summary>
+    private static UserTypes DeclaredTypes(IEnumerable<SchemaStatement> statements)
+    {
+        var declared = new List<DeclaredType>();
+        var hashClasses = new HashSet<(string, string)>();
+        foreach (var statement in statements)
+        {
+            switch (statement)
+            {
+                case CreateTypeStatement type:
+                {
+                    var (schema, name) = Resolve(type.Name);
+                    var kind = type.Kind switch
+                    {
+                        UserTypeKind.Enum => DeclaredTypeKind.Enum,
+                        UserTypeKind.Composite => DeclaredTypeKind.Composite,
+                        UserTypeKind.Range => DeclaredTypeKind.Range,
+                        _ => DeclaredTypeKind.Base,
+                    };
+                    // A base type is declared twice (its shell, then its definition): keep one.
+                    declared.RemoveAll(d => d.Schema == schema && d.Name == name);
+                    declared.Add(new DeclaredType(schema, name, kind) { Attributes = type.Attributes.Select(a => a.Type).ToList() });
+                    break;
+                }
+                case CreateDomainStatement domain:
+                {
+                    var (schema, name) = Resolve(domain.Name);
+                    declared.Add(new DeclaredType(schema, name, DeclaredTypeKind.Domain) { BaseType = domain.BaseType });
+                    break;
+                }
+                case CreateExtensionStatement extension:
+                    declared.AddRange(UserTypes.OfExtension(extension.Name.Value, extension.Schema?.Value ?? "public"));
+                    break;
+                case CreateOperatorClassStatement { IsDefault: true, Method: "hash" } hashClass:
+                    hashClasses.Add((hashClass.ForType.Schema?.Last.Value ?? "public", hashClass.ForType.Name));
+                    break;
+            }
+        }
+        return new UserTypes(
+            declared.Select(d => d.Kind == DeclaredTypeKind.Base && hashClasses.Contains((d.Schema, d.Name)) ? d with { HasHashClass = true } : d),
+            ["public"]);
+    }
+
+    private static void Apply(SchemaStatement statement, string path, Dictionary<(string, string), TableUnderConstruction> tables, UserTypes types, DiagnosticBag diagnostics)
     {
         switch (statement)
         {
@@ -104,7 +155,7 @@ public static class DdlCatalogReader
                 var table = new TableUnderConstruction(key.Item1, key.Item2);
                 foreach (var column in create.Columns)
                 {
-                    table.Columns.Add(new CatalogColumn(column.Name.Value, ToSqlType(column.Type), column.NotNull || column.PrimaryKey));
+                    table.Columns.Add(new CatalogColumn(column.Name.Value, types.Resolve(column.Type), column.NotNull || column.PrimaryKey));
                     if (column.PrimaryKey) table.PrimaryKey.Add(column.Name.Value);
                 }
                 foreach (var constraint in create.Constraints)

@@ -18,7 +18,7 @@ public static class LiveCatalogReader
         """;
 
     private const string ColumnsSql = """
-        SELECT a.attrelid, a.attname, format_type(a.atttypid, NULL), format_type(a.atttypid, a.atttypmod), a.attnotnull
+        SELECT a.attrelid, a.attname, format_type(a.atttypid, NULL), format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atttypid
         FROM pg_catalog.pg_attribute a
         WHERE a.attnum > 0 AND NOT a.attisdropped
         ORDER BY a.attrelid, a.attnum
@@ -43,6 +43,28 @@ public static class LiveCatalogReader
         WHERE c.relkind = 'v' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'trickle')
         """;
 
+    // Every type outside pg_catalog, with what decides how its values compare and hash: a domain's base type, an array's
+    // element, a range's subtype, a composite's attribute types, the schema of its "=" operator, and whether a default
+    // hash operator class gives it an extended hash function (what hash_record_extended needs).
+    private const string UserTypesSql = """
+        SELECT t.oid, t.typtype, t.typbasetype,
+               CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE 0 END,
+               COALESCE(r.rngsubtype, 0),
+               (SELECT n.nspname FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+                WHERE o.oprname = '=' AND o.oprleft = t.oid AND o.oprright = t.oid ORDER BY o.oid LIMIT 1),
+               EXISTS (SELECT FROM pg_catalog.pg_opclass c
+                       JOIN pg_catalog.pg_am am ON am.oid = c.opcmethod AND am.amname = 'hash'
+                       JOIN pg_catalog.pg_amproc p ON p.amprocfamily = c.opcfamily AND p.amprocnum = 2
+                            AND p.amproclefttype = c.opcintype AND p.amprocrighttype = c.opcintype
+                       WHERE c.opcdefault AND c.opcintype = t.oid),
+               ARRAY(SELECT a.atttypid::oid FROM pg_catalog.pg_attribute a
+                     WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
+               tn.nspname, t.typname, format_type(t.oid, NULL)
+        FROM pg_catalog.pg_type t
+        JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+        LEFT JOIN pg_catalog.pg_range r ON r.rngtypid = t.oid
+        """;
+
     // Views that are installed stream tables: a stream table reading one captures changes from its storage instead,
     // named with the generation an upgrade installed (read through to_jsonb: runtimes before 0.4 have no such column).
     private const string StreamTablesSql = """
@@ -56,6 +78,33 @@ public static class LiveCatalogReader
         // One snapshot for all four queries, so a concurrent ALTER TABLE cannot give us columns of one version and keys of another.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
 
+        string[] searchPath;
+        await using (var command = new NpgsqlCommand(SearchPathSql, connection, transaction))
+            searchPath = (string[])(await command.ExecuteScalarAsync(ct))!;
+        // format_type qualifies every type not visible on the search path: with pg_catalog alone, a user's type comes
+        // schema-qualified, as the generated functions (whose search_path is pinned to pg_catalog) must spell it.
+        await using (var command = new NpgsqlCommand("SET LOCAL search_path = pg_catalog", connection, transaction))
+            await command.ExecuteNonQueryAsync(ct);
+
+        var types = new Dictionary<uint, TypeFacts>();
+        var namedTypes = new List<(uint Oid, string Schema, string Name, string Formatted)>();
+        await using (var command = new NpgsqlCommand(UserTypesSql, connection, transaction))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+            {
+                var facts = new TypeFacts(
+                    reader.GetChar(1), reader.GetFieldValue<uint>(2), reader.GetFieldValue<uint>(3), reader.GetFieldValue<uint>(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetBoolean(6), reader.GetFieldValue<uint[]>(7));
+                types[reader.GetFieldValue<uint>(0)] = facts;
+                if (facts.Element == 0)
+                    namedTypes.Add((reader.GetFieldValue<uint>(0), reader.GetString(8), reader.GetString(9), reader.GetString(10)));
+            }
+        var typeSemantics = new TypeSemantics(types);
+        // Casts and typed literals in the query resolve user types by name, like columns: qualified, with their facts.
+        var userTypes = namedTypes
+            .Where(t => t.Schema is not ("pg_catalog" or "information_schema") && !t.Schema.StartsWith("pg_", StringComparison.Ordinal))
+            .ToDictionary(t => (t.Schema, t.Name), t => typeSemantics.Annotate(ParseFormattedType(t.Formatted, t.Formatted), t.Oid));
+
         var relations = new List<(uint Oid, string Schema, string Name, string Kind, string[] Options)>();
         await using (var command = new NpgsqlCommand(RelationsSql, connection, transaction))
         await using (var reader = await command.ExecuteReaderAsync(ct))
@@ -67,7 +116,8 @@ public static class LiveCatalogReader
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
             {
-                var column = new CatalogColumn(reader.GetString(1), ParseFormattedType(reader.GetString(2), reader.GetString(3)), reader.GetBoolean(4));
+                var type = typeSemantics.Annotate(ParseFormattedType(reader.GetString(2), reader.GetString(3)), reader.GetFieldValue<uint>(5));
+                var column = new CatalogColumn(reader.GetString(1), type, reader.GetBoolean(4));
                 GetOrAdd(columns, reader.GetFieldValue<uint>(0)).Add(column);
             }
 
@@ -88,10 +138,6 @@ public static class LiveCatalogReader
             while (await reader.ReadAsync(ct))
                 streamTables[(reader.GetString(0), reader.GetString(1))] = reader.IsDBNull(2) ? null : reader.GetString(2);
         }
-
-        string[] searchPath;
-        await using (var command = new NpgsqlCommand(SearchPathSql, connection, transaction))
-            searchPath = (string[])(await command.ExecuteScalarAsync(ct))!;
 
         // Printed last, with search_path empty for the rest of the transaction: every relation a definition reads is
         // then named with its schema, so it means the same wherever the view is expanded.
@@ -118,7 +164,7 @@ public static class LiveCatalogReader
                     relationColumns.Select(c => c.Name).ToList(), false, IsSet(r.Options, "security_barrier"), IsSet(r.Options, "security_invoker")),
             };
         });
-        return new SourceCatalog(tables, searchPath);
+        return new SourceCatalog(tables, searchPath) { Types = new UserTypes([], searchPath, userTypes) };
     }
 
     /// <summary>A boolean reloption, stored as <c>name=value</c> with the value as written.</summary>
@@ -166,6 +212,55 @@ public static class LiveCatalogReader
         if (open < 0 || close < 0)
             return null;
         return string.Concat(full.AsSpan(0, open), full.AsSpan(close + 1)) == name ? full[(open + 1)..close] : null;
+    }
+
+    /// <summary>One row of <see cref="UserTypesSql"/>; the oids are 0 where they do not apply.</summary>
+    private sealed record TypeFacts(char Kind, uint BaseType, uint Element, uint RangeSubtype, string? EqualsSchema, bool HasExtendedHash, uint[] Attributes);
+
+    /// <summary>How values of a type compare and hash, derived from <see cref="TypeFacts"/> (recursively for domains, arrays, composites, ranges).</summary>
+    private sealed class TypeSemantics(IReadOnlyDictionary<uint, TypeFacts> types)
+    {
+        private const int MaxDepth = 16;
+
+        /// <summary>
+        /// A type outside pg_catalog gets its operator schema and hashability; a built-in is left as it was (its few
+        /// hash exceptions, money, bit strings, tsvector, are cast where hashed).
+        /// </summary>
+        public SqlType Annotate(SqlType type, uint oid)
+        {
+            // Under search_path = pg_catalog, format_type qualifies exactly the types outside pg_catalog.
+            if (!type.Name.Contains('.'))
+                return type;
+            return type with { OperatorSchema = type.IsArray ? null : OperatorSchema(oid, 0), Hashable = Hashable(oid, 0) };
+        }
+
+        private string? OperatorSchema(uint oid, int depth)
+        {
+            if (depth > MaxDepth || !types.TryGetValue(oid, out var facts))
+                return null;
+            return facts.Kind switch
+            {
+                'd' => OperatorSchema(facts.BaseType, depth + 1),
+                // Arrays, enums, composites and ranges compare with pg_catalog's polymorphic operators.
+                'b' when facts.Element == 0 => facts.EqualsSchema is "pg_catalog" ? null : facts.EqualsSchema,
+                _ => null,
+            };
+        }
+
+        private bool Hashable(uint oid, int depth)
+        {
+            if (depth > MaxDepth || !types.TryGetValue(oid, out var facts))
+                return false;
+            return facts.Kind switch
+            {
+                'd' => Hashable(facts.BaseType, depth + 1),
+                'e' => true,
+                'c' => facts.Attributes.All(a => Hashable(a, depth + 1)),
+                'r' => Hashable(facts.RangeSubtype, depth + 1),
+                _ when facts.Element != 0 => Hashable(facts.Element, depth + 1),
+                _ => facts.HasExtendedHash,
+            };
+        }
     }
 
     private static List<T> GetOrAdd<T>(Dictionary<uint, List<T>> map, uint key)

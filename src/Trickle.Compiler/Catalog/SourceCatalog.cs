@@ -18,16 +18,19 @@ public sealed class SourceCatalog
 
     public IReadOnlyList<string> SearchPath { get; }
 
+    /// <summary>The user-defined types schema files declare; casts to them resolve here. Empty for a live catalog, whose column types come resolved.</summary>
+    public UserTypes Types { get; init; } = UserTypes.None;
+
     /// <summary>The stream table being compiled: a query may not read it (it would be its own upstream).</summary>
     public (string Schema, string Name)? Self { get; }
 
     public IEnumerable<CatalogTable> Tables => _tables.Values.OrderBy(t => t.Schema, StringComparer.Ordinal).ThenBy(t => t.Name, StringComparer.Ordinal);
 
     /// <summary>The same tables plus <paramref name="extra"/>, with the same search path and self.</summary>
-    public SourceCatalog With(IEnumerable<CatalogTable> extra) => new(Tables.Concat(extra), SearchPath, Self);
+    public SourceCatalog With(IEnumerable<CatalogTable> extra) => new(Tables.Concat(extra), SearchPath, Self) { Types = Types };
 
     /// <summary>The same tables, compiling the stream table <paramref name="schema"/>.<paramref name="name"/>.</summary>
-    public SourceCatalog For(string schema, string name) => new(Tables, SearchPath, (schema, name));
+    public SourceCatalog For(string schema, string name) => new(Tables, SearchPath, (schema, name)) { Types = Types };
 
     public bool IsSelf(CatalogTable table) => Self is { } self && self.Schema == table.Schema && self.Name == table.Name;
 

@@ -54,6 +54,36 @@ public sealed record SqlType(string Name, string? Modifiers = null, int ArrayDim
         ["json"] = TypeCategory.Json, ["jsonb"] = TypeCategory.Json,
     }.ToFrozenDictionary();
 
+    /// <summary>
+    /// The schema of the type's <c>=</c> operator when it is not pg_catalog's (a base type or extension type such as
+    /// citext, or a domain over one). Generated functions pin <c>search_path</c> to pg_catalog, which hides such
+    /// operators, so comparisons of these values are printed <c>OPERATOR(schema.=)</c>.
+    /// </summary>
+    public string? OperatorSchema { get; init; }
+
+    /// <summary>
+    /// False for a user-defined type without an extended hash function consistent with its equality (a base type with
+    /// only a btree operator class; a domain, array or composite over such a type). Its values are left out of the key
+    /// hash (only whether they are NULL is hashed); equality rechecks the key columns themselves.
+    /// </summary>
+    public bool Hashable { get; init; } = true;
+
+    /// <summary>The comparison operator <paramref name="symbol"/> as generated SQL must spell it for values of this type.</summary>
+    public string Operator(string symbol) => OperatorSchema is null ? symbol : $"OPERATOR({Emit.SqlQuoting.Identifier(OperatorSchema)}.{symbol})";
+
+    /// <summary>
+    /// <c>left IS NOT DISTINCT FROM right</c> for values of this type. That form looks "=" up by name, so for a type whose
+    /// operators the pinned search_path hides it is spelled out with the qualified operator, with the same NULL semantics.
+    /// </summary>
+    public string IsNotDistinctFrom(string left, string right) => OperatorSchema is null
+        ? $"{left} IS NOT DISTINCT FROM {right}"
+        : $"(({left} {Operator("=")} {right}) IS TRUE OR ({left} IS NULL AND {right} IS NULL))";
+
+    /// <summary><c>left IS DISTINCT FROM right</c>, spelled out like <see cref="IsNotDistinctFrom"/> where it must be.</summary>
+    public string IsDistinctFrom(string left, string right) => OperatorSchema is null
+        ? $"{left} IS DISTINCT FROM {right}"
+        : $"NOT {IsNotDistinctFrom(left, right)}";
+
     /// <summary>Normalises a written type name (any case, any alias) to its canonical form.</summary>
     public static SqlType Of(string name, string? modifiers = null, int arrayDimensions = 0)
     {

@@ -12,6 +12,12 @@ public sealed record KeyColumn(string Column, string Comment, string OverSource,
     /// is, so rows are kept apart by their scale too (a GROUP BY or DISTINCT keeps one of them, as PostgreSQL does).
     /// </summary>
     public bool ScaleSensitive { get; init; }
+
+    /// <summary>The hash "cast" of a key whose type has no hash function: equal values are equally NULL or not.</summary>
+    public const string NullOnlyHash = " IS NULL";
+
+    /// <summary>"=", or <c>OPERATOR(schema.=)</c> for a type whose operators the pinned search_path hides.</summary>
+    public string EqualityOperator { get; init; } = "=";
 }
 
 public sealed record ViewColumn(string Name, string Sql);
@@ -204,7 +210,11 @@ public sealed record TopKBoundary(string SelectSql, string OrderSql, string Chan
 
 /// <summary>A PARTITION BY expression every window call shares: its storage key column, and how source and change rows compute it.</summary>
 /// <param name="Column">its column in the CTE of touched partitions (<c>p1</c>, …)</param>
-public sealed record PartitionKeyModel(string Column, string StorageColumn, string OverSource, string OverChanges, bool Nullable, string HashCast);
+public sealed record PartitionKeyModel(string Column, string StorageColumn, string OverSource, string OverChanges, bool Nullable, string HashCast)
+{
+    /// <inheritdoc cref="KeyColumn.EqualityOperator"/>
+    public string EqualityOperator { get; init; } = "=";
+}
 
 /// <summary>A value IMMEDIATE writers lock on: a group key or a partition key, as computed from change rows.</summary>
 public sealed record LockKey(string OverChanges, string HashCast);
@@ -346,6 +356,13 @@ public sealed record MaintenanceModel
     public required bool Grouped { get; init; }
     public required bool Multiplicity { get; init; }
     public required IReadOnlyList<KeyColumn> Keys { get; init; }
+
+    /// <summary>
+    /// A key of a type without a hash function adds only whether it is NULL to the key hash, so groups are also found by
+    /// an index on the keys themselves (every key type that groups has a btree class).
+    /// </summary>
+    public bool IndexesKeys => Grouped && Keys.Any(k => k.HashCast == KeyColumn.NullOnlyHash);
+
     public required IReadOnlyList<StateColumn> States { get; init; }
     public required string? WhereOverSource { get; init; }
     public required string? WhereOverChanges { get; init; }

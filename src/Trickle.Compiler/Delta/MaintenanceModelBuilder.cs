@@ -147,6 +147,7 @@ public static class MaintenanceModelBuilder
             HashCast: HashCastFor(k.Type)) {
                 // A numeric column with a declared scale (numeric(10,2)) prints every value at that scale.
                 ScaleSensitive = aggregate.Multiplicity && k.Type.Category == TypeCategory.Numeric && !(k is BoundColumn && k.Type.Modifiers is not null),
+                EqualityOperator = k.Type.Operator("="),
             }).ToList();
 
         var states = new List<StateColumn>();
@@ -286,7 +287,7 @@ public static class MaintenanceModelBuilder
             {
                 var keyIndex = aggregate.GroupKeys.ToList().FindIndex(k => SqlExpressionPrinter.Canonical(k) == SqlExpressionPrinter.Canonical(p));
                 return new PartitionKeyModel(SqlQuoting.Identifier($"p{i + 1}"), keys[keyIndex].Column, overSource.Print(p), overChanges.Print(p),
-                    keys[keyIndex].Nullable, keys[keyIndex].HashCast);
+                    keys[keyIndex].Nullable, keys[keyIndex].HashCast) { EqualityOperator = keys[keyIndex].EqualityOperator };
             }).ToList();
             var selectSql = string.Join(", ", used.Select(u => $"{SqlQuoting.Identifier(aliasOf[u.Relation])}.{SqlQuoting.Identifier(u.Column)} AS {SqlQuoting.Identifier(Flat(aliasOf[u.Relation], u.Column))}")
                 .Concat(window.Calls.Select((call, i) => $"{call.ToSql(overSource)} AS {SqlQuoting.Identifier($"w{i + 1}")}")));
@@ -304,7 +305,7 @@ public static class MaintenanceModelBuilder
                 ? new TopKBoundary(
                     string.Join(", ", topK.Order.Select((o, i) => $"{overSource.Print(o.Expression)} AS {SqlQuoting.Identifier($"b{i + 1}")}")),
                     " ORDER BY " + string.Join(", ", topK.Order.Select(o => overSource.Print(o.Expression) + o.Suffix)) + $" LIMIT 1 OFFSET {topK.Offset + limit - 1}",
-                    SortsAtOrBefore(topK.Order.Select((o, i) => (overChanges.Print(o.Expression), $"b.{SqlQuoting.Identifier($"b{i + 1}")}", o.Suffix)).ToList(), 0))
+                    SortsAtOrBefore(topK.Order.Select((o, i) => (overChanges.Print(o.Expression), $"b.{SqlQuoting.Identifier($"b{i + 1}")}", o.Suffix, o.Expression.Type)).ToList(), 0))
                 {
                     StoredSql = StoredBoundary(topK, limit, aggregate.GroupKeys, keys, storage ?? Identity(table).Storage),
                 }
@@ -362,16 +363,16 @@ public static class MaintenanceModelBuilder
     /// True when a row (first items) sorts at or before another (second items) in an ORDER BY: the first key that
     /// differs decides, honouring each item's direction and where it puts NULLs; rows equal in every key tie.
     /// </summary>
-    private static string SortsAtOrBefore(IReadOnlyList<(string Row, string Other, string Suffix)> keys, int index)
+    private static string SortsAtOrBefore(IReadOnlyList<(string Row, string Other, string Suffix, SqlType Type)> keys, int index)
     {
-        var (row, other, suffix) = keys[index];
+        var (row, other, suffix, type) = keys[index];
         var descending = suffix.Contains(" DESC", StringComparison.Ordinal);
         var nullsFirst = suffix.Contains("NULLS FIRST", StringComparison.Ordinal) || descending && !suffix.Contains("NULLS LAST", StringComparison.Ordinal);
-        var before = $"{row} {(descending ? ">" : "<")} {other}";
+        var before = $"{row} {type.Operator(descending ? ">" : "<")} {other}";
         var nullBefore = nullsFirst ? $"{row} IS NULL AND {other} IS NOT NULL" : $"{row} IS NOT NULL AND {other} IS NULL";
         var tie = index == keys.Count - 1
-            ? $"{row} IS NOT DISTINCT FROM {other}"
-            : $"{row} IS NOT DISTINCT FROM {other} AND {SortsAtOrBefore(keys, index + 1)}";
+            ? type.IsNotDistinctFrom(row, other)
+            : $"{type.IsNotDistinctFrom(row, other)} AND {SortsAtOrBefore(keys, index + 1)}";
         return $"(({before}) OR ({nullBefore}) OR ({tie}))";
     }
 
@@ -503,7 +504,7 @@ public static class MaintenanceModelBuilder
             Multiplicity = perBranchCounts || node.Kind != SetOperationKind.Union,
             MultiplicitySql = multiplicity,
             Keys = first.Columns.Select((c, i) => new KeyColumn(keyNames[i], $"output column {c.Name}", $"\"src\".{keyNames[i]}", $"c.{keyNames[i]}",
-                Nullable: true, HashCast: HashCastFor(c.Expression.Type))).ToList(),
+                Nullable: true, HashCast: HashCastFor(c.Expression.Type)) { EqualityOperator = c.Expression.Type.Operator("=") }).ToList(),
             States = states,
             WhereOverSource = null,
             WhereOverChanges = null,
@@ -643,9 +644,12 @@ public static class MaintenanceModelBuilder
 
     /// <summary>
     /// money, bit strings and tsvector have equality but no extended hash function; an exact cast that keeps equal
-    /// values equal (money to numeric, the others to their canonical text) is hashed in their place.
+    /// values equal (money to numeric, the others to their canonical text) is hashed in their place. A user-defined type
+    /// without one (a base type with only a btree class) has no such cast in general: its text may differ between equal
+    /// values (a case-insensitive type), so only whether it is NULL is hashed, which equal values share; the lookups
+    /// that use the hash compare the keys themselves too.
     /// </summary>
-    private static string HashCastFor(SqlType type) => type.IsArray ? "" : type.Name switch
+    private static string HashCastFor(SqlType type) => !type.Hashable ? KeyColumn.NullOnlyHash : type.IsArray ? "" : type.Name switch
     {
         "money" => "::numeric",
         "bit varying" or "bit" or "tsvector" => "::text",

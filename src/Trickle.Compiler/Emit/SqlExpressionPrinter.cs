@@ -31,7 +31,7 @@ public sealed class SqlExpressionPrinter(
         BoundColumn c => column(c),
         BoundLiteral l => l.SqlText,
         BoundUnary u => u.Operator.All(char.IsLetter) ? $"({u.Operator} {Print(u.Operand)})" : $"({u.Operator}{Print(u.Operand)})",
-        BoundBinary b => $"({Print(b.Left)} {b.Operator} {Print(b.Right)})",
+        BoundBinary b => $"({Print(b.Left)} {OperatorOf(b)} {Print(b.Right)})",
         BoundCast c => $"CAST({Print(c.Operand)} AS {c.Type.ToSql()})",
         BoundFunctionCall f => $"{f.Name}({string.Join(", ", f.Arguments.Select(Print))})",
         BoundSyntaxForm s => PrintForm(s),
@@ -43,8 +43,56 @@ public sealed class SqlExpressionPrinter(
         _ => throw new InvalidOperationException($"no SQL form for {expression.GetType().Name}"),
     };
 
+    /// <summary>
+    /// A comparison of values of a type whose operators live outside pg_catalog (citext, a user's base type) is printed
+    /// OPERATOR(schema.op): generated functions pin search_path, which would hide the operator the user's query meant.
+    /// </summary>
+    private static string OperatorOf(BoundBinary binary)
+    {
+        if (binary.Operator is not ("=" or "<>" or "!=" or "<" or "<=" or ">" or ">="))
+            return binary.Operator;
+        var schemaType = binary.Left.Type.OperatorSchema is not null ? binary.Left.Type
+            : binary.Right.Type.OperatorSchema is not null ? binary.Right.Type
+            : null;
+        return schemaType?.Operator(binary.Operator == "!=" ? "<>" : binary.Operator) ?? binary.Operator;
+    }
+
+    /// <summary>
+    /// IS [NOT] DISTINCT FROM, IN (…) and BETWEEN look their operators up by name; over a type whose operators the
+    /// pinned search_path hides they are spelled out with OPERATOR(schema.op), with the same NULL semantics.
+    /// </summary>
+    private string? PrintWithQualifiedOperators(BoundSyntaxForm form)
+    {
+        if (form.Operands.FirstOrDefault(o => o.Type.OperatorSchema is not null)?.Type is not { } type)
+            return null;
+        var operands = form.Operands.Select(Print).ToList();
+        switch (form.Kind)
+        {
+            case "is distinct":
+            {
+                var (left, right) = (operands[0], operands[1]);
+                var notDistinct = $"(({left} {type.Operator("=")} {right}) IS TRUE OR ({left} IS NULL AND {right} IS NULL))";
+                return form.TextParts[1].Contains("NOT", StringComparison.Ordinal) ? notDistinct : $"(NOT {notDistinct})";
+            }
+            case "in list":
+            {
+                var any = "(" + string.Join(" OR ", operands.Skip(1).Select(value => $"{operands[0]} {type.Operator("=")} {value}")) + ")";
+                return form.TextParts[1].Contains("NOT", StringComparison.Ordinal) ? $"(NOT {any})" : any;
+            }
+            case "between" when !form.TextParts[1].Contains("SYMMETRIC", StringComparison.Ordinal):
+            {
+                var within = $"({operands[0]} {type.Operator(">=")} {operands[1]} AND {operands[0]} {type.Operator("<=")} {operands[2]})";
+                return form.TextParts[1].Contains("NOT", StringComparison.Ordinal) ? $"(NOT {within})" : within;
+            }
+            default:
+                return null;
+        }
+    }
+
     private string PrintForm(BoundSyntaxForm form)
     {
+        if (PrintWithQualifiedOperators(form) is { } qualified)
+            return qualified;
         // TextParts interleave with operands: part0 op0 part1 op1 … partN.
         var builder = new StringBuilder("(");
         for (var i = 0; i < form.TextParts.Count; i++)

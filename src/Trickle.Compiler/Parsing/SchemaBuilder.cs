@@ -43,6 +43,20 @@ internal sealed class SchemaBuilder
             return new CreateMaterializedViewStatement(_names.Span(materialized), _names.QualifiedName(materialized.qualifiedName()));
         if (context.createForeignTable() is { } foreign)
             return new CreateForeignTableStatement(_names.Span(foreign), _names.QualifiedName(foreign.qualifiedName()));
+        if (context.createType() is { } createType)
+            return CreateType(createType);
+        if (context.createDomain() is { } createDomain)
+            return new CreateDomainStatement(_names.Span(createDomain),
+                _names.QualifiedName(createDomain.qualifiedName()), _names.TypeName(createDomain.typeName()));
+        if (context.createExtension() is { } createExtension)
+        {
+            var names = createExtension.columnIdentifier();
+            return new CreateExtensionStatement(_names.Span(createExtension), _names.Identifier(names[0]),
+                names.Length > 1 ? _names.Identifier(names[1]) : null);
+        }
+        if (context.createOperatorClass() is { } operatorClass)
+            return new CreateOperatorClassStatement(_names.Span(operatorClass), _names.TypeName(operatorClass.typeName()),
+                _names.Identifier(operatorClass.columnIdentifier()).Value, operatorClass.DEFAULT() is not null);
         return new OtherStatement(_names.Span(context));
     }
 
@@ -77,6 +91,16 @@ internal sealed class SchemaBuilder
         return match.Success && (!match.Groups["value"].Success
             || match.Groups["value"].Value.ToLowerInvariant() is "true" or "on" or "yes" or "1" or "t" or "y");
     }
+
+    private CreateTypeStatement CreateType(P.CreateTypeContext context) => context switch
+    {
+        P.EnumTypeContext e => new(_names.Span(e), _names.QualifiedName(e.qualifiedName()), UserTypeKind.Enum, []),
+        P.RangeTypeContext r => new(_names.Span(r), _names.QualifiedName(r.qualifiedName()), UserTypeKind.Range, []),
+        P.CompositeTypeContext c => new(_names.Span(c), _names.QualifiedName(c.qualifiedName()), UserTypeKind.Composite,
+            c.compositeAttribute().Select(a => (_names.Identifier(a.columnIdentifier()), _names.TypeName(a.typeName()))).ToList()),
+        P.BaseTypeContext b => new(_names.Span(b), _names.QualifiedName(b.qualifiedName()), UserTypeKind.Base, []),
+        _ => throw new InvalidOperationException($"unexpected CREATE TYPE form {context.GetType().Name}"),
+    };
 
     private CreateTableStatement CreateTable(P.CreateTableContext context)
     {

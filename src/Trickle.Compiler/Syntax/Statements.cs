@@ -87,6 +87,23 @@ public sealed record CreateForeignTableStatement(SourceSpan Span, QualifiedName 
 
 public sealed record CreateSchemaStatement(SourceSpan Span, Identifier Name, bool IfNotExists) : SchemaStatement(Span);
 
+public enum UserTypeKind { Enum, Composite, Range, Base }
+
+/// <summary>
+/// <c>CREATE TYPE</c>: an enum, a composite type (with its attributes), a range or a base type (or its shell). What the
+/// compiler needs of a column's type is its schema and whether it has a hash function consistent with its equality.
+/// </summary>
+public sealed record CreateTypeStatement(SourceSpan Span, QualifiedName Name, UserTypeKind Kind, IReadOnlyList<(Identifier Name, TypeName Type)> Attributes)
+    : SchemaStatement(Span);
+
+public sealed record CreateDomainStatement(SourceSpan Span, QualifiedName Name, TypeName BaseType) : SchemaStatement(Span);
+
+/// <summary><c>CREATE EXTENSION name [WITH SCHEMA s]</c>: where the extension's types (citext, …) live.</summary>
+public sealed record CreateExtensionStatement(SourceSpan Span, Identifier Name, Identifier? Schema) : SchemaStatement(Span);
+
+/// <summary><c>CREATE OPERATOR CLASS … [DEFAULT] FOR TYPE t USING method</c>: a default hash class makes t hashable.</summary>
+public sealed record CreateOperatorClassStatement(SourceSpan Span, TypeName ForType, string Method, bool IsDefault) : SchemaStatement(Span);
+
 /// <summary>Any other statement (CREATE INDEX, SET, INSERT, GRANT …): skipped when reading a schema.</summary>
 public sealed record OtherStatement(SourceSpan Span) : SchemaStatement(Span);
 

@@ -34,6 +34,51 @@ public sealed class DdlCatalogReaderTests
     }
 
     [Fact]
+    public void UserDefinedTypes_AreSchemaQualified_WithTheirOperatorSchemaAndWhetherTheyHash()
+    {
+        // pg_dump's shape: extension, types and operator classes before the table that uses them.
+        var catalog = Read("""
+            CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA ext;
+            CREATE TYPE public.mood AS ENUM ('sad', 'ok');
+            CREATE TYPE public.tally;
+            CREATE TYPE public.tally (INPUT = tally_in, OUTPUT = tally_out, LIKE = integer);
+            CREATE OPERATOR CLASS public.tally_ops DEFAULT FOR TYPE public.tally USING btree AS OPERATOR 3 =;
+            CREATE TYPE hashed;
+            CREATE OPERATOR CLASS hashed_ops DEFAULT FOR TYPE hashed USING hash AS OPERATOR 1 =;
+            CREATE DOMAIN positive AS integer CHECK (VALUE > 0);
+            CREATE DOMAIN tally_domain tally;
+            CREATE DOMAIN cash AS money;
+            CREATE TYPE pair AS (a integer, b text COLLATE "C");
+            CREATE TYPE tally_pair AS (t tally, n integer);
+            CREATE TYPE span AS RANGE (subtype = integer);
+            CREATE TABLE t (m mood, tl public.tally, h hashed, p positive, td tally_domain, c cash, pr pair, tp tally_pair,
+                            s span, ci ext.citext, ms mood[], ts tally[], plain integer, type text, domain text);
+            """);
+
+        Assert.Equal(
+            [
+                new CatalogColumn("m", new SqlType("\"public\".\"mood\""), false),
+                new CatalogColumn("tl", new SqlType("\"public\".\"tally\"") { OperatorSchema = "public", Hashable = false }, false),
+                new CatalogColumn("h", new SqlType("\"public\".\"hashed\"") { OperatorSchema = "public" }, false),
+                new CatalogColumn("p", new SqlType("\"public\".\"positive\""), false),
+                new CatalogColumn("td", new SqlType("\"public\".\"tally_domain\"") { OperatorSchema = "public", Hashable = false }, false),
+                // money hashes only through a cast, which a domain's values do not get.
+                new CatalogColumn("c", new SqlType("\"public\".\"cash\"") { Hashable = false }, false),
+                new CatalogColumn("pr", new SqlType("\"public\".\"pair\""), false),
+                new CatalogColumn("tp", new SqlType("\"public\".\"tally_pair\"") { Hashable = false }, false),
+                new CatalogColumn("s", new SqlType("\"public\".\"span\"") { Hashable = false }, false),
+                new CatalogColumn("ci", new SqlType("\"ext\".\"citext\"") { OperatorSchema = "ext" }, false),
+                new CatalogColumn("ms", new SqlType("\"public\".\"mood\"", null, 1), false),
+                new CatalogColumn("ts", new SqlType("\"public\".\"tally\"", null, 1) { Hashable = false }, false),
+                new CatalogColumn("plain", SqlType.Integer, false),
+                // The new keywords stay usable as names.
+                new CatalogColumn("type", SqlType.Text, false),
+                new CatalogColumn("domain", SqlType.Text, false),
+            ],
+            Assert.Single(catalog.Tables).Columns);
+    }
+
+    [Fact]
     public void PrimaryKeyAddedLater_MakesItsColumnsNotNull()
     {
         var catalog = Read("""

@@ -23,9 +23,13 @@ public sealed record TableDefinition(string QualifiedName, IReadOnlyList<ColumnD
 /// <param name="Name">Unquoted column name.</param>
 /// <param name="SqlType">A PostgreSQL type name as written in DDL or printed by <c>format_type</c>.</param>
 /// <param name="IsGenerated">Identity or generated column: never written by the generator.</param>
-public sealed record ColumnDefinition(string Name, string SqlType, bool Nullable = true, bool IsGenerated = false)
+/// <param name="Values">
+/// For a type the generator does not know (a user-defined or extension type): the text of the values to write, each
+/// read back exactly as written. The column's type is then <see cref="ColumnKind.Custom"/>.
+/// </param>
+public sealed record ColumnDefinition(string Name, string SqlType, bool Nullable = true, bool IsGenerated = false, IReadOnlyList<string>? Values = null)
 {
-    public ColumnType Type { get; } = ColumnType.Parse(SqlType);
+    public ColumnType Type { get; } = Values is null ? ColumnType.Parse(SqlType) : new ColumnType(ColumnKind.Custom);
 
     public string QuotedName => SqlText.Identifier(Name);
 }
@@ -49,6 +53,8 @@ public enum ColumnKind
     IntegerArray,
     /// <summary>jsonb holding arrays only, so that jsonb_array_elements applies to every value.</summary>
     JsonbArray,
+    /// <summary>A type of the test's own: values from <see cref="ColumnDefinition.Values"/>.</summary>
+    Custom,
 }
 
 /// <param name="Length">varchar length, if limited.</param>

@@ -47,6 +47,7 @@ internal static class ValueDomain
             ColumnKind.TextArray => Pick(random, "{a,b}", "{}", "{a,a}", "{b,NULL}", "{\"it's\",zz}", "{B}"),
             ColumnKind.IntegerArray => Pick(random, "{1,2}", "{}", "{3}", "{1,NULL,1}", "{-2,5,7}"),
             ColumnKind.JsonbArray => Pick(random, "[]", "[1, 2]", "[\"a\", \"b\", \"a\"]", "[{\"k\": 1}, null]", "[2.50]"),
+            ColumnKind.Custom => Pick(random, column.Values!.ToArray()),
             _ => throw new NotSupportedException(type.Kind.ToString()),
         };
     }

@@ -1,4 +1,5 @@
 using Trickle.Database.Tests.Infrastructure;
+using Trickle.Postgres;
 using Xunit;
 
 namespace Trickle.Database.Tests.InfrastructureTests;
@@ -12,6 +13,18 @@ public sealed class PostgresClusterTests(PostgresCluster cluster)
         await using var database = await cluster.CreateDatabaseAsync("version");
         var version = await database.ScalarAsync<string>("SELECT current_setting('server_version_num')");
         Assert.True(int.Parse(version!) >= 150000, $"server_version_num = {version}");
+    }
+
+    [Fact]
+    public async Task Server_IsTheMajorVersionTheEnvironmentAsksFor()
+    {
+        // Without TRICKLE_TEST_PG_MAJOR the highest installed Debian server runs; with it, exactly that major must,
+        // or a run meant for PostgreSQL 18 would silently test 15. An external server is whatever it is.
+        if (PostgresBinaries.RequestedMajorVersion() is not { } major || Environment.GetEnvironmentVariable(PostgresCluster.ConnectionVariable) is { Length: > 0 })
+            return;
+        await using var database = await cluster.CreateDatabaseAsync("major");
+        var version = await database.ScalarAsync<string>("SELECT current_setting('server_version_num')");
+        Assert.Equal(major, int.Parse(version!) / 10000);
     }
 
     [Fact]

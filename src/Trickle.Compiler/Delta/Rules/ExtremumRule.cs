@@ -42,7 +42,9 @@ public sealed class ExtremumRule : IAggregateRule
     internal static string RescanWhen(AggregateContext context, string stored, string inserted, string deleted, string combine, string reaches)
     {
         var survivor = $"{combine}({stored}, {inserted})";
-        var reached = $"{deleted} IS NOT NULL AND ({survivor} IS NULL OR {deleted} {reaches} {survivor})";
-        return context.ChangesAreNetted ? $"{reached} AND {inserted} IS DISTINCT FROM {survivor}" : reached;
+        // min/max of a type whose operators live outside pg_catalog (citext): compare with them, qualified.
+        var type = context.Call.Argument?.Type ?? Catalog.SqlType.Unknown;
+        var reached = $"{deleted} IS NOT NULL AND ({survivor} IS NULL OR {deleted} {type.Operator(reaches)} {survivor})";
+        return context.ChangesAreNetted ? $"{reached} AND {type.IsDistinctFrom(inserted, survivor)}" : reached;
     }
 }
