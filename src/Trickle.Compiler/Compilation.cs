@@ -18,20 +18,53 @@ namespace Trickle.Compiler;
 public static class Compilation
 {
     /// <summary>Reads DDL files into a catalog; problems go to diagnostics (TRK2xxx).</summary>
-    public static SourceCatalog ReadSchema(IEnumerable<SourceText> ddlFiles, DiagnosticBag diagnostics) =>
-        DdlCatalogReader.Read(ddlFiles, diagnostics);
+    public static SourceCatalog ReadSchema(IEnumerable<SourceText> ddlFiles, DiagnosticBag diagnostics)
+    {
+        var files = ddlFiles.ToList();
+        try
+        {
+            return LargeStack.Run(() => DdlCatalogReader.Read(files, diagnostics));
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            var path = files.Count > 0 ? files[0].Path : "schema";
+            diagnostics.Error(DiagnosticCode.NestedTooDeeply, path, SourceSpan.None, TooComplex);
+            return DdlCatalogReader.Read([], diagnostics);
+        }
+    }
 
     /// <summary>Compiles one stream-table definition file against a catalog. Never throws for bad input.</summary>
     public static CompilationResult Compile(SourceText definition, SourceCatalog catalog, CompilationOptions options) =>
-        Render(definition, catalog, options, (model, _) => options.Upgrade ? ScriptEmitter.EmitUpgrade(model) : ScriptEmitter.Emit(model));
+        Guarded(definition, () => Render(definition, catalog, options,
+            (model, _) => options.Upgrade ? ScriptEmitter.EmitUpgrade(model) : ScriptEmitter.Emit(model)));
+
+    /// <summary>
+    /// Runs a compilation on a stack sized for the nesting limit. The limit is checked where the tree is built; should a
+    /// later phase still run short of stack (a rewrite that nests deeper than its input), the compilation fails with a
+    /// diagnostic instead of overflowing, which no handler could catch.
+    /// </summary>
+    private static CompilationResult Guarded(SourceText definition, Func<CompilationResult> compile)
+    {
+        try
+        {
+            return LargeStack.Run(compile);
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            return new CompilationResult(null,
+                [new Diagnostic(DiagnosticSeverity.Error, DiagnosticCode.NestedTooDeeply.Id, TooComplex, definition.Path, SourceSpan.None)]);
+        }
+    }
+
+    private const string TooComplex = "the query is too deeply nested for the compiler's stack: simplify its nesting (fewer levels of parentheses, subqueries or chained operators)";
 
     /// <summary>
     /// What <c>trickle explain</c> shows: the bound plan, the plan after each rewrite pass, and the maintenance plan —
     /// the tool for "why is this stream table slow, or rejected?". Rejections come back as diagnostics, as for Compile.
     /// </summary>
     public static CompilationResult Explain(SourceText definition, SourceCatalog catalog, CompilationOptions options) =>
-        Render(definition, catalog, options, (model, analysis) =>
-            ScriptEmitter.Explain(model, IrPrinter.Print(analysis.Bound.Plan), analysis.BinderRewrites, analysis.Passes, analysis.Rewritten.Schedule), explain: true);
+        Guarded(definition, () => Render(definition, catalog, options, (model, analysis) =>
+            ScriptEmitter.Explain(model, IrPrinter.Print(analysis.Bound.Plan), analysis.BinderRewrites, analysis.Passes, analysis.Rewritten.Schedule), explain: true));
 
     /// <summary>Runs every phase up to the maintenance model, then renders it; stops at the first phase with errors.</summary>
     private static CompilationResult Render(SourceText definition, SourceCatalog catalog, CompilationOptions options,

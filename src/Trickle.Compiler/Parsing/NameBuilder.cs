@@ -14,6 +14,12 @@ internal sealed class NameBuilder
 
     public SourceMap SourceMap { get; }
 
+    /// <summary>How deep the builders of this one parse are; shared by every builder so nesting through any of them counts.</summary>
+    public NestingCounter Nesting { get; } = new();
+
+    /// <summary>One more level of nesting, until the returned level is disposed; throws past <see cref="NestingLimit.MaxDepth"/>.</summary>
+    public NestingCounter.Level Nest(ParserRuleContext context) => Nesting.Enter(SourceMap, context);
+
     public SourceSpan Span(ParserRuleContext context) => SourceMap.FromContext(context);
 
     public SourceSpan Span(IToken token) => SourceMap.FromToken(token);

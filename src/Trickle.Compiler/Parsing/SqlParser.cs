@@ -14,29 +14,47 @@ public static class SqlParser
     public static StreamTableDefinition? ParseDefinition(SourceText source, DiagnosticBag diagnostics)
     {
         var sourceMap = SourceMap.ForFile(source.Text);
+        if (!SourceCharacters.Check(source, sourceMap, diagnostics))
+            return null;
         var tokens = Tokenize(source.Text);
         if (!StartsLikeDefinition(tokens, sourceMap, source.Path, diagnostics))
             return null;
         var tree = Parse(tokens, sourceMap, source.Path, DiagnosticCode.SyntaxError, diagnostics, parser => parser.definitionFile());
         if (tree is null)
             return null;
-        return new DefinitionBuilder(source, sourceMap, diagnostics).Build(tree);
+        return Build(source.Path, diagnostics, () => new DefinitionBuilder(source, sourceMap, diagnostics).Build(tree));
     }
 
     /// <summary>Parses a schema (DDL) file. Statements other than the ones we model become <see cref="OtherStatement"/>.</summary>
     public static SchemaFile? ParseSchema(SourceText source, DiagnosticBag diagnostics)
     {
         var sourceMap = SourceMap.ForFile(source.Text);
+        if (!SourceCharacters.Check(source, sourceMap, diagnostics))
+            return null;
         var tree = Parse(
             Tokenize(source.Text), sourceMap, source.Path, DiagnosticCode.SchemaSyntaxError, diagnostics, parser => parser.schemaFile());
-        return tree is null ? null : new SchemaBuilder(new NameBuilder(sourceMap)).SchemaFile(tree);
+        return tree is null ? null : Build(source.Path, diagnostics, () => new SchemaBuilder(new NameBuilder(sourceMap)).SchemaFile(tree));
     }
 
     /// <summary>Parses the query written inside a string literal of a call form; spans map back into the file.</summary>
     internal static Query? ParseEmbeddedQuery(string queryText, SourceMap sourceMap, string filePath, DiagnosticBag diagnostics)
     {
         var tree = Parse(Tokenize(queryText), sourceMap, filePath, DiagnosticCode.SyntaxError, diagnostics, parser => parser.queryFile());
-        return tree is null ? null : new QueryBuilder(new NameBuilder(sourceMap)).Query(tree.query());
+        return tree is null ? null : Build(filePath, diagnostics, () => new QueryBuilder(new NameBuilder(sourceMap)).Query(tree.query()));
+    }
+
+    /// <summary>Runs a syntax builder; a tree nested past the limit becomes one positioned error instead of a deep recursion.</summary>
+    private static T? Build<T>(string filePath, DiagnosticBag diagnostics, Func<T> build) where T : class
+    {
+        try
+        {
+            return build();
+        }
+        catch (NestingTooDeepException tooDeep)
+        {
+            NestingLimit.Report(diagnostics, filePath, tooDeep.Span);
+            return null;
+        }
     }
 
     internal static CommonTokenStream Tokenize(string text)
@@ -58,6 +76,8 @@ public static class SqlParser
         Func<TrickleSqlParser, TContext> rule)
         where TContext : ParserRuleContext
     {
+        if (!NestingLimit.CheckTokens(tokens, sourceMap, filePath, diagnostics))
+            return null;
         var parser = new TrickleSqlParser(tokens);
         parser.RemoveErrorListeners();
         parser.Interpreter.PredictionMode = PredictionMode.SLL;
