@@ -154,6 +154,9 @@ public static class Compilation
                 $"unknown option \"{option.Name.Value}\" (known: schedule, refresh_mode)");
         if (diagnostics.HasErrors) return null;
 
+        KnownOperators.Check(parsed.Operators, catalog, definition.Path, diagnostics);
+        if (diagnostics.HasErrors) return null;
+
         // A query may read other stream tables, but not itself.
         catalog = catalog.For(schema, name);
         var generation = options.Upgrade ? Generation(mode, schedule, parsed.QueryText) : null;
@@ -194,6 +197,24 @@ public static class Compilation
         "g" + SqlQuoting.StableHash(string.Join("\0", ScriptEmitter.RuntimeVersion, mode.ToString(), schedule ?? "", queryText.Trim())).ToString("x8");
 
     private static (string Schema, string Name) ResolveName(StreamTableDefinition parsed, SourceText definition, CompilationOptions options, DiagnosticBag diagnostics)
+    {
+        var (schema, name) = ResolveWrittenName(parsed, definition, options, diagnostics);
+        return (Truncated(schema), Truncated(name));
+
+        // A name from --name, a string argument or the file name is truncated as PostgreSQL truncates identifiers.
+        string Truncated(string part)
+        {
+            if (System.Text.Encoding.UTF8.GetByteCount(part) <= NameBuilder.MaxIdentifierBytes)
+                return part;
+            var truncated = SqlQuoting.TruncateUtf8(part, NameBuilder.MaxIdentifierBytes);
+            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Warning, DiagnosticCode.IdentifierTruncated.Id,
+                $"stream table name part of {System.Text.Encoding.UTF8.GetByteCount(part)} bytes is truncated to its first {NameBuilder.MaxIdentifierBytes}, as PostgreSQL truncates it: \"{truncated}\"",
+                definition.Path, parsed.Span with { Length = 0 }));
+            return truncated;
+        }
+    }
+
+    private static (string Schema, string Name) ResolveWrittenName(StreamTableDefinition parsed, SourceText definition, CompilationOptions options, DiagnosticBag diagnostics)
     {
         if (options.Name is { } flag)
         {

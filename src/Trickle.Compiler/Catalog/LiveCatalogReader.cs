@@ -74,6 +74,12 @@ public static class LiveCatalogReader
         await using (var command = new NpgsqlCommand(SearchPathSql, connection, transaction))
             searchPath = (string[])(await command.ExecuteScalarAsync(ct))!;
 
+        var operators = new HashSet<string>(StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand("SELECT DISTINCT oprname FROM pg_catalog.pg_operator", connection, transaction))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                operators.Add(reader.GetString(0));
+
         var streamTables = new Dictionary<(string, string), string?>();
         bool hasRuntime;
         await using (var command = new NpgsqlCommand("SELECT to_regclass('trickle.stream_table_catalog') IS NOT NULL", connection, transaction))
@@ -96,7 +102,7 @@ public static class LiveCatalogReader
         {
             Upstream = streamTables.TryGetValue((r.Schema, r.Name), out var generation) ? UpstreamStreamTable.For(r.Schema, r.Name, generation) : null,
         });
-        return new SourceCatalog(tables, searchPath);
+        return new SourceCatalog(tables, searchPath) { Operators = operators };
     }
 
     /// <summary>

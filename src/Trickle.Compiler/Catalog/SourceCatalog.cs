@@ -18,16 +18,22 @@ public sealed class SourceCatalog
 
     public IReadOnlyList<string> SearchPath { get; }
 
+    /// <summary>
+    /// Names of the operators the database defines, read from <c>pg_operator</c> by a live catalog (extensions add their
+    /// own); empty for DDL files, where only PostgreSQL's built-in operators are known.
+    /// </summary>
+    public IReadOnlySet<string> Operators { get; init; } = new HashSet<string>();
+
     /// <summary>The stream table being compiled: a query may not read it (it would be its own upstream).</summary>
     public (string Schema, string Name)? Self { get; }
 
     public IEnumerable<CatalogTable> Tables => _tables.Values.OrderBy(t => t.Schema, StringComparer.Ordinal).ThenBy(t => t.Name, StringComparer.Ordinal);
 
     /// <summary>The same tables plus <paramref name="extra"/>, with the same search path and self.</summary>
-    public SourceCatalog With(IEnumerable<CatalogTable> extra) => new(Tables.Concat(extra), SearchPath, Self);
+    public SourceCatalog With(IEnumerable<CatalogTable> extra) => new(Tables.Concat(extra), SearchPath, Self) { Operators = Operators };
 
     /// <summary>The same tables, compiling the stream table <paramref name="schema"/>.<paramref name="name"/>.</summary>
-    public SourceCatalog For(string schema, string name) => new(Tables, SearchPath, (schema, name));
+    public SourceCatalog For(string schema, string name) => new(Tables, SearchPath, (schema, name)) { Operators = Operators };
 
     public bool IsSelf(CatalogTable table) => Self is { } self && self.Schema == table.Schema && self.Name == table.Name;
 

@@ -217,13 +217,22 @@ internal sealed class ExpressionBuilder
         context.BANG_EQUAL() is not null ? "<>" : context.GetText();
 
     /// <summary>OPERATOR(pg_catalog.+) keeps its written form, minus whitespace and with the keyword upper case.</summary>
-    private static string GenericOperator(P.GenericOperatorContext context) =>
-        context.OPERATOR_SYMBOL() is { } symbol
+    private string GenericOperator(P.GenericOperatorContext context)
+    {
+        var schema = context.columnIdentifier().Length > 0 ? _names.Identifier(context.columnIdentifier()[^1]).Value : null;
+        var name = context.OPERATOR_SYMBOL()?.GetText() ?? context.anyOperator().GetText();
+        _names.Operators.Add(new OperatorUse(_names.Span(context), schema, name));
+        return context.OPERATOR_SYMBOL() is { } symbol
             ? symbol.GetText()
             : "OPERATOR(" + string.Concat(context.children.Skip(2).SkipLast(1).Select(c => c.GetText())) + ")";
+    }
 
-    public static string AnyOperator(P.AnyOperatorContext context) =>
-        context.comparisonOperator() is { } comparison ? ComparisonOperator(comparison) : context.GetText();
+    public string AnyOperator(P.AnyOperatorContext context)
+    {
+        if (context.OPERATOR_SYMBOL() is { } symbol)
+            _names.Operators.Add(new OperatorUse(_names.Span(context), null, symbol.GetText()));
+        return context.comparisonOperator() is { } comparison ? ComparisonOperator(comparison) : context.GetText();
+    }
 
     // ---- Primary expressions ----------------------------------------------------------------------------------
 

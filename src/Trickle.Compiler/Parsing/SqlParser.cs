@@ -33,14 +33,14 @@ public static class SqlParser
             return null;
         var tree = Parse(
             Tokenize(source.Text), sourceMap, source.Path, DiagnosticCode.SchemaSyntaxError, diagnostics, parser => parser.schemaFile());
-        return tree is null ? null : Build(source.Path, diagnostics, () => new SchemaBuilder(new NameBuilder(sourceMap)).SchemaFile(tree));
+        return tree is null ? null : Build(source.Path, diagnostics, () => new SchemaBuilder(new NameBuilder(sourceMap, diagnostics: diagnostics, filePath: source.Path)).SchemaFile(tree));
     }
 
     /// <summary>Parses the query written inside a string literal of a call form; spans map back into the file.</summary>
-    internal static Query? ParseEmbeddedQuery(string queryText, SourceMap sourceMap, string filePath, DiagnosticBag diagnostics)
+    internal static Query? ParseEmbeddedQuery(string queryText, SourceMap sourceMap, string filePath, DiagnosticBag diagnostics, List<OperatorUse> operators)
     {
         var tree = Parse(Tokenize(queryText), sourceMap, filePath, DiagnosticCode.SyntaxError, diagnostics, parser => parser.queryFile());
-        return tree is null ? null : Build(filePath, diagnostics, () => new QueryBuilder(new NameBuilder(sourceMap)).Query(tree.query()));
+        return tree is null ? null : Build(filePath, diagnostics, () => new QueryBuilder(new NameBuilder(sourceMap, operators, diagnostics, filePath)).Query(tree.query()));
     }
 
     /// <summary>Runs a syntax builder; a tree nested past the limit becomes one positioned error instead of a deep recursion.</summary>
