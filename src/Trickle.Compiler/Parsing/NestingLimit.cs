@@ -9,7 +9,8 @@ namespace Trickle.Compiler.Parsing;
 /// bounds that with <c>max_stack_depth</c> and reports "stack depth limit exceeded", we bound it by a count of levels so
 /// the error is positioned and the same on every machine, and so no input can overflow the stack of the process that
 /// hosts the compiler (a build server, an IDE). Parentheses, brackets, <c>CASE</c>, subqueries, prefix operators
-/// (<c>NOT</c>, signs) and every operator of a left-nested chain (<c>a + b + c …</c>) count one level each; chains of
+/// (<c>NOT</c>, signs), every operator of a left-nested chain (<c>a + b + c …</c>), every join of a chain of joins and
+/// every set operation of a chain (<c>… UNION …</c>) count one level each; chains of
 /// <c>AND</c> or <c>OR</c> do not, since the builder keeps them balanced (a 4,000-term <c>OR</c> is 12 levels deep).
 /// </summary>
 internal static class NestingLimit
@@ -59,7 +60,7 @@ internal static class NestingLimit
 
     public static void Report(DiagnosticBag diagnostics, string filePath, SourceSpan span) =>
         diagnostics.Error(DiagnosticCode.NestedTooDeeply, filePath, span,
-            $"the query is nested more than {MaxDepth} levels deep here (parentheses, CASE, subqueries, NOT and sign prefixes, and chained operators other than AND/OR each add a level)");
+            $"the query nests more than {MaxDepth} levels deep here: parentheses, CASE, subqueries, NOT and sign prefixes, joins, set operations and chained operators (except AND and OR) each add a level");
 }
 
 /// <summary>Raised by the syntax builders when a tree would nest deeper than <see cref="NestingLimit.MaxDepth"/>.</summary>

@@ -140,6 +140,9 @@ internal sealed class QueryBuilder
 
     private TableReference TableReference(P.TableReferenceContext context)
     {
+        if (context is P.PrimaryTableReferenceContext primaryReference)
+            return TablePrimary(primaryReference.tablePrimary());
+        using var level = _names.Nest(context);
         var span = _names.Span(context);
         switch (context)
         {
@@ -160,8 +163,6 @@ internal sealed class QueryBuilder
                     condition is P.UsingJoinConditionContext usingCondition ? _names.IdentifierList(usingCondition.identifierList()) : [],
                     Natural: false);
             }
-            case P.PrimaryTableReferenceContext primary:
-                return TablePrimary(primary.tablePrimary());
             default:
                 throw new InvalidOperationException($"unexpected FROM syntax {context.GetType().Name}");
         }

@@ -44,7 +44,7 @@ public static class SqlParser
     }
 
     /// <summary>Runs a syntax builder; a tree nested past the limit becomes one positioned error instead of a deep recursion.</summary>
-    private static T? Build<T>(string filePath, DiagnosticBag diagnostics, Func<T> build) where T : class
+    private static T? Build<T>(string filePath, DiagnosticBag diagnostics, Func<T?> build) where T : class
     {
         try
         {
