@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
+using Trickle.Cli.Commands;
 using Trickle.Compiler;
 
 namespace Trickle.Cli.Tests;
@@ -76,12 +77,57 @@ public sealed class DatabaseCommandTests(PostgresServer server) : IClassFixture<
 
         var run = await CliRunner.RunAsync("status", "--connection", connection);
 
-        Assert.Equal(CliApp.ExitSuccess, run.ExitCode);
+        // A scheduled stream table without a running scheduler is a problem health() reports: probes see exit 3.
+        Assert.Equal(StatusCommand.ExitUnhealthy, run.ExitCode);
         var lines = run.Stdout.Split('\n');
         Assert.StartsWith("stream table      mode          schedule  status", lines[0]);
         Assert.Matches(@"^public\.on_demand  differential  -         active  ", lines[2]);
         Assert.Matches(@"^public\.totals     differential  1m30s     active  .*  1 +0$", lines[3]);
         Assert.Contains("health: (database): scheduler not running: 1 stream tables have a schedule", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Status_WithoutHealthProblems_Exits0_ReadingTheConnectionFromAUri()
+    {
+        var connection = new NpgsqlConnectionStringBuilder(await CreateDatabaseAsync("cli_status_ok", ("on_demand", null)));
+        var uri = $"postgresql://{connection.Username}@/{connection.Database}?host={Uri.EscapeDataString(connection.Host!)}&port={connection.Port}&application_name=probe";
+
+        var run = await CliRunner.RunAsync("status", "--connection", uri);
+
+        Assert.True(run.ExitCode == CliApp.ExitSuccess, run.Stdout + run.Stderr);
+        Assert.EndsWith("health: no problems\n", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Status_OnADatabaseWithoutTheRuntime_SaysSoInOneLine_Exits1()
+    {
+        await server.ExecuteAsync("DROP DATABASE IF EXISTS cli_no_runtime WITH (FORCE)");
+        await server.ExecuteAsync("CREATE DATABASE cli_no_runtime");
+        var connection = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = "cli_no_runtime" }.ConnectionString;
+
+        var run = await CliRunner.RunAsync("status", "--connection", connection);
+
+        Assert.Equal(CliApp.ExitFailure, run.ExitCode);
+        Assert.Equal("", run.Stdout);
+        Assert.Equal("trickle: error: database \"cli_no_runtime\" has no trickle runtime (schema trickle with trickle.stream_tables): install a stream table's script there first\n", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Status_WithoutConnection_ConnectsThroughThePgEnvironmentVariables_AsPsqlDoes()
+    {
+        var connection = new NpgsqlConnectionStringBuilder(await CreateDatabaseAsync("cli_status_env", ("on_demand", null)));
+        var environment = new Dictionary<string, string>
+        {
+            ["PGHOST"] = connection.Host!, ["PGPORT"] = connection.Port.ToString(), ["PGUSER"] = connection.Username!,
+            ["PGDATABASE"] = connection.Database!, ["PGPASSWORD"] = "unused-with-trust",
+        };
+
+        var run = await ProcessSmokeTests.RunToolAsync(environment, "status");
+        var refresh = await ProcessSmokeTests.RunToolAsync(environment, "refresh", "on_demand");
+
+        Assert.True(run.ExitCode == CliApp.ExitSuccess, run.Stderr);
+        Assert.Contains("public.on_demand", run.Stdout);
+        Assert.True(refresh.ExitCode == CliApp.ExitSuccess, refresh.Stderr);
     }
 
     [Fact]

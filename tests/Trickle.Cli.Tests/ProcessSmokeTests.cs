@@ -6,7 +6,9 @@ namespace Trickle.Cli.Tests;
 /// <summary>The built tool as users run it: a separate process, real stdout/stderr streams, real exit codes.</summary>
 public sealed class ProcessSmokeTests
 {
-    internal static async Task<CliRun> RunToolAsync(params string[] args)
+    internal static Task<CliRun> RunToolAsync(params string[] args) => RunToolAsync(new Dictionary<string, string>(), args);
+
+    internal static async Task<CliRun> RunToolAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         // The referenced Exe lands in our output directory with its runtimeconfig, so `dotnet trickle.dll` runs as shipped.
         var tool = Path.Combine(AppContext.BaseDirectory, "trickle.dll");
@@ -23,6 +25,10 @@ public sealed class ProcessSmokeTests
         start.ArgumentList.Add(tool);
         foreach (var argument in args)
             start.ArgumentList.Add(argument);
+        foreach (var variable in new[] { "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD" })
+            start.Environment.Remove(variable);
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         start.Environment.Remove("LANG");
         start.Environment.Remove("LC_ALL");
 
