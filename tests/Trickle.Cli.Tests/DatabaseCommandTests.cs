@@ -187,6 +187,40 @@ public sealed class DatabaseCommandTests(PostgresServer server) : IClassFixture<
         Assert.Equal("immediate", await ScalarAsync<string>(connection, "SELECT refresh_mode FROM trickle.stream_tables"));
     }
 
+    [Fact]
+    public async Task LongNames_InstallAndRefresh_AsTheyCompiled()
+    {
+        // Source and stream tables past 63 bytes (truncated as PostgreSQL truncates them), and two stream tables whose
+        // names differ only after the bytes their internal objects' names keep: every derived name must fit and differ.
+        var source = "sensor_readings_" + new string('r', 60);
+        var first = "per_sensor_totals_" + new string('t', 35) + "_first";
+        var second = "per_sensor_totals_" + new string('t', 35) + "_second";
+        var overLong = "per_sensor_totals_" + new string('x', 60);
+        var schema = $"CREATE TABLE {source} (id int PRIMARY KEY, sensor int NOT NULL, reading numeric);";
+        await server.ExecuteAsync("DROP DATABASE IF EXISTS cli_long_names WITH (FORCE)");
+        await server.ExecuteAsync("CREATE DATABASE cli_long_names");
+        var connection = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = "cli_long_names" }.ConnectionString;
+        await ExecuteAsync(connection, schema);
+        var catalog = Compilation.ReadSchema([new SourceText("schema.sql", schema)], new Trickle.Compiler.Diagnostics.DiagnosticBag());
+        foreach (var name in new[] { first, second, overLong })
+        {
+            var result = Compilation.Compile(new SourceText("q.sql", $"CREATE STREAM TABLE {name} AS SELECT sensor, sum(reading) AS total FROM {source} GROUP BY sensor"),
+                catalog, new CompilationOptions(Mode: RefreshMode.Differential));
+            Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+            await ExecuteAsync(connection, result.Script!);
+        }
+
+        await ExecuteAsync(connection, $"INSERT INTO {source} SELECT i, i % 5, i FROM generate_series(1, 50) AS i");
+        foreach (var name in new[] { first, second, overLong[..63] })
+        {
+            var refresh = await CliRunner.RunAsync("refresh", name, "--connection", connection);
+            Assert.True(refresh.ExitCode == CliApp.ExitSuccess, $"{name}: {refresh.Stderr}");
+            Assert.Equal(0L, await ScalarAsync<long>(connection,
+                $"SELECT count(*) FROM ((SELECT * FROM {name} EXCEPT ALL SELECT sensor, sum(reading) FROM {source} GROUP BY sensor) UNION ALL (SELECT sensor, sum(reading) FROM {source} GROUP BY sensor EXCEPT ALL SELECT * FROM {name})) AS d"));
+        }
+        Assert.Equal(3L, await ScalarAsync<long>(connection, "SELECT count(*) FROM trickle.stream_tables"));
+    }
+
     /// <summary>A fresh database with <see cref="Schema"/> and the given DIFFERENTIAL stream tables over <see cref="Totals"/>.</summary>
     private async Task<string> CreateDatabaseAsync(string name, params (string Name, string? Schedule)[] streamTables)
     {
