@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace Trickle.Cli.Tests;
 
 /// <summary>
-/// Seeded mutations of the shipped example definitions and schema, compiled the way users run the tool. Whatever the
+/// Seeded mutations of the shipped example definitions, corpus-like queries and the example schema, compiled the way users run the tool. Whatever the
 /// input, <c>trickle compile</c> must answer: exit 0, 1 or 2, only one-line positioned diagnostics, no stack trace, no
 /// internal error, within a time bound. The seed is fixed so a failure reproduces; the failing input is printed.
 /// </summary>
@@ -39,13 +39,46 @@ public sealed partial class CompilerFuzzTests(ITestOutputHelper output)
         [0x00], [0xF6], [0xC3], [0xFF, 0xFE], [0xED, 0xA0, 0x80], [0xEF, 0xBB, 0xBF],
     ];
 
+    /// <summary>
+    /// Seeds beyond the examples, over the example schema, in the shapes of the database corpus: windows, DISTINCT ON,
+    /// set operations, grouping sets, FILTER, top-k, subqueries, outer joins, call forms with escapes.
+    /// </summary>
+    private static readonly string[] CorpusSeeds =
+    [
+        "SELECT customer_id, id, amount, rank() OVER (PARTITION BY customer_id ORDER BY amount DESC, id) AS r FROM orders",
+        "SELECT DISTINCT ON (customer_id) customer_id, id, amount FROM orders ORDER BY customer_id, ordered_at DESC, id",
+        "SELECT id, name FROM customers WHERE region = 'north' UNION ALL SELECT id, name FROM customers WHERE region IS NULL",
+        "SELECT region, status, count(*) AS n FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY ROLLUP (region, status)",
+        "SELECT customer_id, count(*) FILTER (WHERE status = 'open') AS open, sum(quantity) FILTER (WHERE amount > 10) AS big FROM orders GROUP BY customer_id HAVING count(*) > 1",
+        "SELECT id, amount FROM orders ORDER BY amount DESC, id LIMIT 10",
+        "SELECT c.id, c.name FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.amount > 100)",
+        "SELECT c.region, count(o.id) AS orders FROM customers c LEFT JOIN orders o ON o.customer_id = c.id AND o.status <> 'cancelled' GROUP BY c.region",
+        "SELECT create_immv('escaped', E'SELECT lower(path) AS p, count(*) AS n FROM page_views WHERE path LIKE \\'/a%\\' GROUP BY 1')",
+        "SELECT path, string_agg(referrer, ',' ORDER BY viewed_at) AS refs, percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS median FROM page_views GROUP BY path",
+        "SELECT id, CASE WHEN quantity BETWEEN 1 AND 3 THEN 'few' ELSE 'many' END AS size, COALESCE(amount, 0)::text || ' EUR' AS shown FROM orders WHERE status IN ('open', 'paid') AND amount IS NOT NULL",
+        "WITH big AS (SELECT customer_id, sum(amount) AS total FROM orders GROUP BY customer_id) SELECT c.name, b.total FROM big b JOIN customers c ON c.id = b.customer_id WHERE b.total > 100",
+    ];
+
+    [Fact]
+    public async Task CorpusSeeds_CompileUnmutated()
+    {
+        using var dir = new TempDirectory();
+        var schema = Path.Combine(RepositoryPaths.Root, "examples", "schema.sql");
+        for (var i = 0; i < CorpusSeeds.Length; i++)
+        {
+            var run = await CliRunner.RunAsync("compile", dir.File($"seed{i}.sql", CorpusSeeds[i]), "--schema", schema);
+            Assert.True(run.ExitCode == 0, $"seed {i}: {run.Stderr}");
+        }
+    }
+
     [Fact]
     public async Task MutatedDefinitionsAndSchemas_AlwaysGetAnAnswer()
     {
         var examples = Path.Combine(RepositoryPaths.Root, "examples");
         var schema = await File.ReadAllBytesAsync(Path.Combine(examples, "schema.sql"));
         var definitions = Directory.GetFiles(examples, "*.sql").Where(f => Path.GetFileName(f) != "schema.sql")
-            .Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToArray();
+            .Order(StringComparer.Ordinal).Select(File.ReadAllBytes)
+            .Concat(CorpusSeeds.Select(Encoding.UTF8.GetBytes)).ToArray();
         Assert.NotEmpty(definitions);
         var random = new Random(Seed);
         using var dir = new TempDirectory();
