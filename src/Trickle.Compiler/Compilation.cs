@@ -71,7 +71,7 @@ public static class Compilation
         Func<MaintenanceModel, Analysis, string> render, bool explain = false)
     {
         var diagnostics = new DiagnosticBag();
-        var analysis = Analyze(definition, catalog, options, diagnostics);
+        var analysis = AnalyzeOnThisStack(definition, catalog, options, diagnostics);
         if (analysis is null || diagnostics.HasErrors)
             return RecomputeVerbatim(definition, options, diagnostics, explain) ?? new CompilationResult(null, diagnostics.Items);
         var model = MaintenanceModelBuilder.Build(analysis.Rewritten, definition.Path, analysis.QuerySpan, diagnostics);
@@ -94,7 +94,7 @@ public static class Compilation
     {
         if (compiled != RefreshMode.Full) return [];
         var probe = new DiagnosticBag();
-        var analysis = Analyze(definition, catalog, options with { Mode = RefreshMode.Differential }, probe);
+        var analysis = AnalyzeOnThisStack(definition, catalog, options with { Mode = RefreshMode.Differential }, probe);
         if (analysis is not null && !probe.HasErrors)
             MaintenanceModelBuilder.Build(analysis.Rewritten, definition.Path, analysis.QuerySpan, probe);
         if (probe.Items.FirstOrDefault(d => d.IsError) is not { } first) return [];
@@ -142,6 +142,19 @@ public static class Compilation
 
     /// <summary>The front and middle end without emitting: what <c>trickle explain</c> and the IR snapshot tests show.</summary>
     public static Analysis? Analyze(SourceText definition, SourceCatalog catalog, CompilationOptions options, DiagnosticBag diagnostics)
+    {
+        try
+        {
+            return LargeStack.Run(() => AnalyzeOnThisStack(definition, catalog, options, diagnostics));
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            diagnostics.Error(DiagnosticCode.NestedTooDeeply, definition.Path, SourceSpan.None, TooComplex);
+            return null;
+        }
+    }
+
+    private static Analysis? AnalyzeOnThisStack(SourceText definition, SourceCatalog catalog, CompilationOptions options, DiagnosticBag diagnostics)
     {
         var parsed = SqlParser.ParseDefinition(definition, diagnostics);
         if (parsed is null || diagnostics.HasErrors) return null;

@@ -15,9 +15,13 @@ namespace Trickle.Compiler;
 internal static class LargeStack
 {
     private const int StackBytes = 256 * 1024 * 1024;
+    private const string ThreadName = "trickle compiler";
 
+    /// <summary>Runs <paramref name="work"/> on a large stack; inline when already on one (public entry points nest).</summary>
     public static T Run<T>(Func<T> work)
     {
+        if (Thread.CurrentThread.Name == ThreadName)
+            return work();
         T result = default!;
         ExceptionDispatchInfo? failure = null;
         var thread = new Thread(() =>
@@ -32,7 +36,7 @@ internal static class LargeStack
             }
         }, StackBytes)
         {
-            Name = "trickle compiler",
+            Name = ThreadName,
             IsBackground = true,
         };
         thread.Start();

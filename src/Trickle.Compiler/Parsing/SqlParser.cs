@@ -11,7 +11,10 @@ namespace Trickle.Compiler.Parsing;
 public static class SqlParser
 {
     /// <summary>Parses a stream table input file (any of the four forms). Returns null when it reported errors.</summary>
-    public static StreamTableDefinition? ParseDefinition(SourceText source, DiagnosticBag diagnostics)
+    public static StreamTableDefinition? ParseDefinition(SourceText source, DiagnosticBag diagnostics) =>
+        LargeStack.Run(() => ParseDefinitionOnThisStack(source, diagnostics));
+
+    private static StreamTableDefinition? ParseDefinitionOnThisStack(SourceText source, DiagnosticBag diagnostics)
     {
         var sourceMap = SourceMap.ForFile(source.Text);
         if (!SourceCharacters.Check(source, sourceMap, diagnostics))
@@ -26,7 +29,10 @@ public static class SqlParser
     }
 
     /// <summary>Parses a schema (DDL) file. Statements other than the ones we model become <see cref="OtherStatement"/>.</summary>
-    public static SchemaFile? ParseSchema(SourceText source, DiagnosticBag diagnostics)
+    public static SchemaFile? ParseSchema(SourceText source, DiagnosticBag diagnostics) =>
+        LargeStack.Run(() => ParseSchemaOnThisStack(source, diagnostics));
+
+    private static SchemaFile? ParseSchemaOnThisStack(SourceText source, DiagnosticBag diagnostics)
     {
         var sourceMap = SourceMap.ForFile(source.Text);
         if (!SourceCharacters.Check(source, sourceMap, diagnostics))
