@@ -247,8 +247,9 @@ setQuantifier
     | DISTINCT
     ;
 
+// PostgreSQL allows an empty select list (SELECT FROM t), but not after DISTINCT: SELECT DISTINCT FROM t is a syntax error.
 selectCore
-    : SELECT (ALL | distinctClause)? selectList?
+    : SELECT (distinctClause selectList | ALL? selectList?)
       fromClause? whereClause? groupByClause? havingClause? windowClause?
     ;
 

@@ -34,6 +34,17 @@ public static class CliApp
                 new RefreshCommand().Command,
                 new AlterCommand().Command,
             };
+            var configuration = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+
+            // `trickle` alone is a user finding out what the tool does: show the commands (as --help does), but exit as a
+            // usage error, since nothing was done.
+            if (args.Length == 0)
+            {
+                await root.Parse(["--help"]).InvokeAsync(configuration, cancellationToken);
+                await stdout.FlushAsync(CancellationToken.None);
+                return ExitUsage;
+            }
+
             var parseResult = root.Parse(args);
 
             // System.CommandLine would print help and exit 1; scripts and editors want one diagnostic line per problem and
@@ -47,7 +58,6 @@ public static class CliApp
                 return ExitUsage;
             }
 
-            var configuration = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
             var exitCode = await parseResult.InvokeAsync(configuration, cancellationToken);
             await stdout.FlushAsync(CancellationToken.None);
             await stderr.FlushAsync(CancellationToken.None);

@@ -18,7 +18,7 @@ internal static class DiagnosticPrinter
     public static void PrintUsageError(TextWriter stderr, string? filePath, string message, DiagnosticCode? code = null)
     {
         code ??= DiagnosticCode.InvalidOption;
-        var origin = filePath is null ? "trickle" : $"{filePath}:1:1";
+        var origin = filePath is null ? "trickle" : $"{Diagnostic.OneLine(filePath)}:1:1";
         stderr.WriteLine($"{origin}: error {code.Id}: {OneLine(message)}");
     }
 

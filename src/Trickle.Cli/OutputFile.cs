@@ -13,6 +13,15 @@ internal static class OutputFile
     public static async Task ReplaceAsync(string path, string contents, CancellationToken cancellationToken)
     {
         var fullPath = Path.GetFullPath(path);
+        // -o /dev/stdout or /dev/null: a device is written to, never replaced (as root, a rename would put a regular file
+        // in place of /dev/null for every process on the machine).
+        if (fullPath.StartsWith("/dev/", StringComparison.Ordinal))
+        {
+            await using var device = new FileStream(fullPath, FileMode.Open, FileAccess.Write);
+            await using var writer = new StreamWriter(device, Utf8NoBom);
+            await writer.WriteAsync(contents.AsMemory(), cancellationToken);
+            return;
+        }
         // Same directory as the target: a rename is atomic only within one file system.
         var directory = Path.GetDirectoryName(fullPath)!;
         var temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");

@@ -10,7 +10,7 @@ internal static class SourceFiles
     {
         try
         {
-            return new SourceText(path, await File.ReadAllTextAsync(path, cancellationToken));
+            return SourceText.FromUtf8(path, await File.ReadAllBytesAsync(path, cancellationToken), diagnostics);
         }
         catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
         {

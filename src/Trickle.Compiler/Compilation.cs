@@ -18,27 +18,60 @@ namespace Trickle.Compiler;
 public static class Compilation
 {
     /// <summary>Reads DDL files into a catalog; problems go to diagnostics (TRK2xxx).</summary>
-    public static SourceCatalog ReadSchema(IEnumerable<SourceText> ddlFiles, DiagnosticBag diagnostics) =>
-        DdlCatalogReader.Read(ddlFiles, diagnostics);
+    public static SourceCatalog ReadSchema(IEnumerable<SourceText> ddlFiles, DiagnosticBag diagnostics)
+    {
+        var files = ddlFiles.ToList();
+        try
+        {
+            return LargeStack.Run(() => DdlCatalogReader.Read(files, diagnostics));
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            var path = files.Count > 0 ? files[0].Path : "schema";
+            diagnostics.Error(DiagnosticCode.NestedTooDeeply, path, SourceSpan.None, TooComplex);
+            return DdlCatalogReader.Read([], diagnostics);
+        }
+    }
 
     /// <summary>Compiles one stream-table definition file against a catalog. Never throws for bad input.</summary>
     public static CompilationResult Compile(SourceText definition, SourceCatalog catalog, CompilationOptions options) =>
-        Render(definition, catalog, options, (model, _) => options.Upgrade ? ScriptEmitter.EmitUpgrade(model) : ScriptEmitter.Emit(model));
+        Guarded(definition, () => Render(definition, catalog, options,
+            (model, _) => options.Upgrade ? ScriptEmitter.EmitUpgrade(model) : ScriptEmitter.Emit(model)));
+
+    /// <summary>
+    /// Runs a compilation on a stack sized for the nesting limit. The limit is checked where the tree is built; should a
+    /// later phase still run short of stack (a rewrite that nests deeper than its input), the compilation fails with a
+    /// diagnostic instead of overflowing, which no handler could catch.
+    /// </summary>
+    private static CompilationResult Guarded(SourceText definition, Func<CompilationResult> compile)
+    {
+        try
+        {
+            return LargeStack.Run(compile);
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            return new CompilationResult(null,
+                [new Diagnostic(DiagnosticSeverity.Error, DiagnosticCode.NestedTooDeeply.Id, TooComplex, definition.Path, SourceSpan.None)]);
+        }
+    }
+
+    private const string TooComplex = "the query is too deeply nested for the compiler's stack: simplify its nesting (fewer levels of parentheses, subqueries or chained operators)";
 
     /// <summary>
     /// What <c>trickle explain</c> shows: the bound plan, the plan after each rewrite pass, and the maintenance plan —
     /// the tool for "why is this stream table slow, or rejected?". Rejections come back as diagnostics, as for Compile.
     /// </summary>
     public static CompilationResult Explain(SourceText definition, SourceCatalog catalog, CompilationOptions options) =>
-        Render(definition, catalog, options, (model, analysis) =>
-            ScriptEmitter.Explain(model, IrPrinter.Print(analysis.Bound.Plan), analysis.BinderRewrites, analysis.Passes, analysis.Rewritten.Schedule), explain: true);
+        Guarded(definition, () => Render(definition, catalog, options, (model, analysis) =>
+            ScriptEmitter.Explain(model, IrPrinter.Print(analysis.Bound.Plan), analysis.BinderRewrites, analysis.Passes, analysis.Rewritten.Schedule), explain: true));
 
     /// <summary>Runs every phase up to the maintenance model, then renders it; stops at the first phase with errors.</summary>
     private static CompilationResult Render(SourceText definition, SourceCatalog catalog, CompilationOptions options,
         Func<MaintenanceModel, Analysis, string> render, bool explain = false)
     {
         var diagnostics = new DiagnosticBag();
-        var analysis = Analyze(definition, catalog, options, diagnostics);
+        var analysis = AnalyzeOnThisStack(definition, catalog, options, diagnostics);
         if (analysis is null || diagnostics.HasErrors)
             return RecomputeVerbatim(definition, options, diagnostics, explain) ?? new CompilationResult(null, diagnostics.Items);
         var model = MaintenanceModelBuilder.Build(analysis.Rewritten, definition.Path, analysis.QuerySpan, diagnostics);
@@ -69,7 +102,7 @@ public static class Compilation
     {
         if (compiled != RefreshMode.Full) return [];
         var probe = new DiagnosticBag();
-        var analysis = Analyze(definition, catalog, options with { Mode = RefreshMode.Differential }, probe);
+        var analysis = AnalyzeOnThisStack(definition, catalog, options with { Mode = RefreshMode.Differential }, probe);
         if (analysis is not null && !probe.HasErrors)
             MaintenanceModelBuilder.Build(analysis.Rewritten, definition.Path, analysis.QuerySpan, probe);
         if (probe.Items.FirstOrDefault(d => d.IsError) is not { } first) return [];
@@ -118,6 +151,19 @@ public static class Compilation
     /// <summary>The front and middle end without emitting: what <c>trickle explain</c> and the IR snapshot tests show.</summary>
     public static Analysis? Analyze(SourceText definition, SourceCatalog catalog, CompilationOptions options, DiagnosticBag diagnostics)
     {
+        try
+        {
+            return LargeStack.Run(() => AnalyzeOnThisStack(definition, catalog, options, diagnostics));
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            diagnostics.Error(DiagnosticCode.NestedTooDeeply, definition.Path, SourceSpan.None, TooComplex);
+            return null;
+        }
+    }
+
+    private static Analysis? AnalyzeOnThisStack(SourceText definition, SourceCatalog catalog, CompilationOptions options, DiagnosticBag diagnostics)
+    {
         var parsed = SqlParser.ParseDefinition(definition, diagnostics);
         if (parsed is null || diagnostics.HasErrors) return null;
 
@@ -136,6 +182,9 @@ public static class Compilation
                 "a stream table needs at least one column: this query selects none");
             return null;
         }
+
+        KnownOperators.Check(parsed.Operators, catalog, definition.Path, diagnostics);
+        if (diagnostics.HasErrors) return null;
 
         // A query may read other stream tables, but not itself.
         catalog = catalog.For(schema, name);
@@ -187,6 +236,24 @@ public static class Compilation
         "g" + SqlQuoting.StableHash(string.Join("\0", ScriptEmitter.RuntimeVersion, mode.ToString(), schedule ?? "", queryText.Trim())).ToString("x8");
 
     private static (string Schema, string Name) ResolveName(StreamTableDefinition parsed, SourceText definition, CompilationOptions options, DiagnosticBag diagnostics)
+    {
+        var (schema, name) = ResolveWrittenName(parsed, definition, options, diagnostics);
+        return (Truncated(schema), Truncated(name));
+
+        // A name from --name, a string argument or the file name is truncated as PostgreSQL truncates identifiers.
+        string Truncated(string part)
+        {
+            if (System.Text.Encoding.UTF8.GetByteCount(part) <= NameBuilder.MaxIdentifierBytes)
+                return part;
+            var truncated = SqlQuoting.TruncateUtf8(part, NameBuilder.MaxIdentifierBytes);
+            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Warning, DiagnosticCode.IdentifierTruncated.Id,
+                $"stream table name part of {System.Text.Encoding.UTF8.GetByteCount(part)} bytes is truncated to its first {NameBuilder.MaxIdentifierBytes}, as PostgreSQL truncates it: \"{truncated}\"",
+                definition.Path, parsed.Span with { Length = 0 }));
+            return truncated;
+        }
+    }
+
+    private static (string Schema, string Name) ResolveWrittenName(StreamTableDefinition parsed, SourceText definition, CompilationOptions options, DiagnosticBag diagnostics)
     {
         if (options.Name is { } flag)
         {

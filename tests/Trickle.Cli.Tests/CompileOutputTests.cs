@@ -235,3 +235,21 @@ public sealed class CompileCancellationTests
         Assert.Equal(["s.sql", "st.sql"], dir.FileNames());
     }
 }
+
+public sealed class DeviceOutputTests
+{
+    /// <summary>
+    /// The script is written atomically by a rename, which must not happen to a device: as root, <c>-o /dev/null</c>
+    /// replaced the machine's /dev/null with a regular file holding the script.
+    /// </summary>
+    [Fact]
+    public async Task OutputToDevNull_WritesTheDevice_AndLeavesItADevice()
+    {
+        var examples = Path.Combine(RepositoryPaths.Root, "examples");
+
+        var run = await CliRunner.RunAsync("compile", Path.Combine(examples, "order_totals.sql"), "--schema", Path.Combine(examples, "schema.sql"), "-o", "/dev/null");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Empty(await File.ReadAllBytesAsync("/dev/null"));
+    }
+}

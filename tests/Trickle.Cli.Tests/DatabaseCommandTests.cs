@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
+using Trickle.Cli.Commands;
 using Trickle.Compiler;
 
 namespace Trickle.Cli.Tests;
@@ -76,12 +77,57 @@ public sealed class DatabaseCommandTests(PostgresServer server) : IClassFixture<
 
         var run = await CliRunner.RunAsync("status", "--connection", connection);
 
-        Assert.Equal(CliApp.ExitSuccess, run.ExitCode);
+        // A scheduled stream table without a running scheduler is a problem health() reports: probes see exit 3.
+        Assert.Equal(StatusCommand.ExitUnhealthy, run.ExitCode);
         var lines = run.Stdout.Split('\n');
         Assert.StartsWith("stream table      mode          schedule  status", lines[0]);
         Assert.Matches(@"^public\.on_demand  differential  -         active  ", lines[2]);
         Assert.Matches(@"^public\.totals     differential  1m30s     active  .*  1 +0$", lines[3]);
         Assert.Contains("health: (database): scheduler not running: 1 stream tables have a schedule", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Status_WithoutHealthProblems_Exits0_ReadingTheConnectionFromAUri()
+    {
+        var connection = new NpgsqlConnectionStringBuilder(await CreateDatabaseAsync("cli_status_ok", ("on_demand", null)));
+        var uri = $"postgresql://{connection.Username}@/{connection.Database}?host={Uri.EscapeDataString(connection.Host!)}&port={connection.Port}&application_name=probe";
+
+        var run = await CliRunner.RunAsync("status", "--connection", uri);
+
+        Assert.True(run.ExitCode == CliApp.ExitSuccess, run.Stdout + run.Stderr);
+        Assert.EndsWith("health: no problems\n", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Status_OnADatabaseWithoutTheRuntime_SaysSoInOneLine_Exits1()
+    {
+        await server.ExecuteAsync("DROP DATABASE IF EXISTS cli_no_runtime WITH (FORCE)");
+        await server.ExecuteAsync("CREATE DATABASE cli_no_runtime");
+        var connection = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = "cli_no_runtime" }.ConnectionString;
+
+        var run = await CliRunner.RunAsync("status", "--connection", connection);
+
+        Assert.Equal(CliApp.ExitFailure, run.ExitCode);
+        Assert.Equal("", run.Stdout);
+        Assert.Equal("trickle: error: database \"cli_no_runtime\" has no trickle runtime (schema trickle with trickle.stream_tables): install a stream table's script there first\n", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Status_WithoutConnection_ConnectsThroughThePgEnvironmentVariables_AsPsqlDoes()
+    {
+        var connection = new NpgsqlConnectionStringBuilder(await CreateDatabaseAsync("cli_status_env", ("on_demand", null)));
+        var environment = new Dictionary<string, string>
+        {
+            ["PGHOST"] = connection.Host!, ["PGPORT"] = connection.Port.ToString(), ["PGUSER"] = connection.Username!,
+            ["PGDATABASE"] = connection.Database!, ["PGPASSWORD"] = "unused-with-trust",
+        };
+
+        var run = await ProcessSmokeTests.RunToolAsync(environment, "status");
+        var refresh = await ProcessSmokeTests.RunToolAsync(environment, "refresh", "on_demand");
+
+        Assert.True(run.ExitCode == CliApp.ExitSuccess, run.Stderr);
+        Assert.Contains("public.on_demand", run.Stdout);
+        Assert.True(refresh.ExitCode == CliApp.ExitSuccess, refresh.Stderr);
     }
 
     [Fact]
@@ -139,6 +185,40 @@ public sealed class DatabaseCommandTests(PostgresServer server) : IClassFixture<
         Assert.Equal(CliApp.ExitFailure, bad.ExitCode);
         Assert.Equal("trickle: error: cron minute field '61': values must be between 0 and 59 (SQLSTATE 22023)\n", bad.Stderr);
         Assert.Equal("immediate", await ScalarAsync<string>(connection, "SELECT refresh_mode FROM trickle.stream_tables"));
+    }
+
+    [Fact]
+    public async Task LongNames_InstallAndRefresh_AsTheyCompiled()
+    {
+        // Source and stream tables past 63 bytes (truncated as PostgreSQL truncates them), and two stream tables whose
+        // names differ only after the bytes their internal objects' names keep: every derived name must fit and differ.
+        var source = "sensor_readings_" + new string('r', 60);
+        var first = "per_sensor_totals_" + new string('t', 35) + "_first";
+        var second = "per_sensor_totals_" + new string('t', 35) + "_second";
+        var overLong = "per_sensor_totals_" + new string('x', 60);
+        var schema = $"CREATE TABLE {source} (id int PRIMARY KEY, sensor int NOT NULL, reading numeric);";
+        await server.ExecuteAsync("DROP DATABASE IF EXISTS cli_long_names WITH (FORCE)");
+        await server.ExecuteAsync("CREATE DATABASE cli_long_names");
+        var connection = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = "cli_long_names" }.ConnectionString;
+        await ExecuteAsync(connection, schema);
+        var catalog = Compilation.ReadSchema([new SourceText("schema.sql", schema)], new Trickle.Compiler.Diagnostics.DiagnosticBag());
+        foreach (var name in new[] { first, second, overLong })
+        {
+            var result = Compilation.Compile(new SourceText("q.sql", $"CREATE STREAM TABLE {name} AS SELECT sensor, sum(reading) AS total FROM {source} GROUP BY sensor"),
+                catalog, new CompilationOptions(Mode: RefreshMode.Differential));
+            Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+            await ExecuteAsync(connection, result.Script!);
+        }
+
+        await ExecuteAsync(connection, $"INSERT INTO {source} SELECT i, i % 5, i FROM generate_series(1, 50) AS i");
+        foreach (var name in new[] { first, second, overLong[..63] })
+        {
+            var refresh = await CliRunner.RunAsync("refresh", name, "--connection", connection);
+            Assert.True(refresh.ExitCode == CliApp.ExitSuccess, $"{name}: {refresh.Stderr}");
+            Assert.Equal(0L, await ScalarAsync<long>(connection,
+                $"SELECT count(*) FROM ((SELECT * FROM {name} EXCEPT ALL SELECT sensor, sum(reading) FROM {source} GROUP BY sensor) UNION ALL (SELECT sensor, sum(reading) FROM {source} GROUP BY sensor EXCEPT ALL SELECT * FROM {name})) AS d"));
+        }
+        Assert.Equal(3L, await ScalarAsync<long>(connection, "SELECT count(*) FROM trickle.stream_tables"));
     }
 
     /// <summary>A fresh database with <see cref="Schema"/> and the given DIFFERENTIAL stream tables over <see cref="Totals"/>.</summary>

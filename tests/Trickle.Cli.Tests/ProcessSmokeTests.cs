@@ -1,11 +1,14 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 
 namespace Trickle.Cli.Tests;
 
 /// <summary>The built tool as users run it: a separate process, real stdout/stderr streams, real exit codes.</summary>
 public sealed class ProcessSmokeTests
 {
-    internal static async Task<CliRun> RunToolAsync(params string[] args)
+    internal static Task<CliRun> RunToolAsync(params string[] args) => RunToolAsync(new Dictionary<string, string>(), args);
+
+    internal static async Task<CliRun> RunToolAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         // The referenced Exe lands in our output directory with its runtimeconfig, so `dotnet trickle.dll` runs as shipped.
         var tool = Path.Combine(AppContext.BaseDirectory, "trickle.dll");
@@ -22,6 +25,10 @@ public sealed class ProcessSmokeTests
         start.ArgumentList.Add(tool);
         foreach (var argument in args)
             start.ArgumentList.Add(argument);
+        foreach (var variable in new[] { "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD" })
+            start.Environment.Remove(variable);
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         start.Environment.Remove("LANG");
         start.Environment.Remove("LC_ALL");
 
@@ -66,5 +73,35 @@ public sealed class ProcessSmokeTests
 
         Assert.Equal(2, run.ExitCode);
         Assert.Equal($"{definition}:1:1: error TRK5001: invalid --mode 'eventual': expected auto, differential, immediate or full\n", run.Stderr);
+    }
+}
+
+/// <summary>
+/// Deep nesting overflowed the stack, which no handler catches: the process died with SIGABRT. Only a separate process
+/// can show that it no longer does.
+/// </summary>
+public sealed class DeepNestingProcessTests
+{
+    public static TheoryData<string, string, int> Inputs => new()
+    {
+        { "2,600 nested NOTs", "SELECT id FROM orders WHERE " + string.Concat(Enumerable.Repeat("NOT ", 2600)) + "quantity = 2", 1 },
+        { "5,000 nested parentheses", "SELECT id FROM orders WHERE " + new string('(', 5000) + "quantity = 2" + new string(')', 5000), 1 },
+        { "a 4,000-term OR", "SELECT id FROM orders WHERE " + string.Join(" OR ", Enumerable.Range(0, 4000).Select(i => $"quantity = {i}")), 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Inputs))]
+    public async Task DeepInput_NeverKillsTheProcess(string shape, string query, int exitCode)
+    {
+        using var dir = new TempDirectory();
+        var definition = dir.File("deep.sql", query);
+        var schema = Path.Combine(RepositoryPaths.Root, "examples", "schema.sql");
+
+        var run = await ProcessSmokeTests.RunToolAsync("compile", definition, "--schema", schema, "-o", dir.File("deep.install.sql"));
+
+        Assert.True(exitCode == run.ExitCode, $"{shape}: exit {run.ExitCode}, stderr {run.Stderr}");
+        Assert.DoesNotContain("Stack overflow", run.Stderr);
+        if (exitCode == 1)
+            Assert.Matches($@"^{Regex.Escape(definition)}:1:\d+: error TRK1006: [^\n]+\n$", run.Stderr);
     }
 }

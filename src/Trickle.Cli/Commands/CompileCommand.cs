@@ -29,7 +29,7 @@ internal sealed class CompileCommand
 
     private readonly Option<string?> _connection = new("--connection")
     {
-        Description = "Read the source tables from a live PostgreSQL database (Npgsql connection string) instead of DDL files.",
+        Description = "Read the source tables from a live PostgreSQL database instead of DDL files: an Npgsql connection string or a postgresql:// URI; parts left out come from PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD.",
         HelpName = "CONNSTR",
     };
 
@@ -133,7 +133,7 @@ internal sealed class CompileCommand
         {
             try
             {
-                catalog = await _compiler.ReadLiveCatalogAsync(connection, cancellationToken);
+                catalog = await _compiler.ReadLiveCatalogAsync(ConnectionString.Resolve(connection, Environment.GetEnvironmentVariable), cancellationToken);
             }
             catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {

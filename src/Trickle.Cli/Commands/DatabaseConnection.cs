@@ -8,10 +8,13 @@ internal static class DatabaseConnection
 {
     public static Option<string> Option() => new("--connection")
     {
-        Description = "The database the stream tables are installed in (Npgsql connection string).",
+        Description = "The database the stream tables are installed in: an Npgsql connection string (Host=…;Database=…) or a postgresql://user:password@host:port/database URI. Parts left out come from PGHOST, PGPORT, PGUSER, PGDATABASE and PGPASSWORD, as in psql; without --connection, all of it does.",
         HelpName = "CONNSTR",
-        Required = true,
     };
+
+    /// <summary>The connection string the user gave (or none), completed from the PG* environment variables.</summary>
+    public static string Resolve(ParseResult parseResult, Option<string> connectionOption) =>
+        ConnectionString.Resolve(parseResult.GetValue(connectionOption), Environment.GetEnvironmentVariable);
 
     /// <summary>An unpooled connection: closing it ends the session, and with it any session lock it held.</summary>
     public static async Task<NpgsqlConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
@@ -40,7 +43,7 @@ internal static class DatabaseConnection
         var stderr = parseResult.InvocationConfiguration.Error;
         try
         {
-            await using var connection = await OpenAsync(parseResult.GetRequiredValue(connectionOption), cancellationToken);
+            await using var connection = await OpenAsync(Resolve(parseResult, connectionOption), cancellationToken);
             return await body(connection, parseResult.InvocationConfiguration.Output, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

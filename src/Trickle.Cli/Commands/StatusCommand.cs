@@ -36,6 +36,12 @@ internal sealed class StatusCommand
     private Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
         DatabaseConnection.RunAsync(parseResult, _connection, cancellationToken, async (connection, stdout, token) =>
         {
+            if (!await HasRuntimeAsync(connection, token))
+            {
+                parseResult.InvocationConfiguration.Error.WriteLine(
+                    $"trickle: error: database \"{connection.Database}\" has no trickle runtime (schema trickle with trickle.stream_tables): install a stream table's script there first");
+                return CliApp.ExitFailure;
+            }
             WriteTable(stdout, Headers, await ReadAsync(connection, Query, token));
             var problems = await ReadAsync(connection,
                 "SELECT CASE WHEN name IS NULL THEN '(database)' ELSE format('%I.%I', schema_name, name) END, problem, detail FROM trickle.health()", token);
@@ -44,8 +50,19 @@ internal sealed class StatusCommand
                 stdout.WriteLine("health: no problems");
             foreach (var problem in problems)
                 stdout.WriteLine($"health: {problem[0]}: {problem[1]}: {problem[2]}");
-            return CliApp.ExitSuccess;
+            // A probe or script needs no parsing: 0 healthy, 3 problems reported, 1 could not tell.
+            return problems.Count == 0 ? CliApp.ExitSuccess : ExitUnhealthy;
         });
+
+    /// <summary>The exit code when <c>trickle.health()</c> reports a problem; distinct from 1 (could not check at all).</summary>
+    public const int ExitUnhealthy = 3;
+
+    private static async Task<bool> HasRuntimeAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT to_regclass('trickle.stream_tables') IS NOT NULL AND to_regprocedure('trickle.health(bigint)') IS NOT NULL", connection);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
 
     private static async Task<List<string[]>> ReadAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {

@@ -65,8 +65,17 @@ internal sealed class WorkerCommand
         if (problems.Count > 0)
             return CliApp.ExitUsage;
 
+        string connectionString;
+        try
+        {
+            connectionString = DatabaseConnection.Resolve(parseResult, _connection);
+        }
+        catch (ArgumentException exception)
+        {
+            return DatabaseConnection.Fail(parseResult.InvocationConfiguration.Error, exception);
+        }
         var settings = new SchedulerWorkerSettings(
-            parseResult.GetRequiredValue(_connection),
+            connectionString,
             Duration(parseResult.GetRequiredValue(_tick))!.Value,
             parseResult.GetValue(_maxFailures),
             Duration(parseResult.GetRequiredValue(_retryDelay))!.Value);

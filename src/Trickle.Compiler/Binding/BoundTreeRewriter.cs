@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Trickle.Compiler.Binding;
 
 /// <summary>
@@ -6,7 +8,13 @@ namespace Trickle.Compiler.Binding;
 /// </summary>
 public abstract class BoundTreeRewriter
 {
-    public virtual BoundExpression Rewrite(BoundExpression expression) => expression switch
+    public virtual BoundExpression Rewrite(BoundExpression expression)
+    {
+        RuntimeHelpers.EnsureSufficientExecutionStack();
+        return RewriteChildren(expression);
+    }
+
+    private BoundExpression RewriteChildren(BoundExpression expression) => expression switch
     {
         BoundUnary u => u with { Operand = Rewrite(u.Operand) },
         BoundBinary b => b with { Left = Rewrite(b.Left), Right = Rewrite(b.Right) },

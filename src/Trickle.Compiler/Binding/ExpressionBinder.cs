@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Trickle.Compiler.Catalog;
 using Trickle.Compiler.Diagnostics;
 using Trickle.Compiler.Emit;
@@ -17,6 +18,7 @@ internal sealed class ExpressionBinder(BindingScope scope, string filePath, Diag
 
     public BoundExpression Bind(Expression expression)
     {
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         if (Interceptor?.Invoke(expression) is { } intercepted)
             return intercepted;
         return expression switch

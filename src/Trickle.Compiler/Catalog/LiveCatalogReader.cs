@@ -127,6 +127,12 @@ public static class LiveCatalogReader
             while (await reader.ReadAsync(ct))
                 GetOrAdd(primaryKeys, reader.GetFieldValue<uint>(0)).Add(reader.GetString(1));
 
+        var operators = new HashSet<string>(StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand("SELECT DISTINCT oprname FROM pg_catalog.pg_operator", connection, transaction))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                operators.Add(reader.GetString(0));
+
         var streamTables = new Dictionary<(string, string), string?>();
         bool hasRuntime;
         await using (var command = new NpgsqlCommand("SELECT to_regclass('trickle.stream_table_catalog') IS NOT NULL", connection, transaction))
@@ -164,7 +170,7 @@ public static class LiveCatalogReader
                     relationColumns.Select(c => c.Name).ToList(), false, IsSet(r.Options, "security_barrier"), IsSet(r.Options, "security_invoker")),
             };
         });
-        return new SourceCatalog(tables, searchPath) { Types = new UserTypes([], searchPath, userTypes) };
+        return new SourceCatalog(tables, searchPath) { Types = new UserTypes([], searchPath, userTypes), Operators = operators };
     }
 
     /// <summary>A boolean reloption, stored as <c>name=value</c> with the value as written.</summary>

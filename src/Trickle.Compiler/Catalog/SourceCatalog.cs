@@ -21,16 +21,22 @@ public sealed class SourceCatalog
     /// <summary>The user-defined types schema files declare; casts to them resolve here. Empty for a live catalog, whose column types come resolved.</summary>
     public UserTypes Types { get; init; } = UserTypes.None;
 
+    /// <summary>
+    /// Names of the operators the database defines, read from <c>pg_operator</c> by a live catalog (extensions add their
+    /// own); empty for DDL files, where only PostgreSQL's built-in operators are known.
+    /// </summary>
+    public IReadOnlySet<string> Operators { get; init; } = new HashSet<string>();
+
     /// <summary>The stream table being compiled: a query may not read it (it would be its own upstream).</summary>
     public (string Schema, string Name)? Self { get; }
 
     public IEnumerable<CatalogTable> Tables => _tables.Values.OrderBy(t => t.Schema, StringComparer.Ordinal).ThenBy(t => t.Name, StringComparer.Ordinal);
 
     /// <summary>The same tables plus <paramref name="extra"/>, with the same search path and self.</summary>
-    public SourceCatalog With(IEnumerable<CatalogTable> extra) => new(Tables.Concat(extra), SearchPath, Self) { Types = Types };
+    public SourceCatalog With(IEnumerable<CatalogTable> extra) => new(Tables.Concat(extra), SearchPath, Self) { Types = Types, Operators = Operators };
 
     /// <summary>The same tables, compiling the stream table <paramref name="schema"/>.<paramref name="name"/>.</summary>
-    public SourceCatalog For(string schema, string name) => new(Tables, SearchPath, (schema, name)) { Types = Types };
+    public SourceCatalog For(string schema, string name) => new(Tables, SearchPath, (schema, name)) { Types = Types, Operators = Operators };
 
     public bool IsSelf(CatalogTable table) => Self is { } self && self.Schema == table.Schema && self.Name == table.Name;
 

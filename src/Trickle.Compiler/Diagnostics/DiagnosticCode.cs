@@ -12,6 +12,9 @@ public sealed record DiagnosticCode(string Id, string Title)
     public static readonly DiagnosticCode FileNotFound = new("TRK1003", "file not found");
     public static readonly DiagnosticCode InvalidStreamTableName = new("TRK1004", "invalid stream table name");
     public static readonly DiagnosticCode OutputNotWritten = new("TRK1005", "could not write the output file");
+    public static readonly DiagnosticCode NestedTooDeeply = new("TRK1006", "the query is nested too deeply");
+    public static readonly DiagnosticCode InvalidEncoding = new("TRK1007", "the file is not valid UTF-8 text");
+    public static readonly DiagnosticCode IdentifierTruncated = new("TRK1008", "identifier longer than 63 bytes is truncated");
 
     public static readonly DiagnosticCode SchemaSyntaxError = new("TRK2001", "schema file syntax error");
     public static readonly DiagnosticCode DuplicateTable = new("TRK2002", "table defined twice in the schema");

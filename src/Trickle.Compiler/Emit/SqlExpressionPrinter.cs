@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Trickle.Compiler.Binding;
 
@@ -26,7 +27,13 @@ public sealed class SqlExpressionPrinter(
         new SqlExpressionPrinter(c => SqlQuoting.Identifier(c.Relation) + "." + SqlQuoting.Identifier(c.ColumnName),
             g => $"$key{g.Index}", a => $"$agg{a.Index}", w => $"$window{w.Index}").Print(expression);
 
-    public string Print(BoundExpression expression) => expression switch
+    public string Print(BoundExpression expression)
+    {
+        RuntimeHelpers.EnsureSufficientExecutionStack();
+        return PrintNode(expression);
+    }
+
+    private string PrintNode(BoundExpression expression) => expression switch
     {
         BoundColumn c => column(c),
         BoundLiteral l => l.SqlText,

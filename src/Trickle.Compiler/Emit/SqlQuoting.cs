@@ -20,7 +20,9 @@ public static class SqlQuoting
 
     /// <summary>
     /// Derives a name for an object Trickle creates, from the stream table's name and a suffix, within PostgreSQL's
-    /// 63-byte identifier limit. Names that would be truncated get a stable hash so two long names cannot collide.
+    /// 63-byte identifier limit (PostgreSQL would truncate a longer one silently, and two objects could end up with one
+    /// name). Names that would be too long keep a prefix and get a 64-bit hash of the whole base name, so two long names
+    /// that share their first bytes stay apart, deterministically.
     /// </summary>
     public static string InternalName(string baseName, string suffix)
     {
@@ -28,10 +30,15 @@ public static class SqlQuoting
         var full = baseName + "__" + suffix;
         if (Encoding.UTF8.GetByteCount(full) <= maxBytes)
             return full;
-        var hash = StableHash(baseName).ToString("x8");
+        // 64 bits: with 32, two long names colliding is a birthday away (about 77,000 stream tables, or one crafted pair).
+        var hash = WideHash(baseName);
         var room = maxBytes - Encoding.UTF8.GetByteCount("__" + suffix) - hash.Length - 1;
         return TruncateUtf8(baseName, room) + "_" + hash + "__" + suffix;
     }
+
+    /// <summary>The first 64 bits of SHA-256 over UTF-8, as 16 hex digits: stable, and wide enough that names do not collide.</summary>
+    public static string WideHash(string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text)), 0, 8);
 
     /// <summary>FNV-1a over UTF-8: stable across runs and platforms, unlike string.GetHashCode.</summary>
     public static uint StableHash(string text)
@@ -42,7 +49,8 @@ public static class SqlQuoting
         return hash;
     }
 
-    private static string TruncateUtf8(string text, int maxBytes)
+    /// <summary>The longest prefix of whole characters within <paramref name="maxBytes"/> UTF-8 bytes, as PostgreSQL clips names.</summary>
+    public static string TruncateUtf8(string text, int maxBytes)
     {
         var builder = new StringBuilder();
         var bytes = 0;

@@ -21,11 +21,14 @@ internal sealed class DefinitionBuilder
         _source = source;
         _sourceMap = sourceMap;
         _diagnostics = diagnostics;
-        _names = new NameBuilder(sourceMap);
+        _names = new NameBuilder(sourceMap, diagnostics: diagnostics, filePath: source.Path);
         _queries = new QueryBuilder(_names);
     }
 
-    public StreamTableDefinition? Build(P.DefinitionFileContext context)
+    public StreamTableDefinition? Build(P.DefinitionFileContext context) =>
+        BuildForm(context) is { } definition ? definition with { Operators = _names.Operators.ToArray() } : null;
+
+    private StreamTableDefinition? BuildForm(P.DefinitionFileContext context)
     {
         var span = _names.Span(context);
         if (context.createStreamTable() is { } create)
@@ -108,7 +111,7 @@ internal sealed class DefinitionBuilder
             return Unrecognized(call.Span, $"{call.Name} needs a name and a query");
 
         var (queryText, queryMap) = ExtractStringContent(queryLiteral);
-        var query = SqlParser.ParseEmbeddedQuery(queryText, queryMap, _source.Path, _diagnostics);
+        var query = SqlParser.ParseEmbeddedQuery(queryText, queryMap, _source.Path, _diagnostics, _names.Operators);
         if (query is null)
             return null;
         return new StreamTableDefinition(span, form, NameFromString(nameLiteral), options, query, queryText);

@@ -23,11 +23,17 @@ internal sealed class ExpressionBuilder
 
     public Expression Expression(P.ExpressionContext context)
     {
-        var span = _names.Span(context);
         switch (context)
         {
             case P.ArithmeticOperandContext operand:
                 return Arithmetic(operand.arithmeticExpression());
+            case P.AndExpressionContext or P.OrExpressionContext:
+                return BooleanChain(context);
+        }
+        using var level = _names.Nest(context);
+        var span = _names.Span(context);
+        switch (context)
+        {
             case P.BetweenExpressionContext between:
                 return new BetweenExpression(
                     span, Expression(between.expression()), Arithmetic(between.arithmeticExpression(0)),
@@ -97,22 +103,69 @@ internal sealed class ExpressionBuilder
                 return new IsNullExpression(span, Expression(postfix.expression()), postfix.NOTNULL() is not null);
             case P.NotExpressionContext not:
                 return new UnaryExpression(span, "NOT", Expression(not.expression()));
-            case P.AndExpressionContext and:
-                return new BinaryExpression(span, Expression(and.expression(0)), "AND", Expression(and.expression(1)));
-            case P.OrExpressionContext or:
-                return new BinaryExpression(span, Expression(or.expression(0)), "OR", Expression(or.expression(1)));
             default:
                 throw new InvalidOperationException($"unexpected expression syntax {context.GetType().Name}");
         }
     }
 
+    /// <summary>
+    /// Chains of AND or OR longer than this are built as balanced trees instead of left-nested ones.
+    /// </summary>
+    /// <remarks>
+    /// PostgreSQL itself keeps <c>a OR b OR c …</c> as one flat list, so a 4,000-term OR (generated IN-like filters) runs
+    /// there; left-nested, it would be 4,000 levels deep for every recursive phase here. AND and OR are associative in
+    /// SQL's three-valued logic, so the shape does not change the result. Short chains keep their written shape (and the
+    /// generated SQL its parentheses).
+    /// </remarks>
+    private const int LongestLeftNestedChain = 32;
+
+    private Expression BooleanChain(P.ExpressionContext chain)
+    {
+        var op = chain is P.AndExpressionContext ? "AND" : "OR";
+        bool SameOperator(P.ExpressionContext context) => op == "AND" ? context is P.AndExpressionContext : context is P.OrExpressionContext;
+
+        // The parse tree of a chain is left-nested as deep as the chain is long: walk it without recursion.
+        var operandContexts = new List<P.ExpressionContext>();
+        var pending = new Stack<P.ExpressionContext>();
+        pending.Push(chain);
+        while (pending.Count > 0)
+        {
+            var current = pending.Pop();
+            if (!SameOperator(current))
+            {
+                operandContexts.Add(current);
+                continue;
+            }
+            pending.Push(current.GetRuleContext<P.ExpressionContext>(1));
+            pending.Push(current.GetRuleContext<P.ExpressionContext>(0));
+        }
+        var operands = operandContexts.Select(Expression).ToArray();
+        return Combine(operands, 0, operands.Length, op);
+    }
+
+    private static Expression Combine(Expression[] operands, int start, int count, string op)
+    {
+        if (count <= LongestLeftNestedChain)
+        {
+            var result = operands[start];
+            for (var i = start + 1; i < start + count; i++)
+                result = new BinaryExpression(result.Span.Cover(operands[i].Span), result, op, operands[i]);
+            return result;
+        }
+        var leftCount = count - count / 2;
+        var left = Combine(operands, start, leftCount, op);
+        var right = Combine(operands, start + leftCount, count - leftCount, op);
+        return new BinaryExpression(left.Span.Cover(right.Span), left, op, right);
+    }
+
     public Expression Arithmetic(P.ArithmeticExpressionContext context)
     {
+        if (context is P.PrimaryOperandContext primary)
+            return Primary(primary.primaryExpression());
+        using var level = _names.Nest(context);
         var span = _names.Span(context);
         switch (context)
         {
-            case P.PrimaryOperandContext primary:
-                return Primary(primary.primaryExpression());
             case P.TypecastExpressionContext cast:
                 return new CastExpression(
                     span, Arithmetic(cast.arithmeticExpression()), _names.TypeName(cast.typeName()), CastSyntax.DoubleColon);
@@ -164,13 +217,22 @@ internal sealed class ExpressionBuilder
         context.BANG_EQUAL() is not null ? "<>" : context.GetText();
 
     /// <summary>OPERATOR(pg_catalog.+) keeps its written form, minus whitespace and with the keyword upper case.</summary>
-    private static string GenericOperator(P.GenericOperatorContext context) =>
-        context.OPERATOR_SYMBOL() is { } symbol
+    private string GenericOperator(P.GenericOperatorContext context)
+    {
+        var schema = context.columnIdentifier().Length > 0 ? _names.Identifier(context.columnIdentifier()[^1]).Value : null;
+        var name = context.OPERATOR_SYMBOL()?.GetText() ?? context.anyOperator().GetText();
+        _names.Operators.Add(new OperatorUse(_names.Span(context), schema, name));
+        return context.OPERATOR_SYMBOL() is { } symbol
             ? symbol.GetText()
             : "OPERATOR(" + string.Concat(context.children.Skip(2).SkipLast(1).Select(c => c.GetText())) + ")";
+    }
 
-    public static string AnyOperator(P.AnyOperatorContext context) =>
-        context.comparisonOperator() is { } comparison ? ComparisonOperator(comparison) : context.GetText();
+    public string AnyOperator(P.AnyOperatorContext context)
+    {
+        if (context.OPERATOR_SYMBOL() is { } symbol)
+            _names.Operators.Add(new OperatorUse(_names.Span(context), null, symbol.GetText()));
+        return context.comparisonOperator() is { } comparison ? ComparisonOperator(comparison) : context.GetText();
+    }
 
     // ---- Primary expressions ----------------------------------------------------------------------------------
 

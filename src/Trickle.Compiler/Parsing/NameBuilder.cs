@@ -1,3 +1,5 @@
+using System.Text;
+using Trickle.Compiler.Emit;
 using Antlr4.Runtime;
 using Antlr4.Runtime.Tree;
 using Trickle.Compiler.Diagnostics;
@@ -10,9 +12,31 @@ namespace Trickle.Compiler.Parsing;
 /// <summary>Builds identifiers, qualified names, type names and literal values from the parse tree.</summary>
 internal sealed class NameBuilder
 {
-    public NameBuilder(SourceMap sourceMap) => SourceMap = sourceMap;
+    private readonly DiagnosticBag? _diagnostics;
+    private readonly string _filePath;
+
+    /// <param name="diagnostics">Where warnings about names go (a truncated identifier); none when null.</param>
+    public NameBuilder(SourceMap sourceMap, List<OperatorUse>? operators = null, DiagnosticBag? diagnostics = null, string filePath = "")
+    {
+        SourceMap = sourceMap;
+        Operators = operators ?? [];
+        _diagnostics = diagnostics;
+        _filePath = filePath;
+    }
+
+    /// <summary>PostgreSQL's NAMEDATALEN - 1: it keeps the first 63 bytes of every longer name.</summary>
+    public const int MaxIdentifierBytes = 63;
+
+    /// <summary>The operators written so far, for the check against the catalog after parsing.</summary>
+    public List<OperatorUse> Operators { get; }
 
     public SourceMap SourceMap { get; }
+
+    /// <summary>How deep the builders of this one parse are; shared by every builder so nesting through any of them counts.</summary>
+    public NestingCounter Nesting { get; } = new();
+
+    /// <summary>One more level of nesting, until the returned level is disposed; throws past <see cref="NestingLimit.MaxDepth"/>.</summary>
+    public NestingCounter.Level Nest(ParserRuleContext context) => Nesting.Enter(SourceMap, context);
 
     public SourceSpan Span(ParserRuleContext context) => SourceMap.FromContext(context);
 
@@ -27,12 +51,29 @@ internal sealed class NameBuilder
     public Identifier Identifier(IToken token)
     {
         var span = Span(token);
-        return token.Type switch
+        var identifier = token.Type switch
         {
             TrickleSqlLexer.QUOTED_IDENTIFIER or TrickleSqlLexer.UNICODE_QUOTED_IDENTIFIER =>
                 new Identifier(span, StringLiteralDecoder.DecodeQuotedIdentifier(token.Text), Quoted: true),
             _ => new Identifier(span, FoldCase(token.Text), Quoted: false),
         };
+        return Truncated(identifier);
+    }
+
+    /// <summary>
+    /// A name longer than 63 bytes means its first 63 bytes to PostgreSQL (which says so in a NOTICE); the compiler must
+    /// mean the same, or two tables whose names share those bytes would be two tables here and one in the database.
+    /// </summary>
+    private Identifier Truncated(Identifier identifier)
+    {
+        var bytes = Encoding.UTF8.GetByteCount(identifier.Value);
+        if (bytes <= MaxIdentifierBytes)
+            return identifier;
+        var truncated = SqlQuoting.TruncateUtf8(identifier.Value, MaxIdentifierBytes);
+        _diagnostics?.Add(new Diagnostic(DiagnosticSeverity.Warning, DiagnosticCode.IdentifierTruncated.Id,
+            $"identifier of {bytes} bytes is truncated to its first {MaxIdentifierBytes}, as PostgreSQL truncates it: \"{truncated}\"",
+            _filePath, identifier.Span));
+        return identifier with { Value = truncated };
     }
 
     /// <summary>PostgreSQL folds only ASCII letters: in a UTF-8 database "Ä" stays "Ä" even unquoted.</summary>

@@ -68,14 +68,20 @@ internal sealed class QueryBuilder
         switch (context)
         {
             case P.IntersectQueryContext intersect:
+            {
+                using var level = _names.Nest(context);
                 return new SetOperation(
                     span, QueryBody(intersect.queryExpression(0)), SetOperator.Intersect,
                     intersect.setQuantifier()?.ALL() is not null, QueryBody(intersect.queryExpression(1)));
+            }
             case P.UnionExceptQueryContext unionExcept:
+            {
+                using var level = _names.Nest(context);
                 return new SetOperation(
                     span, QueryBody(unionExcept.queryExpression(0)),
                     unionExcept.UNION() is not null ? SetOperator.Union : SetOperator.Except,
                     unionExcept.setQuantifier()?.ALL() is not null, QueryBody(unionExcept.queryExpression(1)));
+            }
             case P.SelectQueryContext select:
                 return SelectCore(select.selectCore());
             case P.ValuesQueryContext values:
@@ -134,6 +140,9 @@ internal sealed class QueryBuilder
 
     private TableReference TableReference(P.TableReferenceContext context)
     {
+        if (context is P.PrimaryTableReferenceContext primaryReference)
+            return TablePrimary(primaryReference.tablePrimary());
+        using var level = _names.Nest(context);
         var span = _names.Span(context);
         switch (context)
         {
@@ -154,8 +163,6 @@ internal sealed class QueryBuilder
                     condition is P.UsingJoinConditionContext usingCondition ? _names.IdentifierList(usingCondition.identifierList()) : [],
                     Natural: false);
             }
-            case P.PrimaryTableReferenceContext primary:
-                return TablePrimary(primary.tablePrimary());
             default:
                 throw new InvalidOperationException($"unexpected FROM syntax {context.GetType().Name}");
         }

@@ -11,37 +11,62 @@ namespace Trickle.Compiler.Parsing;
 public static class SqlParser
 {
     /// <summary>Parses a stream table input file (any of the four forms). Returns null when it reported errors.</summary>
-    public static StreamTableDefinition? ParseDefinition(SourceText source, DiagnosticBag diagnostics)
+    public static StreamTableDefinition? ParseDefinition(SourceText source, DiagnosticBag diagnostics) =>
+        LargeStack.Run(() => ParseDefinitionOnThisStack(source, diagnostics));
+
+    private static StreamTableDefinition? ParseDefinitionOnThisStack(SourceText source, DiagnosticBag diagnostics)
     {
         var sourceMap = SourceMap.ForFile(source.Text);
+        if (!SourceCharacters.Check(source, sourceMap, diagnostics))
+            return null;
         var tokens = Tokenize(source.Text);
         if (!StartsLikeDefinition(tokens, sourceMap, source.Path, diagnostics))
             return null;
         var tree = Parse(tokens, sourceMap, source.Path, DiagnosticCode.SyntaxError, diagnostics, parser => parser.definitionFile());
         if (tree is null)
             return null;
-        return new DefinitionBuilder(source, sourceMap, diagnostics).Build(tree);
+        return Build(source.Path, diagnostics, () => new DefinitionBuilder(source, sourceMap, diagnostics).Build(tree));
     }
 
     /// <summary>Parses a schema (DDL) file. Statements other than the ones we model become <see cref="OtherStatement"/>.</summary>
-    public static SchemaFile? ParseSchema(SourceText source, DiagnosticBag diagnostics)
+    public static SchemaFile? ParseSchema(SourceText source, DiagnosticBag diagnostics) =>
+        LargeStack.Run(() => ParseSchemaOnThisStack(source, diagnostics));
+
+    private static SchemaFile? ParseSchemaOnThisStack(SourceText source, DiagnosticBag diagnostics)
     {
         var sourceMap = SourceMap.ForFile(source.Text);
+        if (!SourceCharacters.Check(source, sourceMap, diagnostics))
+            return null;
         var tree = Parse(
             Tokenize(source.Text), sourceMap, source.Path, DiagnosticCode.SchemaSyntaxError, diagnostics, parser => parser.schemaFile());
-        return tree is null ? null : new SchemaBuilder(new NameBuilder(sourceMap)).SchemaFile(tree);
+        return tree is null ? null : Build(source.Path, diagnostics, () => new SchemaBuilder(new NameBuilder(sourceMap, diagnostics: diagnostics, filePath: source.Path)).SchemaFile(tree));
     }
 
     /// <summary>Parses the query written inside a string literal of a call form; spans map back into the file.</summary>
-    internal static Query? ParseEmbeddedQuery(string queryText, SourceMap sourceMap, string filePath, DiagnosticBag diagnostics)
+    internal static Query? ParseEmbeddedQuery(string queryText, SourceMap sourceMap, string filePath, DiagnosticBag diagnostics, List<OperatorUse> operators)
     {
         var tree = Parse(Tokenize(queryText), sourceMap, filePath, DiagnosticCode.SyntaxError, diagnostics, parser => parser.queryFile());
-        return tree is null ? null : new QueryBuilder(new NameBuilder(sourceMap)).Query(tree.query());
+        return tree is null ? null : Build(filePath, diagnostics, () => new QueryBuilder(new NameBuilder(sourceMap, operators, diagnostics, filePath)).Query(tree.query()));
+    }
+
+    /// <summary>Runs a syntax builder; a tree nested past the limit becomes one positioned error instead of a deep recursion.</summary>
+    private static T? Build<T>(string filePath, DiagnosticBag diagnostics, Func<T?> build) where T : class
+    {
+        try
+        {
+            return build();
+        }
+        catch (NestingTooDeepException tooDeep)
+        {
+            NestingLimit.Report(diagnostics, filePath, tooDeep.Span);
+            return null;
+        }
     }
 
     /// <summary>A view's query, read where a query reads the view: every span is that reference (<paramref name="at"/>).</summary>
+    /// The operators it uses are not checked against the known ones: PostgreSQL accepted the view's definition.
     internal static Query? ParseViewQuery(string queryText, SourceSpan at, string filePath, DiagnosticBag diagnostics) =>
-        ParseEmbeddedQuery(queryText, SourceMap.Pinned(at), filePath, diagnostics);
+        ParseEmbeddedQuery(queryText, SourceMap.Pinned(at), filePath, diagnostics, operators: []);
 
     internal static CommonTokenStream Tokenize(string text)
     {
@@ -62,6 +87,8 @@ public static class SqlParser
         Func<TrickleSqlParser, TContext> rule)
         where TContext : ParserRuleContext
     {
+        if (!NestingLimit.CheckTokens(tokens, sourceMap, filePath, diagnostics))
+            return null;
         var parser = new TrickleSqlParser(tokens);
         parser.RemoveErrorListeners();
         parser.Interpreter.PredictionMode = PredictionMode.SLL;

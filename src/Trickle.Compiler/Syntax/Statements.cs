@@ -28,7 +28,17 @@ public sealed record StreamTableDefinition(
     QualifiedName? Name,
     IReadOnlyList<DefinitionOption> Options,
     Query Query,
-    string QueryText) : SyntaxNode(Span);
+    string QueryText) : SyntaxNode(Span)
+{
+    /// <summary>Every operator written by name or symbol in the query (<c>~</c>, <c>OPERATOR(s.===)</c>), where it stands.</summary>
+    public IReadOnlyList<OperatorUse> Operators { get; init; } = [];
+}
+
+/// <summary>
+/// An operator the query uses whose existence the grammar cannot vouch for: any symbol sequence lexes as an operator,
+/// and PostgreSQL only fails on an unknown one when the script runs.
+/// </summary>
+public sealed record OperatorUse(SourceSpan Span, string? Schema, string Name);
 
 /// <summary>A statement of a schema file. Statements we do not model are kept as <see cref="OtherStatement"/>.</summary>
 public abstract record SchemaStatement(SourceSpan Span) : SyntaxNode(Span);

@@ -74,7 +74,6 @@ public sealed class RealQueryRegressionTests
 
     [Theory]
     [InlineData("SELECT FROM orders", 1)]
-    [InlineData("SELECT DISTINCT FROM orders", 1)]
     [InlineData("SELECT FROM orders UNION SELECT FROM customers", 1)]
     [InlineData("CREATE STREAM TABLE empty AS\n  SELECT FROM orders WHERE id > 0", 2)]
     public void ZeroColumnQuery_IsRefusedAtItsSelect(string query, int line)
