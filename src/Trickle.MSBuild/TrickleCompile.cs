@@ -30,7 +30,7 @@ public sealed class TrickleCompile : Microsoft.Build.Utilities.Task
         var schemaTexts = Schemas.Select(Read).ToList();
         if (Log.HasLoggedErrors) return false;
         var catalog = Compilation.ReadSchema(schemaTexts!, schemaDiagnostics);
-        Report(schemaDiagnostics.Items, schemaTexts!);
+        Report(schemaDiagnostics.Items);
         if (schemaDiagnostics.HasErrors) return false;
 
         var written = new List<ITaskItem>();
@@ -52,7 +52,7 @@ public sealed class TrickleCompile : Microsoft.Build.Utilities.Task
                     "internal compiler error: {0}: {1}", exception.GetType().Name, OneLine(exception.Message));
                 continue;
             }
-            Report(result.Diagnostics, [definition]);
+            Report(result.Diagnostics);
             if (!result.Success) continue;
 
             var output = Path.GetFullPath(item.GetMetadata("OutputFile"));
@@ -102,30 +102,19 @@ public sealed class TrickleCompile : Microsoft.Build.Utilities.Task
 
     private static string? Blank(string value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
-    private void Report(IEnumerable<Diagnostic> diagnostics, IReadOnlyList<SourceText?> files)
+    /// <summary>
+    /// Logs each diagnostic at its start only: MSBuild then prints the <c>file(line,col): error TRKnnnn: …</c> form
+    /// (with an end position it would print <c>file(line,col,endLine,endCol)</c>), the same every editor parses.
+    /// </summary>
+    private void Report(IEnumerable<Diagnostic> diagnostics)
     {
         foreach (var diagnostic in diagnostics)
         {
-            var text = files.FirstOrDefault(f => f?.Path == diagnostic.FilePath)?.Text ?? "";
-            var (endLine, endColumn) = End(diagnostic.Span, text);
             if (diagnostic.IsError)
-                Log.LogError(null, diagnostic.Code, null, diagnostic.FilePath, diagnostic.Span.Line, diagnostic.Span.Column, endLine, endColumn, "{0}", OneLine(diagnostic.Message));
+                Log.LogError(null, diagnostic.Code, null, diagnostic.FilePath, diagnostic.Span.Line, diagnostic.Span.Column, 0, 0, "{0}", OneLine(diagnostic.Message));
             else
-                Log.LogWarning(null, diagnostic.Code, null, diagnostic.FilePath, diagnostic.Span.Line, diagnostic.Span.Column, endLine, endColumn, "{0}", OneLine(diagnostic.Message));
+                Log.LogWarning(null, diagnostic.Code, null, diagnostic.FilePath, diagnostic.Span.Line, diagnostic.Span.Column, 0, 0, "{0}", OneLine(diagnostic.Message));
         }
-    }
-
-    /// <summary>Where a span ends, 1-based, so IDEs underline the whole offending text.</summary>
-    private static (int Line, int Column) End(SourceSpan span, string text)
-    {
-        var (line, column) = (span.Line, span.Column);
-        var end = Math.Min(span.Start + Math.Max(span.Length, 0), text.Length);
-        for (var i = Math.Max(span.Start, 0); i < end; i++)
-        {
-            if (text[i] == '\n') (line, column) = (line + 1, 1);
-            else column++;
-        }
-        return (line, column);
     }
 
     /// <summary>Writes through a temporary file and a rename, so a cancelled build never leaves half a script.</summary>
