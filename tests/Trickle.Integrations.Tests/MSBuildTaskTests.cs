@@ -85,7 +85,6 @@ public sealed class MSBuildTaskTests(PackedTaskFeed feed) : IClassFixture<Packed
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
                 <TargetFramework>net10.0</TargetFramework>
-                <TrickleOutputPath>sql/</TrickleOutputPath>
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="Trickle.MSBuild" Version="{feed.Version}" PrivateAssets="all" />
@@ -100,8 +99,10 @@ public sealed class MSBuildTaskTests(PackedTaskFeed feed) : IClassFixture<Packed
         // First build: both scripts appear, and they are what trickle compile writes (same compiler, same options).
         var first = await DotnetCli.BuildAsync(csproj, environment);
         Assert.True(first.Succeeded, first.Describe());
-        var totalsScript = Path.Combine(project, "sql", "order_totals.install.sql");
-        var openScript = Path.Combine(project, "sql", "open_orders.install.sql");
+        // TrickleOutputPath defaults to a trickle folder beside the build output.
+        var scripts = Path.Combine(project, "bin", RepositoryPaths.Configuration, "net10.0", "trickle");
+        var totalsScript = Path.Combine(scripts, "order_totals.install.sql");
+        var openScript = Path.Combine(scripts, "open_orders.install.sql");
         Assert.Equal(Expected(orderTotals, project, new CompilationOptions()), File.ReadAllText(totalsScript));
         Assert.Equal(Expected(openOrders, project, new CompilationOptions(Mode: RefreshMode.Full, Schedule: "1m")), File.ReadAllText(openScript));
         Assert.Contains("Trickle: db/streams/order_totals.sql", first.StandardOutput);
