@@ -54,11 +54,14 @@ public static class SqlQuoting
     {
         var builder = new StringBuilder();
         var bytes = 0;
-        foreach (var rune in text.EnumerateRunes())
+        // By code point, so a surrogate pair is kept or cut whole (written without Rune, which netstandard2.0 lacks).
+        for (var i = 0; i < text.Length; i++)
         {
-            bytes += rune.Utf8SequenceLength;
+            var pair = char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]);
+            bytes += pair ? 4 : text[i] < 0x80 ? 1 : text[i] < 0x800 ? 2 : 3;
             if (bytes > maxBytes) break;
-            builder.Append(rune.ToString());
+            if (pair) builder.Append(text[i]).Append(text[++i]);
+            else builder.Append(char.IsSurrogate(text[i]) ? '\uFFFD' : text[i]);
         }
         return builder.ToString();
     }

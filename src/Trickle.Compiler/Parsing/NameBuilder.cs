@@ -82,7 +82,7 @@ internal sealed class NameBuilder
         Span<char> folded = text.Length <= 256 ? stackalloc char[text.Length] : new char[text.Length];
         for (var i = 0; i < text.Length; i++)
             folded[i] = char.IsAsciiLetterUpper(text[i]) ? (char)(text[i] | 0x20) : text[i];
-        return new string(folded);
+        return folded.ToString();
     }
 
     public QualifiedName QualifiedName(P.QualifiedNameContext context) =>

@@ -85,7 +85,7 @@ public sealed record Schedule(ScheduleKind Kind, string Text)
             var digitsStart = i;
             while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
             if (i == digitsStart || i - digitsStart > 12) return null;
-            var amount = long.Parse(text.AsSpan(digitsStart, i - digitsStart), CultureInfo.InvariantCulture);
+            var amount = long.Parse(text.Substring(digitsStart, i - digitsStart), CultureInfo.InvariantCulture);
             while (i < text.Length && char.IsWhiteSpace(text[i])) i++;
             var unitStart = i;
             while (i < text.Length && char.IsAsciiLetter(text[i])) i++;
@@ -112,7 +112,7 @@ public sealed record Schedule(ScheduleKind Kind, string Text)
         foreach (var (unit, size) in new[] { ("d", 86_400_000L), ("h", 3_600_000L), ("m", 60_000L), ("s", 1_000L), ("ms", 1L) })
         {
             if (milliseconds < size) continue;
-            text.Append(CultureInfo.InvariantCulture, $"{milliseconds / size}{unit}");
+            text.Append((milliseconds / size).ToString(CultureInfo.InvariantCulture)).Append(unit);
             milliseconds %= size;
         }
         return text.ToString();
