@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Unicode;
 using Trickle.Compiler.Diagnostics;
 
 namespace Trickle.Compiler;
@@ -16,14 +15,22 @@ public sealed record SourceText(string Path, string Text)
     {
         if (bytes.StartsWith(Encoding.UTF8.Preamble))
             bytes = bytes[Encoding.UTF8.Preamble.Length..];
-        var chars = new char[bytes.Length];
-        var status = Utf8.ToUtf16(bytes, chars, out var bytesRead, out var charsWritten, replaceInvalidSequences: false);
-        if (status == System.Buffers.OperationStatus.Done)
-            return new SourceText(path, new string(chars, 0, charsWritten));
+        var strict = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        var array = bytes.ToArray();
+        int bytesRead;
+        try
+        {
+            return new SourceText(path, strict.GetString(array));
+        }
+        catch (DecoderFallbackException invalid)
+        {
+            bytesRead = invalid.Index;
+        }
 
         // Everything before the bad byte decoded: position it the way every other span is (UTF-16 columns).
-        var span = Parsing.SourceMap.ForFile(new string(chars, 0, charsWritten)).FromOffsets(charsWritten, charsWritten);
-        var badByte = bytes[bytesRead];
+        var decoded = strict.GetString(array, 0, bytesRead);
+        var span = Parsing.SourceMap.ForFile(decoded).FromOffsets(decoded.Length, decoded.Length);
+        var badByte = array[bytesRead];
         diagnostics.Error(DiagnosticCode.InvalidEncoding, path, span with { Length = 1 },
             $"the file is not valid UTF-8: byte 0x{badByte:X2} at byte offset {bytesRead} does not form a character (save the file as UTF-8)");
         return null;

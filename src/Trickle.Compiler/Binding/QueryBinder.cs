@@ -559,7 +559,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
     /// table has no column of that name (PostgreSQL looks in the inner scope first, then in the outer ones)</param>
     private (List<(Expression Inner, Expression Outer)> Correlations, List<Expression> Others)? SplitCorrelation(
         SelectCore inner, NamedTable innerTable, IReadOnlyCollection<string> outerNames, string what, string help,
-        IReadOnlySet<string>? unqualifiedOuter = null)
+        ISet<string>? unqualifiedOuter = null)
     {
         bool IsOuter(Expression e) => Descendants(e).OfType<ColumnReference>().ToList() is { Count: > 0 } references
             && references.All(c => NamesOuter(c, innerTable, outerNames, unqualifiedOuter));
@@ -583,13 +583,13 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
     }
 
     private static bool NamesOuter(ColumnReference column, NamedTable innerTable, IReadOnlyCollection<string> outerNames,
-        IReadOnlySet<string>? unqualifiedOuter = null) =>
+        ISet<string>? unqualifiedOuter = null) =>
         column.Parts.Count >= 2 && outerNames.Contains(column.Parts[^2].Value)
         && column.Parts[^2].Value != (innerTable.Alias?.Name.Value ?? innerTable.Name.Last.Value)
         || column is { Parts.Count: 1, Star: false } && unqualifiedOuter is not null && unqualifiedOuter.Contains(column.Parts[0].Value);
 
     private static bool ReadsOuter(Expression expression, NamedTable innerTable, IReadOnlyCollection<string> outerNames,
-        IReadOnlySet<string>? unqualifiedOuter = null) =>
+        ISet<string>? unqualifiedOuter = null) =>
         Descendants(expression).OfType<ColumnReference>().Any(c => NamesOuter(c, innerTable, outerNames, unqualifiedOuter));
 
     /// <summary>

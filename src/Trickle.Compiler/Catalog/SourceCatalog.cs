@@ -25,7 +25,7 @@ public sealed class SourceCatalog
     /// Names of the operators the database defines, read from <c>pg_operator</c> by a live catalog (extensions add their
     /// own); empty for DDL files, where only PostgreSQL's built-in operators are known.
     /// </summary>
-    public IReadOnlySet<string> Operators { get; init; } = new HashSet<string>();
+    public ISet<string> Operators { get; init; } = new HashSet<string>();
 
     /// <summary>The stream table being compiled: a query may not read it (it would be its own upstream).</summary>
     public (string Schema, string Name)? Self { get; }
