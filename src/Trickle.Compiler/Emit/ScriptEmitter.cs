@@ -56,6 +56,7 @@ public static class ScriptEmitter
         {
             ["include_runtime"] = includeRuntime,
             ["upgradable"] = upgrade is not null,
+            ["deploy_mode"] = identity.Mode,
             ["definition_hash"] = hash,
             ["shape_hash"] = shapeHash,
             ["revision_literal"] = revision?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "NULL",

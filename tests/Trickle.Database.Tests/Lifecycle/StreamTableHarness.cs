@@ -33,6 +33,22 @@ internal static class StreamTableHarness
         return result.Script!;
     }
 
+    /// <summary>The deploy script (<c>--deploy</c>): installs, keeps, switches or upgrades, whichever is needed.</summary>
+    public static string CompileDeploy(string schemaDdl, string query, string name, string mode, string? schedule = null,
+        int? revision = null, bool includeRuntime = true)
+    {
+        var diagnostics = new Trickle.Compiler.Diagnostics.DiagnosticBag();
+        var catalog = Compilation.ReadSchema([new SourceText("schema.sql", schemaDdl)], diagnostics);
+        var result = Compilation.Compile(new SourceText("query.sql", query), catalog,
+            new CompilationOptions(Name: name, Mode: Enum.Parse<RefreshMode>(mode, ignoreCase: true), Schedule: schedule)
+            {
+                Deploy = new DeployOptions(revision, includeRuntime),
+            });
+        if (!result.Success)
+            throw new InvalidOperationException("deploy did not compile:\n" + string.Join("\n", result.Diagnostics));
+        return result.Script!;
+    }
+
     /// <summary>Creates the schema, compiles and installs the stream table with psql.</summary>
     public static async Task<string> CreateAndInstallAsync(
         TestDatabase database, string schemaDdl, string? seed, string query, string name, string mode, string? schedule = null)
