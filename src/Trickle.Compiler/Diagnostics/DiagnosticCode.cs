@@ -12,6 +12,10 @@ public sealed record DiagnosticCode(string Id, string Title)
     public static readonly DiagnosticCode FileNotFound = new("TRK1003", "file not found");
     public static readonly DiagnosticCode InvalidStreamTableName = new("TRK1004", "invalid stream table name");
     public static readonly DiagnosticCode OutputNotWritten = new("TRK1005", "could not write the output file");
+    // 12xx: the inputs of the tools that compile sets of definitions (trickle migrations, trickle dbt compile).
+    public static readonly DiagnosticCode DuplicateStreamTable = new("TRK1201", "two definitions of one stream table");
+    public static readonly DiagnosticCode InvalidMigrationFolder = new("TRK1202", "the migrations folder cannot be read");
+    public static readonly DiagnosticCode InvalidDbtManifest = new("TRK1203", "the dbt manifest cannot be read");
 
     public static readonly DiagnosticCode SchemaSyntaxError = new("TRK2001", "schema file syntax error");
     public static readonly DiagnosticCode DuplicateTable = new("TRK2002", "table defined twice in the schema");

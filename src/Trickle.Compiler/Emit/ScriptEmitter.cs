@@ -60,7 +60,7 @@ public static class ScriptEmitter
             ["definition_hash"] = hash,
             ["shape_hash"] = shapeHash,
             ["revision_literal"] = revision?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "NULL",
-            ["schedule_text"] = identity.ScheduleLiteral == "NULL" ? "none" : identity.ScheduleLiteral.Trim('\''),
+            ["schedule_text"] = identity.ScheduleLiteral == "NULL" ? "none" : Unliteral(identity.ScheduleLiteral),
             ["outer_tag"] = outerTag,
             ["install_body"] = Quote(installBody),
         };
@@ -72,7 +72,9 @@ public static class ScriptEmitter
             extra["swap_body"] = Quote(phases[3]);
         }
         var script = RenderParts(upgrade ?? install, verbatim, ["deploy.sql.sbn"], extra)[0];
-        return new DeployedScript(Normalize(script), new DeployedDefinition(identity.DisplayName, hash, shapeHash, identity.Mode, identity.ScheduleLiteral == "NULL" ? null : identity.ScheduleLiteral.Trim('\''), revision));
+        var definition = new DeployedDefinition(Unliteral(identity.SchemaLiteral), Unliteral(identity.NameLiteral), identity.DisplayName,
+            hash, shapeHash, identity.Mode, identity.ScheduleLiteral == "NULL" ? null : Unliteral(identity.ScheduleLiteral), revision);
+        return new DeployedScript(Normalize(script), definition);
     }
 
     /// <summary>
@@ -115,6 +117,9 @@ public static class ScriptEmitter
             tag = $"${name}{n}$";
         return tag;
     }
+
+    /// <summary>The text of a literal <see cref="SqlQuoting.Literal"/> made.</summary>
+    private static string Unliteral(string literal) => literal[1..^1].Replace("''", "'");
 
     private static string Sha256(string text) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
@@ -231,4 +236,4 @@ public sealed record DeployedScript(string Script, DeployedDefinition Definition
 /// What a deploy script records in the catalog when it runs: the sha256 of the compiled stream table (its install
 /// script without the runtime) and of the same without mode and schedule, and the revision a migration folder gave it.
 /// </summary>
-public sealed record DeployedDefinition(string DisplayName, string Hash, string ShapeHash, string Mode, string? Schedule, int? Revision);
+public sealed record DeployedDefinition(string Schema, string Name, string DisplayName, string Hash, string ShapeHash, string Mode, string? Schedule, int? Revision);
