@@ -34,6 +34,7 @@ public static class CliApp
                 new RefreshCommand().Command,
                 new AlterCommand().Command,
                 new MigrationsCommand(compiler).Command,
+                new DbtCommand(compiler).Command,
             };
             var parseResult = root.Parse(args);
 
