@@ -33,6 +33,8 @@ public static class CliApp
                 new StatusCommand().Command,
                 new RefreshCommand().Command,
                 new AlterCommand().Command,
+                new MigrationsCommand(compiler).Command,
+                new DbtCommand(compiler).Command,
             };
             var configuration = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
 

@@ -35,8 +35,9 @@ public static class Compilation
 
     /// <summary>Compiles one stream-table definition file against a catalog. Never throws for bad input.</summary>
     public static CompilationResult Compile(SourceText definition, SourceCatalog catalog, CompilationOptions options) =>
-        Guarded(definition, () => Render(definition, catalog, options,
-            (model, _) => options.Upgrade ? ScriptEmitter.EmitUpgrade(model) : ScriptEmitter.Emit(model)));
+        Guarded(definition, () => options.Deploy is { } deploy
+            ? CompileDeploy(definition, catalog, options, deploy)
+            : Render(definition, catalog, options, (model, _) => options.Upgrade ? ScriptEmitter.EmitUpgrade(model) : ScriptEmitter.Emit(model)));
 
     /// <summary>
     /// Runs a compilation on a stack sized for the nesting limit. The limit is checked where the tree is built; should a
@@ -59,6 +60,34 @@ public static class Compilation
     private const string TooComplex = "the query is too deeply nested for the compiler's stack: simplify its nesting (fewer levels of parentheses, subqueries or chained operators)";
 
     /// <summary>
+    /// The deploy script: the definition compiled as an install (whose text the hash is taken of) and, named after that
+    /// hash, as an upgrade. A query recomputed as written has no online upgrade; its deploy script installs or keeps it.
+    /// </summary>
+    private static CompilationResult CompileDeploy(SourceText definition, SourceCatalog catalog, CompilationOptions options, DeployOptions deploy)
+    {
+        if (options.Upgrade)
+            throw new ArgumentException("a deploy script already upgrades: do not ask for both", nameof(options));
+        object? installModel = null;
+        var install = Render(definition, catalog, options with { Deploy = null },
+            (model, _) => { installModel = model; return ""; },
+            verbatim: model => { installModel = model; return ""; });
+        if (!install.Success || installModel is null)
+            return install with { Script = null };
+
+        MaintenanceModel? upgradeModel = null;
+        if (installModel is MaintenanceModel)
+        {
+            var generation = "g" + ScriptEmitter.DefinitionHash(installModel)[..8];
+            var upgrade = Render(definition, catalog, options with { Deploy = null, Upgrade = true, Generation = generation },
+                (model, _) => { upgradeModel = model; return ""; });
+            if (!upgrade.Success || upgradeModel is null)
+                return upgrade with { Script = null };
+        }
+        var deployed = ScriptEmitter.EmitDeploy(installModel, upgradeModel, deploy.Revision, deploy.IncludeRuntime);
+        return new CompilationResult(deployed.Script, install.Diagnostics, install.IrText) { Deployed = deployed.Definition };
+    }
+
+    /// <summary>
     /// What <c>trickle explain</c> shows: the bound plan, the plan after each rewrite pass, and the maintenance plan —
     /// the tool for "why is this stream table slow, or rejected?". Rejections come back as diagnostics, as for Compile.
     /// </summary>
@@ -68,15 +97,15 @@ public static class Compilation
 
     /// <summary>Runs every phase up to the maintenance model, then renders it; stops at the first phase with errors.</summary>
     private static CompilationResult Render(SourceText definition, SourceCatalog catalog, CompilationOptions options,
-        Func<MaintenanceModel, Analysis, string> render, bool explain = false)
+        Func<MaintenanceModel, Analysis, string> render, bool explain = false, Func<VerbatimModel, string>? verbatim = null)
     {
         var diagnostics = new DiagnosticBag();
         var analysis = AnalyzeOnThisStack(definition, catalog, options, diagnostics);
         if (analysis is null || diagnostics.HasErrors)
-            return RecomputeVerbatim(definition, options, diagnostics, explain) ?? new CompilationResult(null, diagnostics.Items);
+            return RecomputeVerbatim(definition, options, diagnostics, explain, verbatim) ?? new CompilationResult(null, diagnostics.Items);
         var model = MaintenanceModelBuilder.Build(analysis.Rewritten, definition.Path, analysis.QuerySpan, diagnostics);
         if (model is null || diagnostics.HasErrors)
-            return RecomputeVerbatim(definition, options, diagnostics, explain) ?? new CompilationResult(null, diagnostics.Items, analysis.IrText);
+            return RecomputeVerbatim(definition, options, diagnostics, explain, verbatim) ?? new CompilationResult(null, diagnostics.Items, analysis.IrText);
         if (analysis.Recursion is { } recursion)
             model = model with { Recursion = RecursionModelBuilder.Build(recursion, analysis.Rewritten) };
         model = model with
@@ -117,7 +146,8 @@ public static class Compilation
     /// TRK4004) is still a stream table: its defining query, as written, recomputed on every refresh. The compile
     /// succeeds with warning TRK4101, positioned where the first obstacle is. Null when that does not apply.
     /// </summary>
-    private static CompilationResult? RecomputeVerbatim(SourceText definition, CompilationOptions options, DiagnosticBag diagnostics, bool explain)
+    private static CompilationResult? RecomputeVerbatim(SourceText definition, CompilationOptions options, DiagnosticBag diagnostics, bool explain,
+        Func<VerbatimModel, string>? render = null)
     {
         var errors = diagnostics.Items.Where(d => d.IsError).ToList();
         if (errors.Count == 0 || errors.Any(e => e.Code != DiagnosticCode.UnsupportedConstruct.Id && e.Code != DiagnosticCode.AmbiguousTies.Id))
@@ -145,7 +175,8 @@ public static class Compilation
             return new CompilationResult(null, upgrade.Items);
         }
         var model = MaintenanceModelBuilder.Verbatim(schema, name, schedule, parsed.QueryText, reason);
-        return new CompilationResult(explain ? ScriptEmitter.ExplainVerbatim(model) : ScriptEmitter.EmitVerbatim(model), warnings);
+        var script = render is not null ? render(model) : explain ? ScriptEmitter.ExplainVerbatim(model) : ScriptEmitter.EmitVerbatim(model);
+        return new CompilationResult(script, warnings);
     }
 
     /// <summary>The front and middle end without emitting: what <c>trickle explain</c> and the IR snapshot tests show.</summary>
@@ -188,7 +219,7 @@ public static class Compilation
 
         // A query may read other stream tables, but not itself.
         catalog = catalog.For(schema, name);
-        var generation = options.Upgrade ? Generation(mode, schedule, parsed.QueryText) : null;
+        var generation = options.Upgrade ? options.Generation ?? Generation(mode, schedule, parsed.QueryText) : null;
         var query = parsed.Query;
         BoundRecursion? recursion = null;
         if (query.With is { Recursive: true })

@@ -1,4 +1,5 @@
 using Trickle.Compiler.Diagnostics;
+using Trickle.Compiler.Emit;
 
 namespace Trickle.Compiler;
 
@@ -6,4 +7,7 @@ namespace Trickle.Compiler;
 public sealed record CompilationResult(string? Script, IReadOnlyList<Diagnostic> Diagnostics, string? IrText = null)
 {
     public bool Success => Script is not null && !Diagnostics.Any(d => d.IsError);
+
+    /// <summary>For a deploy script: what it deploys (name, hashes, revision).</summary>
+    public DeployedDefinition? Deployed { get; init; }
 }

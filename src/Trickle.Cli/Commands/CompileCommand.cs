@@ -57,6 +57,11 @@ internal sealed class CompileCommand
         Description = "Emit a script that upgrades the installed stream table of this name to this definition online (build beside, swap), instead of installing it.",
     };
 
+    private readonly Option<bool> _deploy = new("--deploy")
+    {
+        Description = "Emit a script that is safe to run again: installs the stream table when absent, does nothing when this definition is installed, switches mode or schedule when only they changed, and upgrades online otherwise.",
+    };
+
     private readonly Option<string?> _output = new("--output", "-o")
     {
         Description = "Write the script to OUT (replaced only when compilation succeeds) instead of standard output.",
@@ -74,7 +79,10 @@ internal sealed class CompileCommand
             _file, _schema, _connection, _name, _mode, _schedule, _output,
         };
         if (!explain)
+        {
             Command.Options.Add(_upgrade);
+            Command.Options.Add(_deploy);
+        }
         Command.Validators.Add(ValidateCatalogSource);
         Command.SetAction(RunAsync);
     }
@@ -150,7 +158,10 @@ internal sealed class CompileCommand
         }
 
         var options = new CompilationOptions(parseResult.GetValue(_name), parseResult.GetValue(_mode), parseResult.GetValue(_schedule),
-            Upgrade: !_explain && parseResult.GetValue(_upgrade));
+            Upgrade: !_explain && parseResult.GetValue(_upgrade))
+        {
+            Deploy = !_explain && parseResult.GetValue(_deploy) ? new DeployOptions() : null,
+        };
         var result = _explain ? _compiler.Explain(definition, catalog, options) : _compiler.Compile(definition, catalog, options);
         diagnostics.AddRange(result.Diagnostics);
         if (!result.Success)
@@ -191,6 +202,8 @@ internal sealed class CompileCommand
             result.AddError("one of --schema DDL.sql or --connection CONNSTR is required to know the source tables");
         else if (hasSchema && hasConnection)
             result.AddError("--schema and --connection cannot be combined: the catalog comes from DDL files or from a database, not both");
+        if (result.GetResult(_upgrade) is { Implicit: false } && result.GetResult(_deploy) is { Implicit: false })
+            result.AddError("--upgrade and --deploy cannot be combined: a deploy script upgrades when it needs to");
     }
 
     private static RefreshMode? ParseRefreshMode(ArgumentResult result)

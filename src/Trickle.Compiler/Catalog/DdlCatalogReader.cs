@@ -45,6 +45,23 @@ public static class DdlCatalogReader
     }
 
     /// <summary>
+    /// Adds the stream tables that <paramref name="files"/> declare (<c>CREATE STREAM TABLE … AS SELECT …</c>) to a catalog
+    /// read from DDL files or from a database, each bound against the catalog and the ones declared before it: how tools
+    /// that compile a set of definitions (trickle migrations, trickle dbt compile) let one read another offline.
+    /// </summary>
+    public static SourceCatalog DeclareStreamTables(SourceCatalog catalog, IEnumerable<SourceText> files, DiagnosticBag diagnostics)
+    {
+        foreach (var file in files)
+        {
+            if (SqlParser.ParseSchema(file, diagnostics) is not { } schemaFile) continue;
+            foreach (var statement in schemaFile.Statements.OfType<CreateStreamTableStatement>())
+                if (DescribeStreamTable(statement, file.Path, catalog, diagnostics) is { } described)
+                    catalog = catalog.With([described]);
+        }
+        return catalog;
+    }
+
+    /// <summary>
     /// Binds a declared stream table's query to learn its columns. Its errors are reported where they are; a query
     /// that only full recomputation could maintain has no bound plan to read its columns from, so it is reported too.
     /// </summary>

@@ -15,6 +15,10 @@ public sealed record DiagnosticCode(string Id, string Title)
     public static readonly DiagnosticCode NestedTooDeeply = new("TRK1006", "the query is nested too deeply");
     public static readonly DiagnosticCode InvalidEncoding = new("TRK1007", "the file is not valid UTF-8 text");
     public static readonly DiagnosticCode IdentifierTruncated = new("TRK1008", "identifier longer than 63 bytes is truncated");
+    // 12xx: the inputs of the tools that compile sets of definitions (trickle migrations, trickle dbt compile).
+    public static readonly DiagnosticCode DuplicateStreamTable = new("TRK1201", "two definitions of one stream table");
+    public static readonly DiagnosticCode InvalidMigrationFolder = new("TRK1202", "the migrations folder cannot be read");
+    public static readonly DiagnosticCode InvalidDbtManifest = new("TRK1203", "the dbt manifest cannot be read");
 
     public static readonly DiagnosticCode SchemaSyntaxError = new("TRK2001", "schema file syntax error");
     public static readonly DiagnosticCode DuplicateTable = new("TRK2002", "table defined twice in the schema");

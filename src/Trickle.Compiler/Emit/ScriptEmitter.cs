@@ -30,7 +30,105 @@ public static class ScriptEmitter
         + "Every refresh recomputes the whole query and replaces the stored rows; nothing is captured on writes.\n"
         + "Run-time switch (trickle.alter_stream_table): FULL only.\n");
 
-    private static string Render(object model, bool verbatim, bool upgrade = false)
+    /// <summary>
+    /// The deploy script (<c>--deploy</c>, see deploy.sql.sbn): installs when absent, does nothing when this definition is
+    /// installed, switches mode or schedule when only they differ, and upgrades online otherwise. The parts it runs
+    /// conditionally are the install script's and the upgrade's own text, quoted. <paramref name="install"/> is the model
+    /// as an install builds it (a <see cref="MaintenanceModel"/> or <see cref="VerbatimModel"/>); <paramref name="upgrade"/>
+    /// the same definition with its generation, or null when it cannot be upgraded online.
+    /// </summary>
+    public static DeployedScript EmitDeploy(object install, MaintenanceModel? upgrade, int? revision, bool includeRuntime)
+    {
+        var verbatim = install is VerbatimModel;
+        var installTemplate = verbatim ? "verbatim_full.sql.sbn" : "stream_table.sql.sbn";
+        var installBody = Normalize(RenderParts(install, verbatim, [installTemplate])[0]);
+        var hash = Sha256(installBody);
+        var shapeHash = Sha256(Normalize(RenderParts(WithoutModeAndSchedule(install), verbatim, [installTemplate])[0]));
+        var phases = upgrade is null ? [] : RenderParts(upgrade, verbatim: false,
+            ["upgrade_prepare.sql.sbn", "upgrade_populate.sql.sbn", "upgrade_catch_up.sql.sbn", "upgrade_swap.sql.sbn"]).Select(Normalize).ToList();
+        IReadOnlyList<string> parts = [installBody, .. phases];
+        var outerTag = FreeTag("deploy", parts);
+        var bodyTag = FreeTag("deploy_body", [.. parts, outerTag]);
+        string Quote(string body) => bodyTag + "\n" + body.TrimEnd('\n') + "\n" + bodyTag;
+
+        var identity = install is MaintenanceModel m ? m.Identity : ((VerbatimModel)install).Identity;
+        var extra = new ScriptObject
+        {
+            ["include_runtime"] = includeRuntime,
+            ["upgradable"] = upgrade is not null,
+            ["deploy_mode"] = identity.Mode,
+            ["definition_hash"] = hash,
+            ["shape_hash"] = shapeHash,
+            ["revision_literal"] = revision?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "NULL",
+            ["schedule_text"] = identity.ScheduleLiteral == "NULL" ? "none" : Unliteral(identity.ScheduleLiteral),
+            ["outer_tag"] = outerTag,
+            ["install_body"] = Quote(installBody),
+        };
+        if (upgrade is not null)
+        {
+            extra["prepare_body"] = Quote(phases[0]);
+            extra["populate_body"] = Quote(phases[1]);
+            extra["catch_up_body"] = Quote(phases[2]);
+            extra["swap_body"] = Quote(phases[3]);
+        }
+        var script = RenderParts(upgrade ?? install, verbatim, ["deploy.sql.sbn"], extra)[0];
+        var definition = new DeployedDefinition(Unliteral(identity.SchemaLiteral), Unliteral(identity.NameLiteral), identity.DisplayName,
+            hash, shapeHash, identity.Mode, identity.ScheduleLiteral == "NULL" ? null : Unliteral(identity.ScheduleLiteral), revision);
+        return new DeployedScript(Normalize(script), definition);
+    }
+
+    /// <summary>
+    /// The runtime alone, as a migration of its own: installs or upgrades schema <c>trickle</c> to this version, and does
+    /// nothing where a newer runtime is installed (so that a migration folder can be run again from its start).
+    /// </summary>
+    public static string EmitRuntime()
+    {
+        var runtime = Normalize(RenderParts(new object(), verbatim: true, ["runtime.sql.sbn"])[0]);
+        var extra = new ScriptObject
+        {
+            ["runtime_hash"] = Sha256(runtime),
+            ["outer_tag"] = FreeTag("runtime", [runtime]),
+        };
+        var bodyTag = FreeTag("runtime_body", [runtime]);
+        extra["runtime_body"] = bodyTag + "\n" + runtime.TrimEnd('\n') + "\n" + bodyTag;
+        return Normalize(RenderParts(new object(), verbatim: true, ["runtime_deploy.sql.sbn"], extra)[0]);
+    }
+
+    /// <summary>The hash the first line of <see cref="EmitRuntime"/>'s script names the runtime by.</summary>
+    public static string RuntimeHash() => Sha256(Normalize(RenderParts(new object(), verbatim: true, ["runtime.sql.sbn"])[0]));
+
+    /// <summary>The sha256 a deploy script records for this model: of its install script without the runtime.</summary>
+    public static string DefinitionHash(object install) =>
+        Sha256(Normalize(RenderParts(install, install is VerbatimModel, [install is VerbatimModel ? "verbatim_full.sql.sbn" : "stream_table.sql.sbn"])[0]));
+
+    /// <summary>The model as if compiled with a fixed mode and no schedule: what a change of only those leaves alike.</summary>
+    private static object WithoutModeAndSchedule(object model) => model switch
+    {
+        MaintenanceModel m => m with { Identity = m.Identity with { Mode = "differential", ScheduleLiteral = "NULL" } },
+        VerbatimModel v => v with { Identity = v.Identity with { ScheduleLiteral = "NULL" } },
+        _ => model,
+    };
+
+    /// <summary>A dollar-quote tag (<c>$name$</c>, else <c>$name1$</c>, …) that none of the texts contains.</summary>
+    private static string FreeTag(string name, IReadOnlyList<string> texts)
+    {
+        var tag = $"${name}$";
+        for (var n = 1; texts.Any(t => t.Contains(tag, StringComparison.Ordinal)); n++)
+            tag = $"${name}{n}$";
+        return tag;
+    }
+
+    /// <summary>The text of a literal <see cref="SqlQuoting.Literal"/> made.</summary>
+    private static string Unliteral(string literal) => literal[1..^1].Replace("''", "'");
+
+    private static string Sha256(string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+
+    private static string Render(object model, bool verbatim, bool upgrade = false) =>
+        Normalize(RenderParts(model, verbatim, [upgrade ? "upgrade.sql.sbn" : "script.sql.sbn"])[0]);
+
+    /// <summary>Renders templates in order in one context (variables one sets, the next sees), each to its own text.</summary>
+    private static IReadOnlyList<string> RenderParts(object model, bool verbatim, IReadOnlyList<string> templates, ScriptObject? extra = null)
     {
         var globals = new ScriptObject();
         globals.Import(typeof(SqlFunctions), renamer: member => member.Name.ToLowerInvariant());
@@ -54,9 +152,9 @@ public static class ScriptEmitter
             LimitToString = 0,
         };
         context.PushGlobal(globals);
+        if (extra is not null) context.PushGlobal(extra);
         if (!verbatim) TemplateLibrary.Instance.Get("prelude.sql.sbn").Render(context);
-        var text = TemplateLibrary.Instance.Get(upgrade ? "upgrade.sql.sbn" : "script.sql.sbn").Render(context);
-        return Normalize(text);
+        return templates.Select(name => TemplateLibrary.Instance.Get(name).Render(context)).ToList();
     }
 
     /// <summary>
@@ -130,3 +228,12 @@ public static class ScriptEmitter
             text.TrimEnd('\n').Replace("\n", "\n" + new string(' ', spaces));
     }
 }
+
+/// <summary>A deploy script and what it deploys.</summary>
+public sealed record DeployedScript(string Script, DeployedDefinition Definition);
+
+/// <summary>
+/// What a deploy script records in the catalog when it runs: the sha256 of the compiled stream table (its install
+/// script without the runtime) and of the same without mode and schedule, and the revision a migration folder gave it.
+/// </summary>
+public sealed record DeployedDefinition(string Schema, string Name, string DisplayName, string Hash, string ShapeHash, string Mode, string? Schedule, int? Revision);

@@ -33,6 +33,22 @@ internal static class StreamTableHarness
         return result.Script!;
     }
 
+    /// <summary>The deploy script (<c>--deploy</c>): installs, keeps, switches or upgrades, whichever is needed.</summary>
+    public static string CompileDeploy(string schemaDdl, string query, string name, string mode, string? schedule = null,
+        int? revision = null, bool includeRuntime = true)
+    {
+        var diagnostics = new Trickle.Compiler.Diagnostics.DiagnosticBag();
+        var catalog = Compilation.ReadSchema([new SourceText("schema.sql", schemaDdl)], diagnostics);
+        var result = Compilation.Compile(new SourceText("query.sql", query), catalog,
+            new CompilationOptions(Name: name, Mode: Enum.Parse<RefreshMode>(mode, ignoreCase: true), Schedule: schedule)
+            {
+                Deploy = new DeployOptions(revision, includeRuntime),
+            });
+        if (!result.Success)
+            throw new InvalidOperationException("deploy did not compile:\n" + string.Join("\n", result.Diagnostics));
+        return result.Script!;
+    }
+
     /// <summary>Creates the schema, compiles and installs the stream table with psql.</summary>
     public static async Task<string> CreateAndInstallAsync(
         TestDatabase database, string schemaDdl, string? seed, string query, string name, string mode, string? schedule = null)
@@ -222,6 +238,8 @@ internal static class StreamTableHarness
             "keep_while_retiring", "retire_generation", "discard_upgrade", "view_replaceable", "lock_for_swap", "swap_generation",
             "refuse_upgrade_with_readers",
             "follow_partitions_ddl",
+            // Views read as their definitions (runtime 0.5).
+            "guard_view_definition", "record_expanded_views",
         ];
         // The foreign key from source_reads to the catalog: its triggers are named after their oids.
         if (line.StartsWith("trigger trickle.source_reads \"RI_ConstraintTrigger_", StringComparison.Ordinal)
