@@ -46,6 +46,12 @@ public static class Compilation
             return RecomputeVerbatim(definition, options, diagnostics, explain) ?? new CompilationResult(null, diagnostics.Items, analysis.IrText);
         if (analysis.Recursion is { } recursion)
             model = model with { Recursion = RecursionModelBuilder.Build(recursion, analysis.Rewritten) };
+        if (analysis.ColumnNames.Count > 0)
+        {
+            if (RenameColumns(model.ViewColumns, analysis.ColumnNames, definition.Path, diagnostics) is not { } renamed)
+                return new CompilationResult(null, diagnostics.Items, analysis.IrText);
+            model = model with { ViewColumns = renamed };
+        }
         model = model with { SourceGuard = SourceGuardModel.For(analysis.Rewritten.Schema, analysis.Rewritten.Name, analysis.Rewritten.Generation, analysis.Rewritten.QueryText, catalog.SearchPath) };
         model = model with { UnavailableModes = UnavailableModes(definition, catalog, options, analysis.Rewritten.Mode) };
         return new CompilationResult(render(model, analysis), diagnostics.Items, analysis.IrText);
@@ -67,6 +73,30 @@ public static class Compilation
         if (probe.Items.FirstOrDefault(d => d.IsError) is not { } first) return [];
         var reason = Reason(first);
         return new[] { "auto", "differential", "immediate" }.Select(mode => new UnavailableMode(mode, reason)).ToList();
+    }
+
+    /// <summary>
+    /// The stream table's columns renamed by pg_ivm's column list, as CREATE TABLE AS renames them: the first columns
+    /// take the listed names, the rest keep theirs. More names than columns, or a name that a kept column already has,
+    /// is an error at the name in the list (PostgreSQL would refuse both at install).
+    /// </summary>
+    private static IReadOnlyList<ViewColumn>? RenameColumns(IReadOnlyList<ViewColumn> columns, IReadOnlyList<Identifier> names, string path, DiagnosticBag diagnostics)
+    {
+        if (names.Count > columns.Count)
+        {
+            diagnostics.Error(DiagnosticCode.TooManyColumnNames, path, names[columns.Count].Span,
+                $"the column list names {names.Count} columns but the query has only {columns.Count}");
+            return null;
+        }
+        var renamed = columns.Select((c, i) => i < names.Count ? c with { Name = SqlQuoting.Identifier(names[i].Value) } : c).ToList();
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (renamed.Skip(names.Count).FirstOrDefault(c => c.Name == renamed[i].Name) is null) continue;
+            diagnostics.Error(DiagnosticCode.DuplicateOutputColumn, path, names[i].Span,
+                $"column \"{names[i].Value}\" is also the name of an output column the column list does not rename");
+            return null;
+        }
+        return renamed;
     }
 
     private static string Reason(Diagnostic first) => $"{first.Message} ({first.Code} at {first.Span.Line}:{first.Span.Column})";
@@ -147,6 +177,7 @@ public static class Compilation
         var table = new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, rewritten) { Generation = generation };
         return new Analysis(new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, plan) { Generation = generation }, table, passes, parsed.Query.Span)
         {
+            ColumnNames = parsed.ColumnNames,
             Recursion = recursion,
             BinderRewrites = binder.Rewrites,
         };
@@ -230,6 +261,9 @@ public static class Compilation
     {
         /// <summary>Set when the query has a linear recursive CTE, read by the plan as a derived source table.</summary>
         public BoundRecursion? Recursion { get; init; }
+
+        /// <summary>pg_ivm's column list: new names for the first output columns (see <see cref="StreamTableDefinition.ColumnNames"/>).</summary>
+        public IReadOnlyList<Identifier> ColumnNames { get; init; } = [];
 
         /// <summary>What binding rewrote before the passes ran (a LATERAL subquery into a join, …), one line each.</summary>
         public IReadOnlyList<string> BinderRewrites { get; init; } = [];

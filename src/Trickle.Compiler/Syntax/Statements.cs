@@ -28,7 +28,14 @@ public sealed record StreamTableDefinition(
     QualifiedName? Name,
     IReadOnlyList<DefinitionOption> Options,
     Query Query,
-    string QueryText) : SyntaxNode(Span);
+    string QueryText) : SyntaxNode(Span)
+{
+    /// <summary>
+    /// pg_ivm's column list (<c>create_immv('name(a, b)', …)</c>): new names for the query's first output columns.
+    /// <see cref="QueryText"/> then carries the renaming; <see cref="Query"/> is the query as written.
+    /// </summary>
+    public IReadOnlyList<Identifier> ColumnNames { get; init; } = [];
+}
 
 /// <summary>A statement of a schema file. Statements we do not model are kept as <see cref="OtherStatement"/>.</summary>
 public abstract record SchemaStatement(SourceSpan Span) : SyntaxNode(Span);
