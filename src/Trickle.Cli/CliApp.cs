@@ -33,6 +33,7 @@ public static class CliApp
                 new StatusCommand().Command,
                 new RefreshCommand().Command,
                 new AlterCommand().Command,
+                new VerifyCommand().Command,
             };
             var parseResult = root.Parse(args);
 
