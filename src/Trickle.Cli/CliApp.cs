@@ -34,6 +34,7 @@ public static class CliApp
                 new RefreshCommand().Command,
                 new AlterCommand().Command,
                 new VerifyCommand().Command,
+                new ImportPgIvmCommand().Command,
             };
             var parseResult = root.Parse(args);
 
