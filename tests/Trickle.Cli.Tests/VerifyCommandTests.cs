@@ -118,6 +118,28 @@ public sealed class VerifyCommandTests(PostgresServer server) : IClassFixture<Po
     }
 
     [Fact]
+    public async Task AfterAnUpgrade_TheNewDefiningQueryAndItsSearchPathAreVerified()
+    {
+        var connection = await CreateDatabaseAsync("verify_upgrade");
+        await InstallAsync(connection, "totals", "SELECT customer, count(*) AS n FROM orders GROUP BY customer");
+        // As a stream table installed by a runtime that did not record the search_path yet.
+        await ExecuteAsync(connection, "UPDATE trickle.stream_table_catalog SET defining_search_path = NULL");
+        var catalog = Compilation.ReadSchema([new SourceText("schema.sql", Schema)], new Trickle.Compiler.Diagnostics.DiagnosticBag());
+        var upgrade = Compilation.Compile(new SourceText("totals.sql", "SELECT customer, count(*) AS n, sum(amount) AS total FROM orders GROUP BY customer"),
+            catalog, new CompilationOptions(Name: "totals", Mode: RefreshMode.Differential, Upgrade: true));
+        Assert.True(upgrade.Success, string.Join("\n", upgrade.Diagnostics));
+
+        var before = await CliRunner.RunAsync("verify", "totals", "--connection", connection);
+        await ExecuteAsync(connection, upgrade.Script!);
+        await ExecuteAsync(connection, "INSERT INTO orders SELECT i, i % 4, i FROM generate_series(1, 20) AS i");
+        var after = await CliRunner.RunAsync("verify", "totals", "--connection", connection);
+
+        Assert.Equal((CliApp.ExitSuccess, "public.totals equals its defining query (0 rows)\n"), (before.ExitCode, before.Stdout));
+        Assert.Equal("pg_catalog, \"public\", pg_temp", await ScalarAsync<string>(connection, "SELECT defining_search_path FROM trickle.stream_table_catalog"));
+        Assert.Equal((CliApp.ExitSuccess, "public.totals equals its defining query (4 rows)\n"), (after.ExitCode, after.Stdout));
+    }
+
+    [Fact]
     public async Task CannotCompare_ExitsTwo_WithOneLine()
     {
         var connection = await CreateDatabaseAsync("verify_usage");

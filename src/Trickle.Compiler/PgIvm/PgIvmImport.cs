@@ -33,7 +33,7 @@ public static class PgIvmImport
         var renamed = immv.ImmvColumns.SequenceEqual(immv.QueryColumns) ? query : WithAliases(query, immv.ImmvColumns, immv.QueryColumns);
         return ToolTemplates.Render("pg_ivm_definition.sql.sbn", new
         {
-            Immv = immv.DisplayName,
+            Immv = CommentSafe(immv.DisplayName),
             StreamTable = SqlQuoting.Qualified(immv.Schema, immv.Name),
             Query = renamed ?? query,
             ColumnListName = renamed is null
@@ -58,7 +58,9 @@ public static class PgIvmImport
             CatalogTable = catalogTable,
             Immvs = immvs.Select(i => new
             {
-                Display = i.Immv.DisplayName,
+                // A name is the database user's text: in the script it is only ever a quoted word or a comment.
+                DisplayComment = CommentSafe(i.Immv.DisplayName),
+                DisplayShell = Shell(i.Immv.DisplayName),
                 Definition = Shell(i.File),
                 Final = SqlQuoting.Qualified(i.Immv.Schema, i.Immv.Name),
                 FinalShell = Shell(SqlQuoting.Qualified(i.Immv.Schema, i.Immv.Name)),
@@ -113,6 +115,9 @@ public static class PgIvmImport
         for (var n = 1; text.Contains(tag); n++) tag = $"$immv{n}$";
         return tag;
     }
+
+    /// <summary>A name inside a one-line comment: control characters (a newline would end the comment) become '?'.</summary>
+    private static string CommentSafe(string text) => new(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
 
     /// <summary>A bash word: single-quoted, with embedded single quotes closed, escaped and reopened.</summary>
     private static string Shell(string text) => "'" + text.Replace("'", "'\\''") + "'";

@@ -60,6 +60,20 @@ public sealed class PgIvmImportTests
         Assert.Contains("DROP EXTENSION IF EXISTS pg_ivm;", plan);
     }
 
+    [Fact]
+    public void HostileNames_AreNeverShellOrSqlText()
+    {
+        var immv = new ImportedImmv("public", "x\n$(touch pwned)`id`\"", "SELECT 1", ["x"], ["x"]);
+
+        var plan = PgIvmImport.MigrationPlan([(immv, PgIvmImport.FileNameFor(immv))], "pgivm.pg_ivm_immv");
+        var file = PgIvmImport.DefinitionFile(immv);
+
+        Assert.Contains("# public.x?$(touch pwned)`id`\"\n", plan);
+        Assert.Contains("echo \"== \"'public.x\n$(touch pwned)`id`\"'\n", plan);
+        Assert.DoesNotContain("\n$(touch pwned)`id`\"\n", plan.Replace("'public.x\n$(touch pwned)`id`\"'", ""));
+        Assert.StartsWith("-- Imported from pg_ivm IMMV public.x?$(touch pwned)`id`\" by", file);
+    }
+
     private static void AssertCompiles(string file, string name, string mode)
     {
         var script = TestCompiler.Script(file, Catalog);
