@@ -99,6 +99,24 @@ public static class Compilation
         return renamed;
     }
 
+    /// <summary>
+    /// A query recomputed as written is not bound, so its column count is only known from its select list (the first
+    /// arm's, for a set operation): a column list longer than a list without <c>*</c> is an error here rather than at
+    /// install. With a <c>*</c>, PostgreSQL checks the count when the script is installed.
+    /// </summary>
+    private static Diagnostic? ColumnListTooLong(StreamTableDefinition parsed, string path)
+    {
+        if (parsed.ColumnNames.Count == 0) return null;
+        var body = parsed.Query.Body;
+        while (body is SetOperation operation) body = operation.Left;
+        if (body is not SelectCore select || select.Items.Any(i => i is StarItem) || select.Items.Count >= parsed.ColumnNames.Count)
+            return null;
+        var diagnostics = new DiagnosticBag();
+        diagnostics.Error(DiagnosticCode.TooManyColumnNames, path, parsed.ColumnNames[select.Items.Count].Span,
+            $"the column list names {parsed.ColumnNames.Count} columns but the query has only {select.Items.Count}");
+        return diagnostics.Items[0];
+    }
+
     private static string Reason(Diagnostic first) => $"{first.Message} ({first.Code} at {first.Span.Line}:{first.Span.Column})";
 
     /// <summary>
@@ -119,6 +137,8 @@ public static class Compilation
         var (schema, name) = ResolveName(parsed, definition, options, quiet);
         var schedule = ResolveSchedule(parsed, definition, options, mode, quiet);
         if (quiet.HasErrors) return null;
+        if (ColumnListTooLong(parsed, definition.Path) is { } tooMany)
+            return new CompilationResult(null, [tooMany]);
 
         var first = errors[0];
         var reason = Reason(first);

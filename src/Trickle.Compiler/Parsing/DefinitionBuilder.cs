@@ -83,6 +83,9 @@ internal sealed class DefinitionBuilder
         foreach (var argument in call.Arguments)
         {
             var parameter = argument.Name?.Value ?? (position < positionalNames.Length ? positionalNames[position] : null);
+            // pg_ivm 1.15 names create_immv's parameters, and its get_create_immv_commands() writes them by name.
+            if (form == DefinitionForm.CreateImmvCall)
+                parameter = parameter switch { "immv" => "name", "view_definition" => "query", _ => parameter };
             position++;
             if (parameter is null)
                 return Unrecognized(argument.Span, $"{call.Name} takes at most {positionalNames.Length} arguments");

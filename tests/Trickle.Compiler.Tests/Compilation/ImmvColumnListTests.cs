@@ -77,6 +77,19 @@ public sealed class ImmvColumnListTests
     }
 
     [Fact]
+    public void RecomputedVerbatim_MoreNamesThanItsSelectList_IsAnErrorAtCompileTime()
+    {
+        var result = TestCompiler.Compile(
+            "SELECT create_immv('late(c, x, y)', 'SELECT o.customer, l.x FROM orders o, LATERAL (SELECT o.amount * g AS x FROM generate_series(1, 2) g ORDER BY 1 DESC LIMIT 1) l');",
+            Catalog, new CompilationOptions(Mode: RefreshMode.Full));
+
+        var error = Assert.Single(result.Diagnostics);
+        Assert.Equal(DiagnosticCode.TooManyColumnNames.Id, error.Code);
+        Assert.Equal(32, error.Span.Column);
+        Assert.Null(result.Script);
+    }
+
+    [Fact]
     public void MoreNamesThanColumns_IsAnErrorAtTheFirstNameTooMany()
     {
         const string text = "SELECT create_immv(\n  'totals(a, b, c, \"d\", e)',\n  'SELECT customer, sum(amount), count(*) FROM orders GROUP BY customer');";
@@ -127,6 +140,15 @@ public sealed class ImmvColumnListTests
         var error = SingleError(text);
 
         Assert.Equal(text.IndexOf(';') + 1, error.Span.Column);
+    }
+
+    [Fact]
+    public void NamedArguments_AsPgIvmWritesThem()
+    {
+        var script = TestCompiler.Script($"SELECT pgivm.create_immv(\n    immv => 'public.totals(c)',\n    view_definition => '{Query}'\n);", Catalog);
+
+        Assert.Contains("-- Stream table public.totals (IMMEDIATE)", script);
+        Assert.Contains("AS \"c\",", ViewDefinition(script, "\"public\".\"totals\""));
     }
 
     [Fact]
