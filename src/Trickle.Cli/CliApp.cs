@@ -35,6 +35,8 @@ public static class CliApp
                 new AlterCommand().Command,
                 new MigrationsCommand(compiler).Command,
                 new DbtCommand(compiler).Command,
+                new VerifyCommand().Command,
+                new ImportPgIvmCommand().Command,
             };
             var configuration = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
 

@@ -108,6 +108,12 @@ public static class Compilation
             return RecomputeVerbatim(definition, options, diagnostics, explain, verbatim) ?? new CompilationResult(null, diagnostics.Items, analysis.IrText);
         if (analysis.Recursion is { } recursion)
             model = model with { Recursion = RecursionModelBuilder.Build(recursion, analysis.Rewritten) };
+        if (analysis.ColumnNames.Count > 0)
+        {
+            if (RenameColumns(model.ViewColumns, analysis.ColumnNames, definition.Path, diagnostics) is not { } renamed)
+                return new CompilationResult(null, diagnostics.Items, analysis.IrText);
+            model = model with { ViewColumns = renamed };
+        }
         model = model with
         {
             SourceGuard = SourceGuardModel.For(analysis.Rewritten.Schema, analysis.Rewritten.Name, analysis.Rewritten.Generation, analysis.Rewritten.QueryText, catalog.SearchPath)
@@ -139,6 +145,48 @@ public static class Compilation
         return new[] { "auto", "differential", "immediate" }.Select(mode => new UnavailableMode(mode, reason)).ToList();
     }
 
+    /// <summary>
+    /// The stream table's columns renamed by pg_ivm's column list, as CREATE TABLE AS renames them: the first columns
+    /// take the listed names, the rest keep theirs. More names than columns, or a name that a kept column already has,
+    /// is an error at the name in the list (PostgreSQL would refuse both at install).
+    /// </summary>
+    private static IReadOnlyList<ViewColumn>? RenameColumns(IReadOnlyList<ViewColumn> columns, IReadOnlyList<Identifier> names, string path, DiagnosticBag diagnostics)
+    {
+        if (names.Count > columns.Count)
+        {
+            diagnostics.Error(DiagnosticCode.TooManyColumnNames, path, names[columns.Count].Span,
+                $"the column list names {names.Count} columns but the query has only {columns.Count}");
+            return null;
+        }
+        var renamed = columns.Select((c, i) => i < names.Count ? c with { Name = SqlQuoting.Identifier(names[i].Value) } : c).ToList();
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (renamed.Skip(names.Count).FirstOrDefault(c => c.Name == renamed[i].Name) is null) continue;
+            diagnostics.Error(DiagnosticCode.DuplicateOutputColumn, path, names[i].Span,
+                $"column \"{names[i].Value}\" is also the name of an output column the column list does not rename");
+            return null;
+        }
+        return renamed;
+    }
+
+    /// <summary>
+    /// A query recomputed as written is not bound, so its column count is only known from its select list (the first
+    /// arm's, for a set operation): a column list longer than a list without <c>*</c> is an error here rather than at
+    /// install. With a <c>*</c>, PostgreSQL checks the count when the script is installed.
+    /// </summary>
+    private static Diagnostic? ColumnListTooLong(StreamTableDefinition parsed, string path)
+    {
+        if (parsed.ColumnNames.Count == 0) return null;
+        var body = parsed.Query.Body;
+        while (body is SetOperation operation) body = operation.Left;
+        if (body is not SelectCore select || select.Items.Any(i => i is StarItem) || select.Items.Count >= parsed.ColumnNames.Count)
+            return null;
+        var diagnostics = new DiagnosticBag();
+        diagnostics.Error(DiagnosticCode.TooManyColumnNames, path, parsed.ColumnNames[select.Items.Count].Span,
+            $"the column list names {parsed.ColumnNames.Count} columns but the query has only {select.Items.Count}");
+        return diagnostics.Items[0];
+    }
+
     private static string Reason(Diagnostic first) => $"{first.Message} ({first.Code} at {first.Span.Line}:{first.Span.Column})";
 
     /// <summary>
@@ -160,6 +208,8 @@ public static class Compilation
         var (schema, name) = ResolveName(parsed, definition, options, quiet);
         var schedule = ResolveSchedule(parsed, definition, options, mode, quiet);
         if (quiet.HasErrors) return null;
+        if (ColumnListTooLong(parsed, definition.Path) is { } tooMany)
+            return new CompilationResult(null, [tooMany]);
 
         var first = errors[0];
         var reason = Reason(first);
@@ -243,6 +293,7 @@ public static class Compilation
         var table = new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, rewritten) { Generation = generation };
         return new Analysis(new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, plan) { Generation = generation }, table, passes, parsed.Query.Span)
         {
+            ColumnNames = parsed.ColumnNames,
             Recursion = recursion,
             BinderRewrites = binder.Rewrites,
             ExpandedViews = binder.ExpandedViews,
@@ -354,6 +405,9 @@ public static class Compilation
     {
         /// <summary>Set when the query has a linear recursive CTE, read by the plan as a derived source table.</summary>
         public BoundRecursion? Recursion { get; init; }
+
+        /// <summary>pg_ivm's column list: new names for the first output columns (see <see cref="StreamTableDefinition.ColumnNames"/>).</summary>
+        public IReadOnlyList<Identifier> ColumnNames { get; init; } = [];
 
         /// <summary>What binding rewrote before the passes ran (a LATERAL subquery into a join, …), one line each.</summary>
         public IReadOnlyList<string> BinderRewrites { get; init; } = [];

@@ -43,6 +43,7 @@ public sealed record DiagnosticCode(string Id, string Title)
     public static readonly DiagnosticCode InvalidTopK = new("TRK3016", "LIMIT or OFFSET is not a non-negative integer constant");
     public static readonly DiagnosticCode ReadsItself = new("TRK3017", "a stream table cannot read itself");
     public static readonly DiagnosticCode NoOutputColumns = new("TRK3018", "a stream table needs at least one column");
+    public static readonly DiagnosticCode TooManyColumnNames = new("TRK3019", "the column list names more columns than the query has");
 
     public static readonly DiagnosticCode UnsupportedConstruct = new("TRK4001", "construct not supported for incremental maintenance yet");
     public static readonly DiagnosticCode VolatileFunction = new("TRK4002", "volatile function in an incrementally maintained query");

@@ -1,4 +1,5 @@
 using Trickle.Compiler.Diagnostics;
+using Trickle.Compiler.Emit;
 using Trickle.Compiler.Syntax;
 using P = Trickle.Compiler.Parsing.Generated.TrickleSqlParser;
 
@@ -85,6 +86,9 @@ internal sealed class DefinitionBuilder
         foreach (var argument in call.Arguments)
         {
             var parameter = argument.Name?.Value ?? (position < positionalNames.Length ? positionalNames[position] : null);
+            // pg_ivm 1.15 names create_immv's parameters, and its get_create_immv_commands() writes them by name.
+            if (form == DefinitionForm.CreateImmvCall)
+                parameter = parameter switch { "immv" => "name", "view_definition" => "query", _ => parameter };
             position++;
             if (parameter is null)
                 return Unrecognized(argument.Span, $"{call.Name} takes at most {positionalNames.Length} arguments");
@@ -110,12 +114,31 @@ internal sealed class DefinitionBuilder
         if (nameLiteral is null || queryLiteral is null)
             return Unrecognized(call.Span, $"{call.Name} needs a name and a query");
 
+        var name = NameFromString(nameLiteral);
+        IReadOnlyList<Identifier> columns = [];
+        if (form == DefinitionForm.CreateImmvCall)
+        {
+            var (nameText, nameMap) = ExtractStringContent(nameLiteral);
+            if (ImmvNameParser.Parse(nameText, nameMap, _source.Path, _diagnostics) is not { } immv)
+                return null;
+            (name, columns) = (immv.Name, immv.Columns);
+        }
         var (queryText, queryMap) = ExtractStringContent(queryLiteral);
         var query = SqlParser.ParseEmbeddedQuery(queryText, queryMap, _source.Path, _diagnostics, _names.Operators);
         if (query is null)
             return null;
-        return new StreamTableDefinition(span, form, NameFromString(nameLiteral), options, query, queryText);
+        return new StreamTableDefinition(span, form, name, options, query, columns.Count == 0 ? queryText : RenamedQueryText(queryText, columns))
+        {
+            ColumnNames = columns,
+        };
     }
+
+    /// <summary>
+    /// The query as the stream table's catalog row, source guard and verbatim recomputation run it: its output columns
+    /// renamed by the column list, as CREATE TABLE AS renames them (the first ones; the rest keep their names).
+    /// </summary>
+    private static string RenamedQueryText(string queryText, IReadOnlyList<Identifier> columns) =>
+        $"SELECT * FROM (\n{queryText.Trim().TrimEnd(';').TrimEnd()}\n) AS \"immv\"({string.Join(", ", columns.Select(c => SqlQuoting.Identifier(c.Value)))})";
 
     private static string? ConstantText(Expression expression) => expression switch
     {

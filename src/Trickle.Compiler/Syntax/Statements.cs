@@ -30,6 +30,12 @@ public sealed record StreamTableDefinition(
     Query Query,
     string QueryText) : SyntaxNode(Span)
 {
+    /// <summary>
+    /// pg_ivm's column list (<c>create_immv('name(a, b)', …)</c>): new names for the query's first output columns.
+    /// <see cref="QueryText"/> then carries the renaming; <see cref="Query"/> is the query as written.
+    /// </summary>
+    public IReadOnlyList<Identifier> ColumnNames { get; init; } = [];
+
     /// <summary>Every operator written by name or symbol in the query (<c>~</c>, <c>OPERATOR(s.===)</c>), where it stands.</summary>
     public IReadOnlyList<OperatorUse> Operators { get; init; } = [];
 }
