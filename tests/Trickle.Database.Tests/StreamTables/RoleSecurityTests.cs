@@ -238,6 +238,15 @@ public sealed class RoleSecurityTests(PostgresCluster cluster, ITestOutputHelper
                 if (role != readerRole)
                     await AssertDenied(connection, "SELECT * FROM revenue");
             }
+            // Whoever is allowed to call them, the entry points run as the stream tables' owner.
+            Assert.Equal(
+                ["trickle.alter_stream_table(text,text,text)", "trickle.drop_stream_table(text,boolean)", "trickle.health(bigint)",
+                 "trickle.refresh(text)", "trickle.refresh_all()", "trickle.resume_stream_table(text)"],
+                await Strings(installer, """
+                    SELECT p.oid::regprocedure::text FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
+                    WHERE n.nspname = 'trickle' AND p.prosecdef AND p.prorettype <> 'event_trigger'::regtype
+                      AND p.prorettype <> 'trigger'::regtype AND p.proname NOT LIKE '%\_\_%' ORDER BY p.oid::regprocedure::text COLLATE "C"
+                    """));
             // The reader cannot write to the stream table either.
             await AssertDenied(reader, "DELETE FROM revenue");
             output.WriteLine($"{mode}: {runtimeTables.Count} runtime relations refused to operator, reader and hostile role");
@@ -246,6 +255,54 @@ public sealed class RoleSecurityTests(PostgresCluster cluster, ITestOutputHelper
         {
             foreach (var connectionString in new[] { asInstaller, asOperator, asReader, asHostile })
                 NpgsqlConnection.ClearPool(new NpgsqlConnection(connectionString));
+        }
+    }
+
+    [Fact]
+    public async Task AdvisoryLocksHeldByAnotherRole_AreReportedByHealth()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("sec_locks");
+        var installerRole = database.Name + "_installer";
+        var hostileRole = database.Name + "_hostile";
+        var asInstaller = await CreateInstaller(database, installerRole);
+        await database.ExecuteAsync($"CREATE ROLE \"{hostileRole}\" LOGIN NOSUPERUSER");
+        var asHostile = As(database, hostileRole);
+        try
+        {
+            await using var installer = await PostgresCluster.OpenConnectionAsync(asInstaller);
+            await Execute(installer, Schema + Seed);
+            var script = TrickleCompiler.CompileScript(Schema, Query, "revenue", "differential");
+            var installed = await cluster.RunPsqlScriptAsync(asInstaller, script);
+            Assert.True(installed.Succeeded, installed.Describe());
+            Assert.Empty(await Strings(installer, "SELECT problem FROM trickle.health()"));
+
+            // The keys are in the script; a role with nothing but CONNECT takes them.
+            var refreshKey = System.Text.RegularExpressions.Regex.Match(script, @"CREATE FUNCTION ""trickle"".""revenue__recompute""\(\)[\s\S]*?pg_advisory_xact_lock\((-?\d+)\)").Groups[1].Value;
+            Assert.NotEmpty(refreshKey);
+            await using var hostile = await PostgresCluster.OpenConnectionAsync(asHostile);
+            await Execute(hostile, $"SELECT pg_advisory_lock({refreshKey}); SELECT pg_advisory_lock(1953653611, 1)");
+
+            // The stall is real: a refresh waits for the hostile session.
+            await Execute(installer, "SET lock_timeout = '200ms'");
+            var stalled = await Assert.ThrowsAsync<PostgresException>(() => Execute(installer, "SELECT trickle.refresh('revenue')"));
+            Assert.Equal(PostgresErrorCodes.LockNotAvailable, stalled.SqlState);
+            await Execute(installer, "RESET lock_timeout");
+
+            // And health names it, with the backend to end.
+            var problems = await Strings(installer, "SELECT problem || ': ' || detail FROM trickle.health() ORDER BY 1");
+            output.WriteLine(string.Join("\n", problems));
+            var hostilePid = await Scalar(hostile, "SELECT pg_backend_pid()");
+            Assert.Contains(problems, p => p.StartsWith("refresh lock held by another role: ") && p.Contains($"backend {hostilePid} of role {hostileRole}") && p.Contains(refreshKey));
+            Assert.Contains(problems, p => p.StartsWith("scheduler lock held by another role: ") && p.Contains($"backend {hostilePid} of role {hostileRole}"));
+
+            await Execute(hostile, "SELECT pg_advisory_unlock_all()");
+            Assert.Empty(await Strings(installer, "SELECT problem FROM trickle.health()"));
+            await Execute(installer, "SELECT trickle.refresh('revenue')");
+        }
+        finally
+        {
+            NpgsqlConnection.ClearPool(new NpgsqlConnection(asInstaller));
+            NpgsqlConnection.ClearPool(new NpgsqlConnection(asHostile));
         }
     }
 
