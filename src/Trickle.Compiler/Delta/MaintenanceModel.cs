@@ -453,6 +453,12 @@ public sealed record MaintenanceModel
 /// <param name="BodyTag">a dollar-quote tag for function bodies that the query text does not contain</param>
 public sealed record VerbatimModel(StreamTableIdentity Identity, string QuerySql, string SearchPath, string Reason, string BodyTag, SourceGuardModel SourceGuard)
 {
+    /// <summary>
+    /// The schemas of <see cref="SearchPath"/> besides pg_catalog and pg_temp, as a text[] literal: the install and every
+    /// recompute refuse when a role that could capture a name there may create in one (trickle.refuse_writable_search_path).
+    /// </summary>
+    public required string ResolvingSchemasLiteral { get; init; }
+
     public string DisplayName => Identity.DisplayName;
     public string SchemaLiteral => Identity.SchemaLiteral;
     public string NameLiteral => Identity.NameLiteral;

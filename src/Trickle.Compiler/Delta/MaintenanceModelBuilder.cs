@@ -561,7 +561,10 @@ public static class MaintenanceModelBuilder
         var tag = "$function$";
         for (var n = 1; queryText.Contains(tag); n++) tag = $"$function{n}$";
         return new VerbatimModel(identity, queryText.Trim().TrimEnd(';'), searchPath, reason, tag,
-            SourceGuardModel.For(schema, name, null, queryText, [schema, "public"]));
+            SourceGuardModel.For(schema, name, null, queryText, [schema, "public"]))
+        {
+            ResolvingSchemasLiteral = "ARRAY[" + string.Join(", ", new[] { schema, "public" }.Distinct().Select(SqlQuoting.Literal)) + "]::text[]",
+        };
     }
 
     private static StreamTableIdentity Identity(BoundStreamTable table)
