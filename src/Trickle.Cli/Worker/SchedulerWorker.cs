@@ -4,14 +4,21 @@ using Trickle.Cli.Commands;
 
 namespace Trickle.Cli.Worker;
 
-internal sealed record SchedulerWorkerSettings(string ConnectionString, TimeSpan Tick, int MaxFailures, TimeSpan RetryDelay);
+internal sealed record SchedulerWorkerSettings(string ConnectionString, TimeSpan Tick, int MaxFailures, TimeSpan RetryDelay)
+{
+    /// <summary>
+    /// A session that ran the scheduler this long was healthy: a failure after it is a new incident, retried after the
+    /// shortest delay, not after the delay left over from earlier ones.
+    /// </summary>
+    public TimeSpan HealthyPeriod { get; init; } = TimeSpan.FromSeconds(10);
+}
 
 /// <summary>
 /// Keeps <c>CALL trickle.run_scheduler(…)</c> running on one unpooled session. The procedure reports each refresh as a
 /// NOTICE and each failure as a WARNING, which Npgsql delivers while the CALL runs: they become log lines. When the
 /// connection drops (database restart, network), or the CALL is cancelled (<c>pg_cancel_backend</c>, a
 /// <c>statement_timeout</c> or <c>lock_timeout</c> imposed on the session), it logs why and starts again with exponential
-/// backoff, back to the shortest delay once a session has run healthy for <see cref="HealthyPeriod"/>; when another
+/// backoff, back to the shortest delay once a session has run healthy for <see cref="SchedulerWorkerSettings.HealthyPeriod"/>; when another
 /// scheduler holds the lock it stands by and retries; when <c>trickle.stop_scheduler()</c> stops it, or on
 /// SIGTERM/Ctrl+C, it exits 0.
 /// </summary>
@@ -20,12 +27,6 @@ internal sealed class SchedulerWorker(SchedulerWorkerSettings settings, WorkerLo
     private static readonly TimeSpan FirstReconnectDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LongestReconnectDelay = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StandbyDelay = TimeSpan.FromSeconds(5);
-
-    /// <summary>
-    /// A session that ran the scheduler this long was healthy: a failure after it is a new incident, retried after the
-    /// shortest delay, not after the delay left over from earlier ones.
-    /// </summary>
-    internal static readonly TimeSpan HealthyPeriod = TimeSpan.FromSeconds(10);
 
     /// <summary>When the current session's CALL started (null while not running): how long it has run healthy.</summary>
     private DateTime? _callStarted;
@@ -65,7 +66,7 @@ internal sealed class SchedulerWorker(SchedulerWorkerSettings settings, WorkerLo
             {
                 _running = false;
                 Interlocked.Increment(ref _reconnects);
-                if (_callStarted is { } started && DateTime.UtcNow - started >= HealthyPeriod)
+                if (_callStarted is { } started && DateTime.UtcNow - started >= settings.HealthyPeriod)
                     delay = FirstReconnectDelay;
                 _callStarted = null;
                 log.Error(IsCancelled(exception)
