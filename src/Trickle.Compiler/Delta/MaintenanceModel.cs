@@ -295,6 +295,12 @@ public sealed record StreamTableIdentity(
     public string DeferredSetting { get; init; } = "";
 
     /// <summary>
+    /// Transaction-local count of the group locks IMMEDIATE maintenance took so far (-1 once it escalated to the lock of
+    /// the whole stream table): see <see cref="MaintenanceModel.MaxGroupLocks"/>.
+    /// </summary>
+    public string GroupLocksSetting { get; init; } = "";
+
+    /// <summary>
     /// <c>f(mode text, replace boolean) RETURNS boolean</c>: gives the sources' partitions and inheritance children the
     /// triggers of a mode (and takes them from tables that left the tree); true when a table's triggers changed.
     /// </summary>
@@ -365,6 +371,15 @@ public sealed record MaintenanceModel
     public string ApplyDeferredFunction => Identity.ApplyDeferredFunction;
     public string PendingSettingLiteral => Emit.SqlQuoting.Literal(Identity.PendingSetting);
     public string DeferredSettingLiteral => Emit.SqlQuoting.Literal(Identity.DeferredSetting);
+    public string GroupLocksSettingLiteral => Emit.SqlQuoting.Literal(Identity.GroupLocksSetting);
+
+    /// <summary>
+    /// IMMEDIATE writers lock the groups they touch, one advisory lock each, held to the end of the transaction; past
+    /// this many in one transaction they take one lock for the whole stream table instead. Locks live in a shared table
+    /// sized by max_locks_per_transaction (64 by default) times the connections: a bulk DELETE touching 20,000 groups
+    /// would otherwise fail with "out of shared memory".
+    /// </summary>
+    public int MaxGroupLocks => 64;
     public required bool Grouped { get; init; }
     public required bool Multiplicity { get; init; }
     public required IReadOnlyList<KeyColumn> Keys { get; init; }

@@ -605,6 +605,7 @@ public static class MaintenanceModelBuilder
             ApplyDeferredFunction = Internal("apply_deferred"),
             PendingSetting = $"trickle.pending_{lockSeed:x8}",
             DeferredSetting = $"trickle.deferred_{lockSeed:x8}",
+            GroupLocksSetting = $"trickle.group_locks_{lockSeed:x8}",
         };
     }
 
