@@ -305,6 +305,16 @@ public sealed record StreamTableIdentity(
     /// triggers of a mode (and takes them from tables that left the tree); true when a table's triggers changed.
     /// </summary>
     public string FollowPartitionsFunction { get; init; } = "";
+
+    /// <summary>
+    /// <c>f() RETURNS TABLE (kind, object, on_table, detail, modes)</c>: what this generation is made of, by the names
+    /// it was compiled with, and in which refresh modes each object must exist: <c>trickle.health()</c> compares it
+    /// with the database to find drift.
+    /// </summary>
+    public string ObjectsFunction { get; init; } = "";
+
+    /// <summary><c>f() RETURNS bigint</c>: puts back the triggers and buffers of the current mode and recomputes (<c>trickle.repair_stream_table</c>).</summary>
+    public string RepairFunction { get; init; } = "";
 }
 
 /// <summary>A refresh mode the query cannot be maintained in, and why (the first obstacle, with its code and position).</summary>
@@ -355,6 +365,8 @@ public sealed record MaintenanceModel
     public string StagedView => Identity.StagedView;
     public string ApplyFunction => Identity.ApplyFunction;
     public string FollowPartitionsFunction => Identity.FollowPartitionsFunction;
+    public string ObjectsFunction => Identity.ObjectsFunction;
+    public string RepairFunction => Identity.RepairFunction;
     public string StatementBeginsFunction => Identity.StatementBeginsFunction;
     public string ApplyDeferredFunction => Identity.ApplyDeferredFunction;
     public string PendingSettingLiteral => Emit.SqlQuoting.Literal(Identity.PendingSetting);
