@@ -248,10 +248,14 @@ public sealed class RowSecurityTests(PostgresCluster cluster, ITestOutputHelper 
             output.WriteLine($"{mode}: {writes.Length} writes, each reader matched the defining query filtered by its policy");
 
             // The storage's internals beyond what the view reads stay closed, and a role without SELECT gets nothing.
+            // Readers need nothing on schema trickle; given USAGE on it, one reads the storage as its policy allows.
+            await Execute(ownerConnection, $"GRANT USAGE ON SCHEMA trickle TO \"{readers[0]}\"");
             await using (var reader = await PostgresCluster.OpenConnectionAsync(As(database, readers[0])))
             {
+                Assert.Equal(1L, await Scalar<long>(reader, $"SELECT count({regionColumn}) FROM {storage}"));
                 var hidden = await Assert.ThrowsAsync<PostgresException>(() => Scalar<long>(reader, $"SELECT count(\"__key_hash\") FROM {storage}"));
                 Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, hidden.SqlState);
+                Assert.Contains("permission denied for table", hidden.MessageText);
             }
             await using (var connection = await PostgresCluster.OpenConnectionAsync(As(database, stranger)))
             {
