@@ -317,6 +317,19 @@ public sealed class RowSecurityTests(PostgresCluster cluster, ITestOutputHelper 
                 Assert.Equal(1L, await Scalar<long>(connection, "SELECT count(*) FROM region_revenue"));
             }
 
+            // The deploy script (--deploy) upgrades through the same phases, and run again does nothing.
+            var deployed = "SELECT region, sum(amount) AS revenue, count(*) AS n, max(amount) AS biggest, min(amount) AS smallest FROM sales GROUP BY region";
+            var deploy = StreamTableHarness.CompileDeploy(SalesSchema, $"CREATE STREAM TABLE region_revenue WITH (row_security = on) AS {deployed}", "region_revenue", "differential");
+            for (var run = 1; run <= 2; run++)
+            {
+                var result = await cluster.RunPsqlScriptAsync(asOwner, deploy);
+                Assert.True(result.Succeeded, $"deploy run {run}: {result.Describe()}");
+                await using var connection = await PostgresCluster.OpenConnectionAsync(asReader);
+                var comparison = await ResultComparer.CompareAsync(connection, "region_revenue", $"SELECT * FROM ({deployed}) AS q WHERE region = current_user");
+                Assert.True(comparison.IsMatch, $"after deploy run {run}, as the reader\n" + comparison.Describe());
+                Assert.Equal(1L, await Scalar<long>(connection, "SELECT count(*) FROM region_revenue"));
+            }
+
             // A definition whose storage column k1 would hold something else: refused before anything is built.
             var regrouped = await cluster.RunPsqlScriptAsync(asOwner, StreamTableHarness.CompileUpgrade(SalesSchema,
                 "CREATE STREAM TABLE region_revenue WITH (row_security = on) AS SELECT amount % 2 AS parity, region, count(*) AS n FROM sales GROUP BY 1, 2",
