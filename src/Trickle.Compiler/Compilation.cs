@@ -207,6 +207,7 @@ public static class Compilation
         if (mode is not (RefreshMode.Full or RefreshMode.Auto)) return null;
         var (schema, name) = ResolveName(parsed, definition, options, quiet);
         var schedule = ResolveSchedule(parsed, definition, options, mode, quiet);
+        var rowSecurity = ResolveRowSecurity(parsed, definition.Path, quiet);
         if (quiet.HasErrors) return null;
         if (ColumnListTooLong(parsed, definition.Path) is { } tooMany)
             return new CompilationResult(null, [tooMany]);
@@ -224,7 +225,7 @@ public static class Compilation
                 $"--upgrade cannot build a stream table recomputed from its query as written online yet ({first.Message}): drop the stream table and install it");
             return new CompilationResult(null, upgrade.Items);
         }
-        var model = MaintenanceModelBuilder.Verbatim(schema, name, schedule, parsed.QueryText, reason);
+        var model = MaintenanceModelBuilder.Verbatim(schema, name, schedule, parsed.QueryText, reason, rowSecurity);
         var script = render is not null ? render(model) : explain ? ScriptEmitter.ExplainVerbatim(model) : ScriptEmitter.EmitVerbatim(model);
         return new CompilationResult(script, warnings);
     }
@@ -251,9 +252,10 @@ public static class Compilation
         var (schema, name) = ResolveName(parsed, definition, options, diagnostics);
         var mode = ResolveMode(parsed, definition.Path, options, diagnostics);
         var schedule = ResolveSchedule(parsed, definition, options, mode, diagnostics);
-        foreach (var option in parsed.Options.Where(o => o.Name.Value is not ("schedule" or "refresh_mode")))
+        var rowSecurity = ResolveRowSecurity(parsed, definition.Path, diagnostics);
+        foreach (var option in parsed.Options.Where(o => o.Name.Value is not ("schedule" or "refresh_mode" or "row_security")))
             diagnostics.Error(DiagnosticCode.InvalidOption, definition.Path, option.Name.Span,
-                $"unknown option \"{option.Name.Value}\" (known: schedule, refresh_mode)");
+                $"unknown option \"{option.Name.Value}\" (known: schedule, refresh_mode, row_security)");
         if (diagnostics.HasErrors) return null;
 
         // SELECT FROM t is a valid query, but its rows cannot be told apart or stored as a stream table's rows.
@@ -269,7 +271,7 @@ public static class Compilation
 
         // A query may read other stream tables, but not itself.
         catalog = catalog.For(schema, name);
-        var generation = options.Upgrade ? options.Generation ?? Generation(mode, schedule, parsed.QueryText) : null;
+        var generation = options.Upgrade ? options.Generation ?? Generation(mode, schedule, parsed.QueryText, rowSecurity) : null;
         var query = parsed.Query;
         BoundRecursion? recursion = null;
         if (query.With is { Recursive: true })
@@ -290,8 +292,8 @@ public static class Compilation
         if (recursion is not null)
             passes.Add((RecursiveCteBinder.PassName, recursionPlan + IrPrinter.Print(plan)));
         var rewritten = RewritePipeline.Run(plan, afterPass: (pass, result) => passes.Add((pass.Name, recursionPlan + IrPrinter.Print(result))));
-        var table = new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, rewritten) { Generation = generation };
-        return new Analysis(new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, plan) { Generation = generation }, table, passes, parsed.Query.Span)
+        var table = new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, rewritten) { Generation = generation, RowSecurity = rowSecurity };
+        return new Analysis(new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, plan) { Generation = generation, RowSecurity = rowSecurity }, table, passes, parsed.Query.Span)
         {
             ColumnNames = parsed.ColumnNames,
             Recursion = recursion,
@@ -314,8 +316,9 @@ public static class Compilation
     /// compiler's version, the mode, the schedule and the query), so two different definitions never share object names
     /// and the same definition compiled twice names its objects the same way.
     /// </summary>
-    private static string Generation(RefreshMode mode, string? schedule, string queryText) =>
-        "g" + SqlQuoting.StableHash(string.Join("\0", ScriptEmitter.RuntimeVersion, mode.ToString(), schedule ?? "", queryText.Trim())).ToString("x8");
+    private static string Generation(RefreshMode mode, string? schedule, string queryText, bool rowSecurity) =>
+        "g" + SqlQuoting.StableHash(string.Join("\0", ScriptEmitter.RuntimeVersion, mode.ToString(), schedule ?? "", queryText.Trim())
+            + (rowSecurity ? "\0row_security" : "")).ToString("x8");
 
     private static (string Schema, string Name) ResolveName(StreamTableDefinition parsed, SourceText definition, CompilationOptions options, DiagnosticBag diagnostics)
     {
@@ -366,6 +369,25 @@ public static class Compilation
                 $"refresh_mode '{option.Value}' is not supported (use auto, differential, immediate or full)");
         }
         return parsed.Form == DefinitionForm.CreateImmvCall ? RefreshMode.Immediate : RefreshMode.Auto;
+    }
+
+    /// <summary>
+    /// <c>row_security = on</c>: the stream table's view reads its storage with the reader's rights (<c>security_invoker</c>)
+    /// and the storage has row-level security enabled, so the owner's policies on the storage filter what each reader sees.
+    /// </summary>
+    private static bool ResolveRowSecurity(StreamTableDefinition parsed, string path, DiagnosticBag diagnostics)
+    {
+        var option = parsed.Options.FirstOrDefault(o => o.Name.Value == "row_security");
+        if (option is null) return false;
+        switch (option.Value.Trim().ToLowerInvariant())
+        {
+            case "on" or "true": return true;
+            case "off" or "false": return false;
+            default:
+                diagnostics.Error(DiagnosticCode.InvalidOption, path, option.ValueSpan,
+                    $"row_security '{option.Value}' is not supported (use on or off)");
+                return false;
+        }
     }
 
     /// <summary>

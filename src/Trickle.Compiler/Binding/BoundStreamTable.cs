@@ -18,4 +18,10 @@ public sealed record BoundStreamTable(
     /// object's name carries, so the new objects can be built beside the installed ones before the swap.
     /// </summary>
     public string? Generation { get; init; }
+
+    /// <summary>
+    /// <c>WITH (row_security = on)</c>: readers read the storage with their own rights, through the owner's row-level
+    /// policies on it (the view is <c>security_invoker</c>).
+    /// </summary>
+    public bool RowSecurity { get; init; }
 }

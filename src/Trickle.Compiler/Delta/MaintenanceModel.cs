@@ -271,6 +271,10 @@ public sealed record StreamTableIdentity(
 
     /// <summary>The generation an upgrade script builds (<see cref="Binding.BoundStreamTable.Generation"/>); null for an install.</summary>
     public string? Generation { get; init; }
+
+    /// <summary><c>WITH (row_security = on)</c>: a <c>security_invoker</c> view over storage with row-level security enabled.</summary>
+    public bool RowSecurity { get; init; }
+
     /// <summary>An upgrade's new view, over the new storage, until the swap copies its definition to the stream table.</summary>
     public string StagedView { get; init; } = "";
 
@@ -362,6 +366,7 @@ public sealed record MaintenanceModel
     public string IrText => Identity.IrText;
     public string? Generation => Identity.Generation;
     public string GenerationLiteral => Generation is null ? "NULL" : Emit.SqlQuoting.Literal(Generation);
+    public bool RowSecurity => Identity.RowSecurity;
     public string StagedView => Identity.StagedView;
     public string ApplyFunction => Identity.ApplyFunction;
     public string FollowPartitionsFunction => Identity.FollowPartitionsFunction;
@@ -485,4 +490,5 @@ public sealed record VerbatimModel(StreamTableIdentity Identity, string QuerySql
     public string QueryComment => Identity.QueryComment;
     public string ViewRowsFunction => Identity.ViewRowsFunction;
     public string SwitchFunction => Identity.SwitchFunction;
+    public bool RowSecurity => Identity.RowSecurity;
 }

@@ -553,9 +553,10 @@ public static class MaintenanceModelBuilder
     }
 
     /// <summary>The model of a stream table recomputed from its query text on every refresh (see <see cref="VerbatimModel"/>).</summary>
-    public static VerbatimModel Verbatim(string schema, string name, string? schedule, string queryText, string reason)
+    public static VerbatimModel Verbatim(string schema, string name, string? schedule, string queryText, string reason, bool rowSecurity = false)
     {
-        var table = new BoundStreamTable(schema, name, RefreshMode.Full, schedule, queryText, [], new ScanNode(new CatalogTable(schema, name, [], []), name));
+        var table = new BoundStreamTable(schema, name, RefreshMode.Full, schedule, queryText, [], new ScanNode(new CatalogTable(schema, name, [], []), name))
+            { RowSecurity = rowSecurity };
         var identity = Identity(table) with { IrText = "" };
         var searchPath = string.Join(", ", new[] { "pg_catalog", SqlQuoting.Identifier(schema), SqlQuoting.Identifier("public"), "pg_temp" }.Distinct());
         var tag = "$function$";
@@ -599,6 +600,7 @@ public static class MaintenanceModelBuilder
             ViewRowsFunction = Internal("view_rows"),
             SwitchFunction = Internal("switch_mode"),
             Generation = table.Generation,
+            RowSecurity = table.RowSecurity,
             StagedView = Internal("view"),
             ApplyFunction = Internal("apply"),
             FollowPartitionsFunction = Internal("follow_partitions"),

@@ -146,6 +146,7 @@ public sealed partial class RejectedConstructTests
         // Options, positioned at the offending value (or the unknown option's name)
         { "CREATE STREAM TABLE x\nWITH (refresh_mode = 'sometimes')\nAS SELECT id FROM items", "TRK5001", "2:22" },
         { "CREATE STREAM TABLE x\nWITH (colour = 'blue')\nAS SELECT id FROM items", "TRK5001", "2:7" },
+        { "CREATE STREAM TABLE x\nWITH (row_security = maybe)\nAS SELECT id FROM items", "TRK5001", "2:22" },
         { "CREATE STREAM TABLE x\nWITH (schedule = '5 parsecs')\nAS SELECT id FROM items", "TRK5002", "2:19" },
         { "SELECT pgtrickle.create_stream_table(\n    'x',\n    $$SELECT id FROM items$$,\n    schedule => '5 parsecs')", "TRK5002", "4:18" },
         { "SELECT pgtrickle.create_stream_table(\n    'x',\n    $$SELECT id FROM items$$,\n    refresh_mode => 'sometimes')", "TRK5001", "4:21" },

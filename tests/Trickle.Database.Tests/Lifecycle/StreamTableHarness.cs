@@ -248,6 +248,9 @@ internal static class StreamTableHarness
             "refuse_writable_search_path",
             // Drift: detect and repair.
             "record_capture_failure", "refuse_unrepaired", "stream_table_drift", "repair_stream_table",
+            // Row-level security (runtime 0.5).
+            "row_security_filter", "read_relations", "guarded_relations", "row_security_conflict", "check_row_security",
+            "entry_relations", "row_security_problems", "grant_storage_to_readers", "carry_row_security",
         ];
         // The foreign key from source_reads to the catalog: its triggers are named after their oids.
         if (line.StartsWith("trigger trickle.source_reads \"RI_ConstraintTrigger_", StringComparison.Ordinal)
