@@ -32,6 +32,7 @@ public static class CliApp
                 new WorkerCommand().Command,
                 new StatusCommand().Command,
                 new RefreshCommand().Command,
+                new RepairCommand().Command,
                 new AlterCommand().Command,
                 new MigrationsCommand(compiler).Command,
                 new DbtCommand(compiler).Command,

@@ -55,6 +55,83 @@ public sealed class DatabaseCommandTests(PostgresServer server) : IClassFixture<
         Assert.Null(await ScalarAsync<int?>(connection, "SELECT trickle.scheduler_pid()"));
     }
 
+    /// <summary>
+    /// The scheduler's CALL cancelled (pg_cancel_backend, as an operator or a timeout would): the worker logs why and
+    /// starts again with its backoff, which goes back to the shortest delay once a session has run healthy. A
+    /// statement_timeout set for the database does not cancel it: the worker's session has none.
+    /// </summary>
+    [Fact]
+    public async Task Worker_SurvivesCancellationAndStatementTimeout_AndResetsItsBackoffAfterAHealthySession()
+    {
+        var connection = await CreateDatabaseAsync("cli_worker_cancel", ("totals", "100ms"));
+        await server.ExecuteAsync("ALTER DATABASE cli_worker_cancel SET statement_timeout = '300ms'");
+        var stdout = new StringWriter { NewLine = "\n" };
+        var stderr = new StringWriter { NewLine = "\n" };
+        using var stop = new CancellationTokenSource();
+        var worker = new Trickle.Cli.Worker.SchedulerWorker(
+            new Trickle.Cli.Worker.SchedulerWorkerSettings(connection, TimeSpan.FromMilliseconds(20), 5, TimeSpan.FromMilliseconds(100))
+            {
+                HealthyPeriod = TimeSpan.FromSeconds(1.5),
+            },
+            new Trickle.Cli.Worker.WorkerLog(TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr)));
+        var run = Task.Run(() => worker.RunAsync(stop.Token));
+
+        await EventuallyAsync(connection, "SELECT trickle.scheduler_pid() IS NOT NULL");
+        var pid = await ScalarAsync<int>(connection, "SELECT trickle.scheduler_pid()");
+        // Well past the database's statement_timeout, the same session still runs the scheduler.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(pid, await ScalarAsync<int>(connection, "SELECT trickle.scheduler_pid()"));
+
+        // Two cancellations in quick succession back off (1 s, then 2 s); one after a healthy session starts over at 1 s.
+        for (var round = 0; round < 3; round++)
+        {
+            if (round == 2)
+                await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.True(await ScalarAsync<bool>(connection, $"SELECT pg_cancel_backend({pid})"));
+            await EventuallyAsync(connection, $"SELECT trickle.scheduler_pid() IS NOT NULL AND trickle.scheduler_pid() <> {pid}");
+            pid = await ScalarAsync<int>(connection, "SELECT trickle.scheduler_pid()");
+        }
+        Assert.False(run.IsCompleted, "the worker gave up after a cancellation");
+
+        // It refreshes again.
+        await ExecuteAsync(connection, "INSERT INTO orders SELECT i, i % 4, i FROM generate_series(1, 40) AS i");
+        await EventuallyAsync(connection, "SELECT pending_changes = 0 AND rows_applied_total > 0 FROM trickle.stream_tables");
+        Assert.Equal(0L, await ScalarAsync<long>(connection, """
+            SELECT count(*) FROM (SELECT customer, count(*) AS n, sum(amount) AS total FROM orders GROUP BY customer
+                                  EXCEPT SELECT * FROM totals) AS missing
+            """));
+
+        await stop.CancelAsync();
+        Assert.Equal(CliApp.ExitSuccess, await run.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("statement_timeout is 300ms for this role; the scheduler's session sets it to 0", stdout.ToString());
+        var restarts = stderr.ToString().Split('\n').Where(l => l.Contains("was cancelled")).ToList();
+        Assert.Equal(3, restarts.Count);
+        Assert.Contains("canceling statement due to user request, SQLSTATE 57014", restarts[0]);
+        Assert.EndsWith("restarting in 1 s", restarts[0]);
+        Assert.EndsWith("restarting in 2 s", restarts[1]);
+        Assert.EndsWith("restarting in 1 s", restarts[2]);
+    }
+
+    [Fact]
+    public async Task Repair_PutsBackADroppedTrigger_AndRecomputes_ARefusalIsOneLine()
+    {
+        var connection = await CreateDatabaseAsync("cli_repair", ("totals", null));
+        await ExecuteAsync(connection, "DROP TRIGGER trickle_totals__insert ON orders");
+        await ExecuteAsync(connection, "INSERT INTO orders SELECT i, i % 3, i FROM generate_series(1, 9) AS i");
+
+        var run = await CliRunner.RunAsync("repair", "totals", "--connection", connection);
+        var missing = await CliRunner.RunAsync("repair", "nowhere", "--connection", connection);
+
+        Assert.True(run.ExitCode == CliApp.ExitSuccess, run.Stderr);
+        Assert.StartsWith("repaired totals: recomputed, 3 rows changed in ", run.Stdout);
+        Assert.Equal(0L, await ScalarAsync<long>(connection, "SELECT count(*) FROM trickle.health()"));
+        await ExecuteAsync(connection, "INSERT INTO orders VALUES (100, 7, 1)");
+        await ExecuteAsync(connection, "SELECT trickle.refresh('totals')");
+        Assert.Equal(4L, await ScalarAsync<long>(connection, "SELECT count(*) FROM totals"));
+        Assert.Equal(CliApp.ExitFailure, missing.ExitCode);
+        Assert.Equal("trickle: error: stream table nowhere does not exist (SQLSTATE 42P01)\n", missing.Stderr);
+    }
+
     [Fact]
     public async Task Worker_ExitsWhenTheSchedulerIsStoppedFromSql()
     {

@@ -4,19 +4,32 @@ using Trickle.Cli.Commands;
 
 namespace Trickle.Cli.Worker;
 
-internal sealed record SchedulerWorkerSettings(string ConnectionString, TimeSpan Tick, int MaxFailures, TimeSpan RetryDelay);
+internal sealed record SchedulerWorkerSettings(string ConnectionString, TimeSpan Tick, int MaxFailures, TimeSpan RetryDelay)
+{
+    /// <summary>
+    /// A session that ran the scheduler this long was healthy: a failure after it is a new incident, retried after the
+    /// shortest delay, not after the delay left over from earlier ones.
+    /// </summary>
+    public TimeSpan HealthyPeriod { get; init; } = TimeSpan.FromSeconds(10);
+}
 
 /// <summary>
 /// Keeps <c>CALL trickle.run_scheduler(…)</c> running on one unpooled session. The procedure reports each refresh as a
 /// NOTICE and each failure as a WARNING, which Npgsql delivers while the CALL runs: they become log lines. When the
-/// connection drops (database restart, network) it reconnects with exponential backoff; when another scheduler holds
-/// the lock it stands by and retries; when <c>trickle.stop_scheduler()</c> stops it, or on SIGTERM/Ctrl+C, it exits 0.
+/// connection drops (database restart, network), or the CALL is cancelled (<c>pg_cancel_backend</c>, a
+/// <c>statement_timeout</c> or <c>lock_timeout</c> imposed on the session), it logs why and starts again with exponential
+/// backoff, back to the shortest delay once a session has run healthy for <see cref="SchedulerWorkerSettings.HealthyPeriod"/>; when another
+/// scheduler holds the lock it stands by and retries; when <c>trickle.stop_scheduler()</c> stops it, or on
+/// SIGTERM/Ctrl+C, it exits 0.
 /// </summary>
 internal sealed class SchedulerWorker(SchedulerWorkerSettings settings, WorkerLog log)
 {
     private static readonly TimeSpan FirstReconnectDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LongestReconnectDelay = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StandbyDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>When the current session's CALL started (null while not running): how long it has run healthy.</summary>
+    private DateTime? _callStarted;
 
     private long _reconnects;
     private volatile bool _running;
@@ -49,11 +62,16 @@ internal sealed class SchedulerWorker(SchedulerWorkerSettings settings, WorkerLo
                 log.Info("stopping: signal received");
                 return CliApp.ExitSuccess;
             }
-            catch (Exception exception) when (IsTransient(exception))
+            catch (Exception exception) when (IsTransient(exception) || IsCancelled(exception))
             {
                 _running = false;
                 Interlocked.Increment(ref _reconnects);
-                log.Error($"connection lost or refused ({Describe(exception)}); reconnecting in {delay.TotalSeconds:0} s");
+                if (_callStarted is { } started && DateTime.UtcNow - started >= settings.HealthyPeriod)
+                    delay = FirstReconnectDelay;
+                _callStarted = null;
+                log.Error(IsCancelled(exception)
+                    ? $"the scheduler's statement was cancelled ({Describe(exception)}); its refresh in progress rolled back and stays pending; restarting in {delay.TotalSeconds:0} s"
+                    : $"connection lost or refused ({Describe(exception)}); reconnecting in {delay.TotalSeconds:0} s");
                 try
                 {
                     await Task.Delay(delay, cancellationToken);
@@ -89,11 +107,20 @@ internal sealed class SchedulerWorker(SchedulerWorkerSettings settings, WorkerLo
             else
                 log.Info(notice.MessageText);
         };
-        // Set before the CALL starts, so the server checks for a vanished worker while the procedure runs.
-        await using (var check = new NpgsqlCommand("SET client_connection_check_interval = '1s'", connection))
+        // Set before the CALL starts, so the server checks for a vanished worker while the procedure runs. The CALL
+        // lasts as long as the worker: a statement_timeout (or idle_session_timeout) from the role or database would
+        // cancel it over and over, so this session has none; refreshes inside it still honour lock_timeout.
+        string? timeout;
+        await using (var read = new NpgsqlCommand("SELECT current_setting('statement_timeout')", connection))
+            timeout = (string?)await read.ExecuteScalarAsync(cancellationToken);
+        if (timeout is not null and not "0")
+            log.Info($"statement_timeout is {timeout} for this role; the scheduler's session sets it to 0 (its CALL runs until the worker stops)");
+        await using (var check = new NpgsqlCommand(
+            "SET client_connection_check_interval = '1s'; SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0", connection))
             await check.ExecuteNonQueryAsync(cancellationToken);
         log.Info($"connected to {connection.Host}:{connection.Port}/{connection.Database}; running the scheduler");
         _running = true;
+        _callStarted = DateTime.UtcNow;
         try
         {
             await using var call = new NpgsqlCommand(
@@ -117,10 +144,17 @@ internal sealed class SchedulerWorker(SchedulerWorkerSettings settings, WorkerLo
     private static bool IsTransient(Exception exception) => exception switch
     {
         PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
-            || postgres.SqlState is "57P01" or "57P02" or "57P03" or "53300",
+            || postgres.SqlState is "57P01" or "57P02" or "57P03" or "57P05" or "25P03" or "53300",
         NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is IOException or System.Net.Sockets.SocketException,
         _ => false,
     };
+
+    /// <summary>
+    /// The CALL cancelled while the session lives on: <c>pg_cancel_backend</c>, <c>statement_timeout</c>, or
+    /// <c>lock_timeout</c> (57014, 55P03). The session is closed (its scheduler lock with it) and the scheduler started again.
+    /// </summary>
+    private static bool IsCancelled(Exception exception) =>
+        exception is PostgresException { SqlState: "57014" or "55P03" };
 
     private static string Describe(Exception exception) =>
         exception is PostgresException postgres

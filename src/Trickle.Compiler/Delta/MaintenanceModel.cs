@@ -295,10 +295,26 @@ public sealed record StreamTableIdentity(
     public string DeferredSetting { get; init; } = "";
 
     /// <summary>
+    /// Transaction-local count of the group locks IMMEDIATE maintenance took so far (-1 once it escalated to the lock of
+    /// the whole stream table): see <see cref="MaintenanceModel.MaxGroupLocks"/>.
+    /// </summary>
+    public string GroupLocksSetting { get; init; } = "";
+
+    /// <summary>
     /// <c>f(mode text, replace boolean) RETURNS boolean</c>: gives the sources' partitions and inheritance children the
     /// triggers of a mode (and takes them from tables that left the tree); true when a table's triggers changed.
     /// </summary>
     public string FollowPartitionsFunction { get; init; } = "";
+
+    /// <summary>
+    /// <c>f() RETURNS TABLE (kind, object, on_table, detail, modes)</c>: what this generation is made of, by the names
+    /// it was compiled with, and in which refresh modes each object must exist: <c>trickle.health()</c> compares it
+    /// with the database to find drift.
+    /// </summary>
+    public string ObjectsFunction { get; init; } = "";
+
+    /// <summary><c>f() RETURNS bigint</c>: puts back the triggers and buffers of the current mode and recomputes (<c>trickle.repair_stream_table</c>).</summary>
+    public string RepairFunction { get; init; } = "";
 }
 
 /// <summary>A refresh mode the query cannot be maintained in, and why (the first obstacle, with its code and position).</summary>
@@ -349,10 +365,21 @@ public sealed record MaintenanceModel
     public string StagedView => Identity.StagedView;
     public string ApplyFunction => Identity.ApplyFunction;
     public string FollowPartitionsFunction => Identity.FollowPartitionsFunction;
+    public string ObjectsFunction => Identity.ObjectsFunction;
+    public string RepairFunction => Identity.RepairFunction;
     public string StatementBeginsFunction => Identity.StatementBeginsFunction;
     public string ApplyDeferredFunction => Identity.ApplyDeferredFunction;
     public string PendingSettingLiteral => Emit.SqlQuoting.Literal(Identity.PendingSetting);
     public string DeferredSettingLiteral => Emit.SqlQuoting.Literal(Identity.DeferredSetting);
+    public string GroupLocksSettingLiteral => Emit.SqlQuoting.Literal(Identity.GroupLocksSetting);
+
+    /// <summary>
+    /// IMMEDIATE writers lock the groups they touch, one advisory lock each, held to the end of the transaction; past
+    /// this many in one transaction they take one lock for the whole stream table instead. Locks live in a shared table
+    /// sized by max_locks_per_transaction (64 by default) times the connections: a bulk DELETE touching 20,000 groups
+    /// would otherwise fail with "out of shared memory".
+    /// </summary>
+    public int MaxGroupLocks => 64;
     public required bool Grouped { get; init; }
     public required bool Multiplicity { get; init; }
     public required IReadOnlyList<KeyColumn> Keys { get; init; }

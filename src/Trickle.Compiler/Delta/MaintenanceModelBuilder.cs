@@ -602,10 +602,13 @@ public static class MaintenanceModelBuilder
             StagedView = Internal("view"),
             ApplyFunction = Internal("apply"),
             FollowPartitionsFunction = Internal("follow_partitions"),
+            ObjectsFunction = Internal("objects"),
+            RepairFunction = Internal("repair"),
             StatementBeginsFunction = Internal("statement_begins"),
             ApplyDeferredFunction = Internal("apply_deferred"),
             PendingSetting = $"trickle.pending_{lockSeed:x8}",
             DeferredSetting = $"trickle.deferred_{lockSeed:x8}",
+            GroupLocksSetting = $"trickle.group_locks_{lockSeed:x8}",
         };
     }
 

@@ -101,6 +101,71 @@ public sealed class ImmediateConcurrencyTests(PostgresCluster cluster)
         await AssertMatchesAsync(observer, Name, Totals, "after A, B and C");
     }
 
+    /// <summary>
+    /// A bulk write touches far more groups than the lock table holds per transaction (max_locks_per_transaction is 64 by
+    /// default): past 64 group locks a transaction takes the whole stream table's lock instead, so the application's
+    /// statement succeeds with default settings, alone or spread over many statements of one transaction.
+    /// </summary>
+    [Fact]
+    public async Task BulkWritesOverTensOfThousandsOfGroups_Succeed_WithDefaultLockSettings()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("imm_bulk");
+        await CreateAndInstallAsync(database, Schema, "INSERT INTO m SELECT i, i, i * 0.5 FROM generate_series(1, 30000) AS i;", Totals, Name, "immediate");
+        await using var connection = await database.OpenConnectionAsync();
+        Assert.Equal("64", (string?)await new NpgsqlCommand("SHOW max_locks_per_transaction", connection).ExecuteScalarAsync());
+
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
+        {
+            await ExecuteAsync(connection, "DELETE FROM m WHERE id <= 20000", transaction);
+            Assert.InRange(await AdvisoryLocksHeldAsync(connection), 1, 66);
+            await transaction.CommitAsync();
+        }
+        await AssertMatchesAsync(connection, Name, Totals, "after one DELETE touching 20,000 groups");
+        await ExecuteAsync(connection, "UPDATE m SET v = v + 1, g = g + 1 WHERE id > 20000");
+        await AssertMatchesAsync(connection, Name, Totals, "after one UPDATE moving 10,000 rows between groups");
+
+        // One transaction of 400 statements, 50 new groups each: 20,000 group locks if nothing bounded them.
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
+        {
+            for (var batch = 0; batch < 400; batch++)
+                await ExecuteAsync(connection, $"INSERT INTO m SELECT i, i, 1 FROM generate_series({100000 + batch * 50}, {100000 + batch * 50 + 49}) AS i", transaction);
+            Assert.InRange(await AdvisoryLocksHeldAsync(connection), 1, 66);
+            await AssertMatchesAsync(connection, Name, Totals, "inside a transaction of 400 statements");
+            await transaction.CommitAsync();
+        }
+        await AssertMatchesAsync(connection, Name, Totals, "after a transaction of 400 statements");
+    }
+
+    /// <summary>Advisory locks this session holds: at most 64 group locks, the shared and the exclusive whole-table lock.</summary>
+    private static async Task<long> AdvisoryLocksHeldAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory'", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>A transaction past the bound holds the whole stream table: writers of any group wait for it, then continue.</summary>
+    [Fact]
+    public async Task ABulkWriterHoldsTheWholeStreamTable_UntilItCommits()
+    {
+        await using var database = await CreateAsync("imm_escalated");
+        await using var bulk = await database.OpenConnectionAsync();
+        await using var other = await database.OpenConnectionAsync();
+        await using var observer = await database.OpenConnectionAsync();
+
+        await using var transactionOfBulk = await bulk.BeginTransactionAsync(IsolationLevel.ReadCommitted);
+        await ExecuteAsync(bulk, "INSERT INTO m SELECT i, i, 1 FROM generate_series(1000, 1100) AS i", transactionOfBulk);
+
+        // A new group nobody else touches still waits: the bulk writer holds the stream table.
+        var writer = ExecuteAsync(other, "INSERT INTO m VALUES (5000, 5000, 1)");
+        var waitEvent = await WaitUntilWaitingAsync(observer, other.ProcessID, TimeSpan.FromSeconds(10));
+        Assert.Equal("advisory", waitEvent.Name);
+        Assert.False(writer.IsCompleted);
+
+        await transactionOfBulk.CommitAsync();
+        await WithinAsync(TimeSpan.FromSeconds(10), "the other writer after the bulk writer committed", async token => await writer.WaitAsync(token));
+        await AssertMatchesAsync(observer, Name, Totals, "after the bulk writer and the other writer");
+    }
+
     private static async Task<(string Type, string Name)> WaitUntilWaitingAsync(NpgsqlConnection observer, int pid, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;

@@ -220,6 +220,10 @@ internal static class StreamTableHarness
             "class r trickle.followed_tables", "class i trickle.followed_tables_pkey",
             "type trickle.followed_tables", "type trickle._followed_tables",
             "index trickle.followed_tables_pkey on trickle.followed_tables",
+            // Drift: detect and repair.
+            "class r trickle.capture_failures", "class i trickle.capture_failures_stream_table",
+            "type trickle.capture_failures", "type trickle._capture_failures",
+            "index trickle.capture_failures_stream_table on trickle.capture_failures",
         ];
         // The foreign keys of stream_table_dependencies: PostgreSQL's internal triggers, named by OID.
         if (line.StartsWith("trigger trickle.stream_table_catalog \"RI_ConstraintTrigger_", StringComparison.Ordinal)
@@ -242,9 +246,12 @@ internal static class StreamTableHarness
             "guard_view_definition", "record_expanded_views",
             // Roles and privileges: queries recomputed as written refuse a search_path others may create in.
             "refuse_writable_search_path",
+            // Drift: detect and repair.
+            "record_capture_failure", "refuse_unrepaired", "stream_table_drift", "repair_stream_table",
         ];
         // The foreign key from source_reads to the catalog: its triggers are named after their oids.
         if (line.StartsWith("trigger trickle.source_reads \"RI_ConstraintTrigger_", StringComparison.Ordinal)
+            || line.StartsWith("trigger trickle.capture_failures \"RI_ConstraintTrigger_", StringComparison.Ordinal)
             || line.StartsWith("trigger trickle.stream_table_catalog \"RI_ConstraintTrigger_", StringComparison.Ordinal))
             return true;
         return runtime.Contains(line) || schedulingFunctions.Any(name => line.StartsWith($"proc trickle.{name}(", StringComparison.Ordinal));

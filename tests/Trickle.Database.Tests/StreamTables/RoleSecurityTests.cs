@@ -250,6 +250,7 @@ public sealed class RoleSecurityTests(PostgresCluster cluster, ITestOutputHelper
                 await AssertDenied(connection, "SELECT trickle.alter_stream_table('revenue', schedule => '1s')");
                 await AssertDenied(connection, "SELECT trickle.drop_stream_table('revenue')");
                 await AssertDenied(connection, "SELECT * FROM trickle.refresh_all()");
+                await AssertDenied(connection, "SELECT trickle.repair_stream_table('revenue')");
                 await AssertDenied(connection, "SELECT trickle.resume_stream_table('revenue')");
                 await AssertDenied(connection, "SELECT trickle.stop_scheduler()");
                 await AssertDenied(connection, "CALL trickle.run_scheduler()");
@@ -261,7 +262,7 @@ public sealed class RoleSecurityTests(PostgresCluster cluster, ITestOutputHelper
             // Whoever is allowed to call them, the entry points run as the stream tables' owner.
             Assert.Equal(
                 ["trickle.alter_stream_table(text,text,text)", "trickle.drop_stream_table(text,boolean)", "trickle.health(bigint)",
-                 "trickle.refresh(text)", "trickle.refresh_all()", "trickle.resume_stream_table(text)"],
+                 "trickle.refresh(text)", "trickle.refresh_all()", "trickle.repair_stream_table(text)", "trickle.resume_stream_table(text)"],
                 await Strings(installer, """
                     SELECT p.oid::regprocedure::text FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
                     WHERE n.nspname = 'trickle' AND p.prosecdef AND p.prorettype <> 'event_trigger'::regtype
