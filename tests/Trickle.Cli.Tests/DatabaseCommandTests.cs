@@ -221,6 +221,30 @@ public sealed class DatabaseCommandTests(PostgresServer server) : IClassFixture<
         Assert.Equal(3L, await ScalarAsync<long>(connection, "SELECT count(*) FROM totals"));
         Assert.Equal(CliApp.ExitFailure, missing.ExitCode);
         Assert.Equal("trickle: error: stream table nowhere does not exist (SQLSTATE 42P01)\n", missing.Stderr);
+
+        // An operator role with the documented grants (docs/runtime.md, "Roles and privileges") refreshes too; a role
+        // without EXECUTE on trickle.refresh is refused.
+        var builder = new NpgsqlConnectionStringBuilder(connection);
+        var operatorRole = builder.Database + "_operator";
+        var otherRole = builder.Database + "_other";
+        await ExecuteAsync(connection, $"""
+            CREATE ROLE "{operatorRole}" LOGIN NOSUPERUSER;
+            CREATE ROLE "{otherRole}" LOGIN NOSUPERUSER;
+            GRANT USAGE ON SCHEMA trickle TO "{operatorRole}", "{otherRole}";
+            GRANT EXECUTE ON FUNCTION trickle.refresh(text) TO "{operatorRole}";
+            INSERT INTO orders VALUES (10, 3, 1);
+            """);
+        var asOperator = new NpgsqlConnectionStringBuilder(connection) { Username = operatorRole }.ConnectionString;
+        var asOther = new NpgsqlConnectionStringBuilder(connection) { Username = otherRole }.ConnectionString;
+        var byOperator = await CliRunner.RunAsync("refresh", "totals", "--connection", asOperator);
+        var byOther = await CliRunner.RunAsync("refresh", "totals", "--connection", asOther);
+        NpgsqlConnection.ClearPool(new NpgsqlConnection(asOperator));
+        NpgsqlConnection.ClearPool(new NpgsqlConnection(asOther));
+        Assert.Equal(CliApp.ExitSuccess, byOperator.ExitCode);
+        Assert.StartsWith("refreshed totals: 1 rows changed in ", byOperator.Stdout);
+        Assert.Equal(4L, await ScalarAsync<long>(connection, "SELECT count(*) FROM totals"));
+        Assert.Equal(CliApp.ExitFailure, byOther.ExitCode);
+        Assert.Contains("permission denied for function refresh", byOther.Stderr);
     }
 
     [Fact]

@@ -158,6 +158,17 @@ public sealed class VerifyCommandTests(PostgresServer server) : IClassFixture<Po
         Assert.Single(noServer.StderrLines);
         Assert.Equal(CliApp.ExitUsage, noStreamTable.ExitCode);
         Assert.Equal("trickle: error: stream table elsewhere does not exist\n", noStreamTable.Stderr);
+
+        // The defining query runs under its recorded search_path: not while another role may create in one of its
+        // schemas (it could capture a name and run with the rights of whoever verifies).
+        var hostile = new NpgsqlConnectionStringBuilder(connection).Database + "_hostile";
+        await ExecuteAsync(connection, $"CREATE ROLE \"{hostile}\" LOGIN NOSUPERUSER; GRANT CREATE ON SCHEMA public TO \"{hostile}\"");
+        var writable = await CliRunner.RunAsync("verify", "totals", "--connection", connection);
+        Assert.Equal(CliApp.ExitUsage, writable.ExitCode);
+        Assert.StartsWith($"trickle: error: stream table public.totals: role {hostile} may create objects in schema public", writable.Stderr);
+        Assert.Single(writable.StderrLines);
+        await ExecuteAsync(connection, $"REVOKE CREATE ON SCHEMA public FROM \"{hostile}\"");
+        Assert.Equal(CliApp.ExitSuccess, (await CliRunner.RunAsync("verify", "totals", "--connection", connection)).ExitCode);
     }
 
     [Fact]

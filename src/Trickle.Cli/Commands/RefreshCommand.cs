@@ -29,17 +29,13 @@ internal sealed class RefreshCommand
 
     /// <summary>
     /// A stream table whose upstreams read a diamond is refreshed with them in one REPEATABLE READ transaction (the
-    /// runtime refuses READ COMMITTED there); a concurrent refresh of one of them is a serialization failure, retried.
+    /// runtime refuses READ COMMITTED there, before doing anything); a concurrent refresh of one of them is a
+    /// serialization failure, retried. The refusal itself says which: asking beforehand would need EXECUTE on more
+    /// than trickle.refresh, which is all an operator role is granted (docs/runtime.md, "Roles and privileges").
     /// </summary>
     private static async Task<object?> RefreshAsync(NpgsqlConnection connection, string name, CancellationToken token)
     {
-        bool oneSnapshot;
-        await using (var probe = new NpgsqlCommand(
-            "SELECT trickle.needs_one_snapshot(e.schema_name, e.table_name) FROM trickle.find_stream_table($1) AS e", connection))
-        {
-            probe.Parameters.Add(new NpgsqlParameter { Value = name });
-            oneSnapshot = (bool)(await probe.ExecuteScalarAsync(token))!;
-        }
+        var oneSnapshot = false;
         for (var attempt = 1; ; attempt++)
         {
             await using var transaction = oneSnapshot
@@ -53,6 +49,10 @@ internal sealed class RefreshCommand
                 if (transaction is not null)
                     await transaction.CommitAsync(token);
                 return rows;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidTransactionState && !oneSnapshot)
+            {
+                oneSnapshot = true;
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.SerializationFailure && attempt < 10)
             {

@@ -126,6 +126,19 @@ internal sealed class VerifyCommand
         var streamColumns = await RelationColumnsAsync(connection, await RegclassAsync(connection, SqlQuoting.Qualified(schema, table), token), hideIvm: false, token);
         // The query's names resolve as they did when it was compiled and installed.
         await ExecuteAsync(connection, "SELECT pg_catalog.set_config('search_path', $1, true)", token, searchPath);
+        // Under that search_path a role that may create in one of its schemas could capture a name of the query and run
+        // code with this connection's rights: refused as a recompute as written is (runtimes that have the check).
+        if (await ScalarAsync<bool>(connection, "SELECT pg_catalog.to_regprocedure('trickle.refuse_writable_search_path(text,text[])') IS NOT NULL", token))
+        {
+            try
+            {
+                await ExecuteAsync(connection, "SELECT trickle.refuse_writable_search_path($1, pg_catalog.current_schemas(false)::text[])", token, display);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+            {
+                throw new CannotCompare(e.MessageText + (e.Hint is null ? "" : $" ({e.Hint})"));
+            }
+        }
         var queryColumns = await QueryColumnsAsync(connection, query, token);
 
         var mismatches = new List<string>();

@@ -74,11 +74,21 @@ public sealed class RoleSecurityTests(PostgresCluster cluster, ITestOutputHelper
             Assert.False(await IsSuperuser(installer, installerRole));
             output.WriteLine(refused.Describe().Trim());
 
-            // The runtime migration (trickle migrations) refuses the same way.
-            var runtimeMigration = await database.RunPsqlScriptAsync(Trickle.Compiler.Emit.ScriptEmitter.EmitRuntime());
-            Assert.False(runtimeMigration.Succeeded);
-            Assert.Contains("is owned by role", runtimeMigration.Describe());
-            Assert.False(await IsSuperuser(installer, installerRole));
+            // The runtime migration (trickle migrations), a deploy script (with the runtime or requiring it) and an
+            // upgrade script refuse the same way.
+            foreach (var (what, script) in new[]
+                     {
+                         ("runtime migration", Trickle.Compiler.Emit.ScriptEmitter.EmitRuntime()),
+                         ("deploy", Compile(Query, "revenue", new CompilationOptions(Name: "revenue", Mode: RefreshMode.Auto) { Deploy = new DeployOptions() })),
+                         ("deploy without runtime", Compile(Query, "revenue", new CompilationOptions(Name: "revenue", Mode: RefreshMode.Auto) { Deploy = new DeployOptions(IncludeRuntime: false) })),
+                         ("upgrade", Compile(Query.Replace("count(*) AS orders", "count(*) AS orders, max(o.amount) AS largest"), "revenue", new CompilationOptions(Name: "revenue", Mode: RefreshMode.Differential, Upgrade: true))),
+                     })
+            {
+                var run = await database.RunPsqlScriptAsync(script);
+                Assert.False(run.Succeeded, what);
+                Assert.Contains($"trickle: schema trickle is owned by role {installerRole}", run.Describe());
+                Assert.False(await IsSuperuser(installer, installerRole));
+            }
 
             // No superuser run happened, so no event trigger calls the installer's functions: replacing one and running
             // DDL as a superuser escalates nothing.
@@ -98,6 +108,16 @@ public sealed class RoleSecurityTests(PostgresCluster cluster, ITestOutputHelper
             Assert.Contains("trickle: table trickle.runtime_info carries trigger escalate, which calls public.escalate()", own.Describe());
             Assert.Contains("DROP TRIGGER escalate ON trickle.runtime_info", own.Describe());
             Assert.False(await IsSuperuser(installer, installerRole));
+
+            // An event trigger an older runtime's superuser run left over the installer's function is named, with the
+            // statement a superuser should run; the installer's runs go on once its trigger is gone.
+            await Execute(installer, "DROP TRIGGER escalate ON trickle.runtime_info");
+            await database.ExecuteAsync("CREATE EVENT TRIGGER trickle_guard_source_drop ON sql_drop EXECUTE FUNCTION trickle.guard_source_drop()");
+            var warned = await cluster.RunPsqlScriptAsync(asInstaller, TrickleCompiler.CompileScript(Schema, Query, "revenue3", "differential"));
+            Assert.True(warned.Succeeded, warned.Describe());
+            Assert.Contains("event trigger trickle_guard_source_drop calls trickle.guard_source_drop()", warned.Describe());
+            Assert.Contains("DROP EVENT TRIGGER trickle_guard_source_drop", warned.Describe());
+            await database.ExecuteAsync("DROP EVENT TRIGGER trickle_guard_source_drop");
         }
         finally
         {
@@ -377,6 +397,15 @@ public sealed class RoleSecurityTests(PostgresCluster cluster, ITestOutputHelper
             NpgsqlConnection.ClearPool(new NpgsqlConnection(asInstaller));
             NpgsqlConnection.ClearPool(new NpgsqlConnection(asHostile));
         }
+    }
+
+    private static string Compile(string query, string name, CompilationOptions options)
+    {
+        var diagnostics = new Trickle.Compiler.Diagnostics.DiagnosticBag();
+        var catalog = Compilation.ReadSchema([new SourceText("schema.sql", Schema)], diagnostics);
+        var result = Compilation.Compile(new SourceText(name + ".sql", query), catalog, options);
+        Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+        return result.Script!;
     }
 
     private static string As(TestDatabase database, string role) =>
