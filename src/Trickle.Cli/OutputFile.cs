@@ -22,12 +22,21 @@ internal static class OutputFile
             await writer.WriteAsync(contents.AsMemory(), cancellationToken);
             return;
         }
+        // A symbolic link names where the script goes: write its final target, and keep the link (a rename over the
+        // link would replace it by a regular file).
+        if (new FileInfo(fullPath).LinkTarget is not null && File.ResolveLinkTarget(fullPath, returnFinalTarget: true) is { } target)
+            fullPath = target.FullName;
+        if (Directory.Exists(fullPath))
+            throw new IOException($"{fullPath} is a directory; name the script file to write");
         // Same directory as the target: a rename is atomic only within one file system.
         var directory = Path.GetDirectoryName(fullPath)!;
         var temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
         try
         {
             await File.WriteAllTextAsync(temporary, contents, Utf8NoBom, cancellationToken);
+            // A replaced file keeps its permissions (a script kept private to its owner stays so).
+            if (!OperatingSystem.IsWindows() && File.Exists(fullPath))
+                File.SetUnixFileMode(temporary, File.GetUnixFileMode(fullPath));
             File.Move(temporary, fullPath, overwrite: true);
         }
         catch

@@ -252,4 +252,64 @@ public sealed class DeviceOutputTests
         Assert.Equal(0, run.ExitCode);
         Assert.Empty(await File.ReadAllBytesAsync("/dev/null"));
     }
+
+    private static Task<CliRun> CompileTo(string output)
+    {
+        var examples = Path.Combine(RepositoryPaths.Root, "examples");
+        return CliRunner.RunAsync("compile", Path.Combine(examples, "order_totals.sql"), "--schema", Path.Combine(examples, "schema.sql"), "-o", output);
+    }
+
+    [Fact]
+    public async Task OutputDash_IsStandardOutput_NotAFileNamedDash()
+    {
+        var run = await CompileTo("-");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("CREATE FUNCTION", run.Stdout);
+        Assert.False(File.Exists(Path.Combine(Environment.CurrentDirectory, "-")));
+    }
+
+    [Fact]
+    public async Task OutputThroughASymlink_WritesItsTarget_KeepsTheLink_AndAReplacedFileKeepsItsMode()
+    {
+        var folder = Directory.CreateTempSubdirectory("trickle-output-");
+        try
+        {
+            var target = Path.Combine(folder.FullName, "deploy.sql");
+            await File.WriteAllTextAsync(target, "old");
+            File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            var link = Path.Combine(folder.FullName, "current.sql");
+            File.CreateSymbolicLink(link, target);
+
+            var run = await CompileTo(link);
+
+            Assert.Equal(0, run.ExitCode);
+            Assert.NotNull(new FileInfo(link).LinkTarget);
+            Assert.Contains("CREATE FUNCTION", await File.ReadAllTextAsync(target));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(target));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task OutputToADirectory_IsRefused_WithTheOutputError()
+    {
+        var folder = Directory.CreateTempSubdirectory("trickle-output-");
+        try
+        {
+            var run = await CompileTo(folder.FullName);
+
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains("TRK1005", run.Stderr);
+            Assert.Contains("is a directory", run.Stderr);
+            Assert.Empty(folder.GetFiles());
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
 }

@@ -171,7 +171,8 @@ internal sealed class CompileCommand
             return CliApp.ExitFailure;
         }
 
-        if (output is null)
+        // "-o -" is standard output, as for most Unix tools (it used to create a file named "-").
+        if (output is null or "-")
         {
             await stdout.WriteAsync(result.Script!.AsMemory(), cancellationToken);
             await stdout.FlushAsync(cancellationToken);
