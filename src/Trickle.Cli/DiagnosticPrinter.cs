@@ -26,3 +26,33 @@ internal static class DiagnosticPrinter
     public static string OneLine(string message) =>
         string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }
+
+/// <summary>
+/// The envelope every compiling command runs its work in: diagnostics printed whatever happens, cancellation reported
+/// as such (exit 130, no diagnostic: not a problem in the input), and any other fault as one positioned internal error.
+/// </summary>
+internal static class DiagnosticRun
+{
+    public static async Task<int> RunAsync(TextWriter stderr, string origin, Func<DiagnosticBag, Task<int>> work, CancellationToken cancellationToken)
+    {
+        var diagnostics = new DiagnosticBag();
+        try
+        {
+            var exitCode = await work(diagnostics);
+            DiagnosticPrinter.Print(stderr, diagnostics.Items);
+            return exitCode;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            DiagnosticPrinter.Print(stderr, diagnostics.Items);
+            stderr.WriteLine("trickle: canceled");
+            return CliApp.ExitCanceled;
+        }
+        catch (Exception exception)
+        {
+            DiagnosticPrinter.Print(stderr, diagnostics.Items);
+            DiagnosticPrinter.PrintUsageError(stderr, origin, $"internal compiler error: {DiagnosticPrinter.OneLine(exception.Message)}", DiagnosticCode.InternalError);
+            return CliApp.ExitFailure;
+        }
+    }
+}

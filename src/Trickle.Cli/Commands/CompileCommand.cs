@@ -98,26 +98,7 @@ internal sealed class CompileCommand
         var stdout = parseResult.InvocationConfiguration.Output;
         var stderr = parseResult.InvocationConfiguration.Error;
         var file = parseResult.GetRequiredValue(_file);
-        var diagnostics = new DiagnosticBag();
-        try
-        {
-            var exitCode = await CompileAsync(parseResult, file, stdout, diagnostics, cancellationToken);
-            DiagnosticPrinter.Print(stderr, diagnostics.Items);
-            return exitCode;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Ctrl+C or SIGTERM: not a problem in the input, so no diagnostic; 130 is what shells report for SIGINT.
-            DiagnosticPrinter.Print(stderr, diagnostics.Items);
-            stderr.WriteLine("trickle: canceled");
-            return CliApp.ExitCanceled;
-        }
-        catch (Exception exception)
-        {
-            DiagnosticPrinter.Print(stderr, diagnostics.Items);
-            DiagnosticPrinter.PrintUsageError(stderr, file, $"internal compiler error: {exception.Message}", DiagnosticCode.InternalError);
-            return CliApp.ExitFailure;
-        }
+        return await DiagnosticRun.RunAsync(stderr, file, bag => CompileAsync(parseResult, file, stdout, bag, cancellationToken), cancellationToken);
     }
 
     private async Task<int> CompileAsync(

@@ -71,25 +71,7 @@ internal sealed class DbtCommand
     {
         var stderr = parseResult.InvocationConfiguration.Error;
         var manifest = parseResult.GetRequiredValue(_manifest);
-        var diagnostics = new DiagnosticBag();
-        try
-        {
-            var exitCode = await CompileAsync(parseResult, manifest, parseResult.InvocationConfiguration.Output, diagnostics, cancellationToken);
-            DiagnosticPrinter.Print(stderr, diagnostics.Items);
-            return exitCode;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            DiagnosticPrinter.Print(stderr, diagnostics.Items);
-            stderr.WriteLine("trickle: canceled");
-            return CliApp.ExitCanceled;
-        }
-        catch (Exception exception)
-        {
-            DiagnosticPrinter.Print(stderr, diagnostics.Items);
-            DiagnosticPrinter.PrintUsageError(stderr, manifest, $"internal compiler error: {DiagnosticPrinter.OneLine(exception.Message)}", DiagnosticCode.InternalError);
-            return CliApp.ExitFailure;
-        }
+        return await DiagnosticRun.RunAsync(stderr, manifest, bag => CompileAsync(parseResult, manifest, parseResult.InvocationConfiguration.Output, bag, cancellationToken), cancellationToken);
     }
 
     private async Task<int> CompileAsync(ParseResult parseResult, string manifestPath, TextWriter stdout, DiagnosticBag diagnostics, CancellationToken cancellationToken)

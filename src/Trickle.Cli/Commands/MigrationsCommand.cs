@@ -81,25 +81,7 @@ internal sealed class MigrationsCommand
         var stdout = parseResult.InvocationConfiguration.Output;
         var stderr = parseResult.InvocationConfiguration.Error;
         var folder = parseResult.GetRequiredValue(_out);
-        var diagnostics = new DiagnosticBag();
-        try
-        {
-            var exitCode = await GenerateAsync(parseResult, folder, stdout, diagnostics, cancellationToken);
-            DiagnosticPrinter.Print(stderr, diagnostics.Items);
-            return exitCode;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            DiagnosticPrinter.Print(stderr, diagnostics.Items);
-            stderr.WriteLine("trickle: canceled");
-            return CliApp.ExitCanceled;
-        }
-        catch (Exception exception)
-        {
-            DiagnosticPrinter.Print(stderr, diagnostics.Items);
-            DiagnosticPrinter.PrintUsageError(stderr, folder, $"internal compiler error: {DiagnosticPrinter.OneLine(exception.Message)}", DiagnosticCode.InternalError);
-            return CliApp.ExitFailure;
-        }
+        return await DiagnosticRun.RunAsync(stderr, folder, bag => GenerateAsync(parseResult, folder, stdout, bag, cancellationToken), cancellationToken);
     }
 
     private async Task<int> GenerateAsync(ParseResult parseResult, string folder, TextWriter stdout, DiagnosticBag diagnostics, CancellationToken cancellationToken)
