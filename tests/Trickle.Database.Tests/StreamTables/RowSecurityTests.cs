@@ -213,7 +213,8 @@ public sealed class RowSecurityTests(PostgresCluster cluster, ITestOutputHelper 
                 WHERE a.attrelid = (SELECT storage_table FROM trickle.stream_table_catalog WHERE table_name = 'region_revenue')
                   AND col_description(a.attrelid, a.attnum) = 'group key: "sales"."region"'
                 """);
-            Assert.Contains($"s.{regionColumn} AS region", await database.ScalarAsync<string>("SELECT pg_get_viewdef('region_revenue')"));
+            // PostgreSQL 18 prints a single relation's columns without its alias (k1 AS region), 15 with it (s.k1 AS region).
+            Assert.Matches($@"(^|[\s(,])(s\.)?{regionColumn} AS region\b", await database.ScalarAsync<string>("SELECT pg_get_viewdef('region_revenue')"));
             await Execute(ownerConnection, $"""
                 CREATE POLICY by_region ON {storage} FOR SELECT USING ({regionColumn} = current_user);
                 GRANT SELECT ON region_revenue TO "{readers[0]}", "{readers[1]}";
