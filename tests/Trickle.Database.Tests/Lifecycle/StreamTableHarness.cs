@@ -251,6 +251,8 @@ internal static class StreamTableHarness
             // Row-level security (runtime 0.5).
             "row_security_filter", "read_relations", "guarded_relations", "row_security_conflict", "check_row_security",
             "entry_relations", "row_security_problems", "grant_storage_to_readers", "carry_row_security",
+            // Removing Trickle.
+            "uninstall",
         ];
         // The foreign key from source_reads to the catalog: its triggers are named after their oids.
         if (line.StartsWith("trigger trickle.source_reads \"RI_ConstraintTrigger_", StringComparison.Ordinal)
