@@ -256,10 +256,19 @@ public sealed record StreamTableIdentity(
     string RecomputeFunction,
     string TruncateFunction,
     string DropFunction,
-    string RefreshLockKey,
     string GroupLockClass,
     string IrText)
 {
+    /// <summary>
+    /// Empty table whose EXCLUSIVE lock serialises refreshes, recomputations and repairs of this generation (and
+    /// IMMEDIATE writers whose delta reads beyond their groups). A table lock, not an advisory key: only roles with a
+    /// privilege on the table can take it, so no other role can stall maintenance.
+    /// </summary>
+    public string RefreshLock { get; init; } = "";
+
+    /// <summary>Empty table IMMEDIATE writers of a grouped stream table lock shared, or alone past the group-lock bound.</summary>
+    public string WritersLock { get; init; } = "";
+
     /// <summary>
     /// <c>f(stored storage_row) RETURNS SETOF view</c>: the rows of the stream table one stored row stands for. Stream
     /// tables that read this one translate the changes of its storage into changes of its rows with it.
@@ -361,7 +370,8 @@ public sealed record MaintenanceModel
     public string TruncateFunction => Identity.TruncateFunction;
     public string DropFunction => Identity.DropFunction;
     public string ViewRowsFunction => Identity.ViewRowsFunction;
-    public string RefreshLockKey => Identity.RefreshLockKey;
+    public string RefreshLock => Identity.RefreshLock;
+    public string WritersLock => Identity.WritersLock;
     public string GroupLockClass => Identity.GroupLockClass;
     public string IrText => Identity.IrText;
     public string? Generation => Identity.Generation;
@@ -484,7 +494,7 @@ public sealed record VerbatimModel(StreamTableIdentity Identity, string QuerySql
     public string RefreshFunction => Identity.RefreshFunction;
     public string RecomputeFunction => Identity.RecomputeFunction;
     public string DropFunction => Identity.DropFunction;
-    public string RefreshLockKey => Identity.RefreshLockKey;
+    public string RefreshLock => Identity.RefreshLock;
     public string ScheduleLiteral => Identity.ScheduleLiteral;
     public string QueryLiteral => Identity.QueryLiteral;
     public string QueryComment => Identity.QueryComment;

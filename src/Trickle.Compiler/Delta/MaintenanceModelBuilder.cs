@@ -590,15 +590,16 @@ public static class MaintenanceModelBuilder
             Internal("recompute"),
             Internal("on_truncate"),
             Internal("drop"),
-            // Two lock spaces: the bigint form serialises refreshes of this stream table (and IMMEDIATE writers of a
-            // join or set operation); the (int, int) form with this class locks single groups during IMMEDIATE maintenance.
-            ((long)lockSeed).ToString(),
+            // The (int, int) advisory lock space of this class locks single groups during IMMEDIATE maintenance; whole-
+            // stream-table locks are table locks (RefreshLock, WritersLock), which other roles cannot take.
             unchecked((int)lockSeed).ToString(),
             IrPrinter.Print(table.Plan))
         {
             // Named like the view rows function readers expect (Catalog.UpstreamStreamTable), with the generation if any.
             ViewRowsFunction = Internal("view_rows"),
             SwitchFunction = Internal("switch_mode"),
+            RefreshLock = Internal("refresh_lock"),
+            WritersLock = Internal("writers_lock"),
             Generation = table.Generation,
             RowSecurity = table.RowSecurity,
             StagedView = Internal("view"),

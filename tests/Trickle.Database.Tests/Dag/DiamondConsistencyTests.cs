@@ -70,8 +70,7 @@ public sealed class DiamondConsistencyTests(PostgresCluster cluster)
 
         await using var holder = await database.OpenConnectionAsync();
         await using var holding = await holder.BeginTransactionAsync();
-        var refreshLockOfC = (long)SqlQuoting.StableHash("trickle:public.c");
-        await ExecuteAsync(holder, $"SELECT pg_advisory_xact_lock({refreshLockOfC})", holding);
+        await ExecuteAsync(holder, "LOCK TABLE trickle.c__refresh_lock IN EXCLUSIVE MODE", holding);
 
         await using var refresher = await database.OpenConnectionAsync();
         await using var refreshing = await refresher.BeginTransactionAsync(oneSnapshot ? IsolationLevel.RepeatableRead : IsolationLevel.ReadCommitted);
