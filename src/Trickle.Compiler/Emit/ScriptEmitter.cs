@@ -131,7 +131,6 @@ public static class ScriptEmitter
     private static IReadOnlyList<string> RenderParts(object model, bool verbatim, IReadOnlyList<string> templates, ScriptObject? extra = null)
     {
         var globals = new ScriptObject();
-        globals.Import(typeof(SqlFunctions), renamer: member => member.Name.ToLowerInvariant());
         globals.SetValue("model", model, readOnly: true);
         globals.SetValue("version", RuntimeVersion, readOnly: true);
         globals.SetValue("version_literal", SqlQuoting.Literal(RuntimeVersion), readOnly: true);
@@ -140,17 +139,8 @@ public static class ScriptEmitter
         if (model is MaintenanceModel maintained)
             globals.SetValue("plan_comment", string.Join("\n", maintained.IrText.TrimEnd().Split('\n').Select(l => "--   " + l)), readOnly: true);
 
-        var context = new TemplateContext
-        {
-            TemplateLoader = TemplateLibrary.Instance,
-            StrictVariables = true,
-            MemberRenamer = StandardMemberRenamer.Default,
-            LoopLimit = 0,
-            RecursiveLimit = 50,
-            // An include is a string value, which Scriban cuts at LimitToString (with "...") when it writes it: the
-            // template parts (stream_maintenance holds every mode's functions) can be longer than its default.
-            LimitToString = 0,
-        };
+        var context = new RenderContext();
+        context.PushGlobal(Functions.Value);
         context.PushGlobal(globals);
         if (extra is not null) context.PushGlobal(extra);
         if (!verbatim) TemplateLibrary.Instance.Get("prelude.sql.sbn").Render(context);
@@ -179,7 +169,7 @@ public static class ScriptEmitter
             previous = plan;
         }
         globals.SetValue("passes", passList, readOnly: true);
-        var context = new TemplateContext { TemplateLoader = TemplateLibrary.Instance, StrictVariables = true, MemberRenamer = StandardMemberRenamer.Default };
+        var context = new RenderContext();
         context.PushGlobal(globals);
         return Normalize(TemplateLibrary.Instance.Get("explain.txt.sbn").Render(context));
     }
@@ -200,6 +190,19 @@ public static class ScriptEmitter
     }
 
     /// <summary>Functions the templates call; quoting goes through <see cref="SqlQuoting"/> only.</summary>
+    /// <summary>
+    /// The template functions, imported once: importing a type wraps each method for reflection calls, and doing it for
+    /// every render made the runtime generate (and later finalize) invocation stubs over and over, a large share of a
+    /// warm compile's time. Read only, so every render context can share it.
+    /// </summary>
+    private static readonly Lazy<ScriptObject> Functions = new(() =>
+    {
+        var functions = new ScriptObject();
+        functions.Import(typeof(SqlFunctions), renamer: member => member.Name.ToLowerInvariant());
+        functions.IsReadOnly = true;
+        return functions;
+    });
+
     private static class SqlFunctions
     {
         public static string Literal(string text) => SqlQuoting.Literal(text);

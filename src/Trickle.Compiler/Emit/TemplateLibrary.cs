@@ -25,6 +25,19 @@ internal sealed class TemplateLibrary : ITemplateLoader
         return template;
     });
 
+    /// <summary>Gives a render context every template already parsed (see <see cref="RenderContext"/>).</summary>
+    public void Preload(TemplateContext context)
+    {
+        foreach (var name in TemplateNames.Value)
+            context.CachedTemplates[name] = Get(name);
+    }
+
+    private static readonly Lazy<IReadOnlyList<string>> TemplateNames = new(() =>
+        Assembly.GetExecutingAssembly().GetManifestResourceNames()
+            .Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal))
+            .Select(n => n[ResourcePrefix.Length..])
+            .ToList());
+
     public string GetPath(TemplateContext context, SourceSpan callerSpan, string templateName) => templateName;
 
     public string Load(TemplateContext context, SourceSpan callerSpan, string templatePath) => ReadText(templatePath);

@@ -15,14 +15,7 @@ internal static class ToolTemplates
         globals.Import("literal", new Func<string, string>(SqlQuoting.Literal));
         globals.Import("ident", new Func<string, string>(SqlQuoting.Identifier));
         globals.SetValue("model", model, readOnly: true);
-        var context = new TemplateContext
-        {
-            TemplateLoader = TemplateLibrary.Instance,
-            StrictVariables = true,
-            MemberRenamer = StandardMemberRenamer.Default,
-            LoopLimit = 0,
-            LimitToString = 0,
-        };
+        var context = new RenderContext();
         context.PushGlobal(globals);
         return TemplateLibrary.Instance.Get(template).Render(context).Replace("\r\n", "\n");
     }
