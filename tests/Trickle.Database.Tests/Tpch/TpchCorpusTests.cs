@@ -24,14 +24,20 @@ public sealed class TpchCorpusTests(PostgresCluster cluster, ITestOutputHelper o
 {
     private const int DataSeed = 1;
 
-    /// <summary>Orders per RF1 and per RF2 batch: about 1% of the CI data set's orders (TPC-H's own is 0.1%).</summary>
-    private const int OrdersPerRefreshFunction = 6;
+    /// <summary>Orders per RF1 and per RF2 batch: 1% of the orders (TPC-H's own is 0.1%), at least 6.</summary>
+    private static int OrdersPerRefreshFunction => Math.Max(6, Scale.Orders / 100);
 
     private static readonly RefreshMode[] Modes = [RefreshMode.Differential, RefreshMode.Immediate];
 
     private static readonly int SeedOffset = int.TryParse(Environment.GetEnvironmentVariable("TRICKLE_TEST_SEED_OFFSET"), out var offset) ? offset : 0;
 
-    private static readonly Lazy<TpchData> Data = new(() => TpchGenerator.Generate(TpchScale.Ci, DataSeed));
+    /// <summary>TRICKLE_TEST_TPCH_SCALE=0.01 (a scale factor) runs the corpus on more data, for timings worth reading.</summary>
+    private static readonly TpchScale Scale =
+        double.TryParse(Environment.GetEnvironmentVariable("TRICKLE_TEST_TPCH_SCALE"), CultureInfo.InvariantCulture, out var factor)
+            ? TpchScale.FromFactor(factor)
+            : TpchScale.Ci;
+
+    private static readonly Lazy<TpchData> Data = new(() => TpchGenerator.Generate(Scale, DataSeed));
 
     private static readonly Lazy<string> DataSql = new(() => Data.Value.ToInsertSql());
 
@@ -61,7 +67,7 @@ public sealed class TpchCorpusTests(PostgresCluster cluster, ITestOutputHelper o
             if (rows == 0)
                 empty.Add(query.Name);
         }
-        output.WriteLine($"rows at scale {TpchScale.Ci}, seed {DataSeed}: {string.Join(", ", counts)}");
+        output.WriteLine($"rows at scale {Scale}, seed {DataSeed}: {string.Join(", ", counts)}");
         Assert.True(empty.Count == 0, $"validation parameters selecting no row: {string.Join(", ", empty)}");
     }
 
@@ -99,10 +105,19 @@ public sealed class TpchCorpusTests(PostgresCluster cluster, ITestOutputHelper o
     private static IReadOnlyList<RefreshMode> AcceptedModes(TpchQuery query) =>
         Modes.Where(mode => TrickleCompiler.Compile(TpchData.SchemaDdl, query.Sql, query.StreamTableName, mode).Success).ToList();
 
+    private enum Batch { RefreshInsert, RefreshDelete, Updates, Mixed }
+
     /// <summary>
-    /// Ten steps: RF1, RF2, updates, everything mixed, updates — twice. Six update batches set every read column
-    /// (<see cref="TpchWorkload.BatchesToUpdateEveryColumn"/>). No rolled-back steps: the general corpora cover those.
+    /// The steps of a run: RF1, RF2, updates, all three in one transaction, updates — twice. Its update batches must set
+    /// every read column (<see cref="TpchWorkload.BatchesToUpdateEveryColumn"/>; TpchWorkloadTests holds the two together).
+    /// No rolled-back steps: the general corpora cover those.
     /// </summary>
+    private static readonly Batch[] Schedule =
+        [Batch.RefreshInsert, Batch.RefreshDelete, Batch.Updates, Batch.Mixed, Batch.Updates,
+         Batch.RefreshInsert, Batch.RefreshDelete, Batch.Updates, Batch.Mixed, Batch.Updates];
+
+    internal static int UpdateBatchesPerRun => Schedule.Count(batch => batch is Batch.Updates or Batch.Mixed);
+
     private static DifferentialScenario Scenario(TpchQuery query, RefreshMode mode)
     {
         var seed = query.Number * 101 + SeedOffset;
@@ -115,20 +130,21 @@ public sealed class TpchCorpusTests(PostgresCluster cluster, ITestOutputHelper o
             StreamTableName = query.StreamTableName,
             CompileScript = (ddl, sql, name, modeName) => TrickleCompiler.CompileScript(ddl, sql, name, modeName),
             Modes = [mode],
-            Steps = 10,
+            Steps = Schedule.Length,
             Seed = seed,
             RollbackEvery = 0,
             RequireRows = SeedOffset == 0,
-            Writes = stepNumber => new DmlStep(stepNumber, Batch(workload, stepNumber).Select(ToDml).ToList()),
+            Writes = stepNumber => new DmlStep(stepNumber, Statements(workload, Schedule[stepNumber - 1]).Select(ToDml).ToList()),
         };
     }
 
-    private static IEnumerable<TpchStatement> Batch(TpchWorkload workload, int stepNumber) => ((stepNumber - 1) % 5) switch
+    private static IEnumerable<TpchStatement> Statements(TpchWorkload workload, Batch batch) => batch switch
     {
-        0 => workload.RefreshInsert(OrdersPerRefreshFunction),
-        1 => workload.RefreshDelete(OrdersPerRefreshFunction),
-        3 => [.. workload.RefreshInsert(OrdersPerRefreshFunction), .. workload.RandomUpdates(), .. workload.RefreshDelete(OrdersPerRefreshFunction)],
-        _ => workload.RandomUpdates(),
+        Batch.RefreshInsert => workload.RefreshInsert(OrdersPerRefreshFunction),
+        Batch.RefreshDelete => workload.RefreshDelete(OrdersPerRefreshFunction),
+        Batch.Updates => workload.RandomUpdates(),
+        Batch.Mixed => [.. workload.RefreshInsert(OrdersPerRefreshFunction), .. workload.RandomUpdates(), .. workload.RefreshDelete(OrdersPerRefreshFunction)],
+        _ => throw new ArgumentOutOfRangeException(nameof(batch), batch, null),
     };
 
     private static DmlStatement ToDml(TpchStatement statement) => new(DmlKind.Scripted, statement.Table, statement.Sql);
