@@ -30,7 +30,10 @@ public sealed class DifferentialChecker(PostgresCluster cluster, Action<string>?
             await InstallAsync(run, database, "the seed data", scenario.SeedDataSql, cancellationToken);
 
         await using var observer = await database.OpenConnectionAsync(cancellationToken);
-        var tables = scenario.Tables ?? await TableCatalog.ReadTablesAsync(observer, cancellationToken, scenario.WritePartitionsDirectly);
+        // Scripted writes need no table definitions, and their tables may hold types the generator does not know.
+        var tables = scenario.Writes is not null
+            ? []
+            : scenario.Tables ?? await TableCatalog.ReadTablesAsync(observer, cancellationToken, scenario.WritePartitionsDirectly);
 
         string script;
         try
@@ -44,15 +47,17 @@ public sealed class DifferentialChecker(PostgresCluster cluster, Action<string>?
         await InstallAsync(run, database, "the compiled install script", script, cancellationToken);
 
         await CompareAsync(run, observer, "initial population", cancellationToken);
-        log?.Invoke($"[{run.Mode}] seed {scenario.Seed}: installed into {database.Name}; {tables.Count} source table(s)");
+        log?.Invoke($"[{run.Mode}] seed {scenario.Seed}: installed into {database.Name}; "
+            + (scenario.Writes is null ? $"{tables.Count} source table(s)" : "scripted writes"));
 
         await using var writer = await database.OpenConnectionAsync(cancellationToken);
-        var generator = new DmlGenerator(tables, scenario.Seed, scenario.MaxStatementsPerStep);
+        var generator = scenario.Writes is null ? new DmlGenerator(tables, scenario.Seed, scenario.MaxStatementsPerStep) : null;
         var refreshCount = 0;
         for (var stepNumber = 1; stepNumber <= scenario.Steps; stepNumber++)
         {
-            var state = await TableCatalog.ReadStatesAsync(observer, tables, cancellationToken);
-            var step = generator.NextStep(state);
+            var step = generator is null
+                ? scenario.Writes!(stepNumber)
+                : generator.NextStep(await TableCatalog.ReadStatesAsync(observer, tables, cancellationToken));
             var rolledBack = scenario.RollbackEvery > 0 && stepNumber % scenario.RollbackEvery == 0;
             run.Record(step, rolledBack);
 

@@ -57,5 +57,13 @@ public sealed record DifferentialScenario
     /// <summary>Tables the DML generator writes; null means every user table that exists after the schema and seed ran.</summary>
     public IReadOnlyList<TableDefinition>? Tables { get; init; }
 
+    /// <summary>
+    /// The transaction of each step, given its number (from 1), instead of the DML generator's random ones: scripted
+    /// batches such as a benchmark's refresh functions (see <c>Tpch/TpchCorpusTests.cs</c>). The source tables are then
+    /// neither described nor read back (<see cref="Tables"/> does not apply); everything else — rollbacks, refreshes,
+    /// comparisons, the failure report — is the same.
+    /// </summary>
+    public Func<int, DmlStep>? Writes { get; init; }
+
     public static string ModeName(RefreshMode mode) => mode.ToString().ToLowerInvariant();
 }

@@ -14,6 +14,8 @@ public enum DmlKind
     NoOpUpdate,
     /// <summary>MERGE of a few existing and fresh keys: updates, deletes and inserts in one statement.</summary>
     Merge,
+    /// <summary>A statement the scenario wrote itself (<see cref="DifferentialScenario.Writes"/>).</summary>
+    Scripted,
 }
 
 /// <param name="RolledBackToSavepoint">run between SAVEPOINT and ROLLBACK TO SAVEPOINT: it must leave no trace</param>

@@ -52,7 +52,7 @@ public sealed class DmlGeneratorTests(PostgresCluster cluster)
             .SelectMany(_ => generator.NextStep(SyntheticState).Statements)
             .Select(statement => statement.Kind)
             .ToHashSet();
-        Assert.Equal(Enum.GetValues<DmlKind>().ToHashSet(), kinds);
+        Assert.Equal(Enum.GetValues<DmlKind>().Where(kind => kind != DmlKind.Scripted).ToHashSet(), kinds);
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public sealed class DmlGeneratorTests(PostgresCluster cluster)
             duplicates = Math.Max(duplicates, await database.ScalarAsync<long>(
                 "SELECT count(*) FROM (SELECT i, t FROM s.\"Keyless\" GROUP BY i, t HAVING count(*) > 1) d"));
         }
-        Assert.Equal(Enum.GetValues<DmlKind>().ToHashSet(), kinds);
+        Assert.Equal(Enum.GetValues<DmlKind>().Where(kind => kind != DmlKind.Scripted).ToHashSet(), kinds);
         Assert.True(combined, "no step ran its statements as one");
         Assert.True(rolledBackToSavepoint, "no statement was rolled back to a savepoint");
         // Small domains must produce duplicates in keyless tables (at some step), or multiplicity bugs go unnoticed.

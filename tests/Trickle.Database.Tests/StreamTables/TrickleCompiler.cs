@@ -7,14 +7,19 @@ internal static class TrickleCompiler
 {
     public static string CompileScript(string schemaDdl, string query, string name, string mode)
     {
+        var result = Compile(schemaDdl, query, name, Enum.Parse<RefreshMode>(mode, ignoreCase: true));
+        if (!result.Success)
+            throw new InvalidOperationException("query did not compile:\n" + string.Join("\n", result.Diagnostics));
+        return result.Script!;
+    }
+
+    /// <summary>The compiler's verdict on a query, whether or not it compiles (the schema must).</summary>
+    public static CompilationResult Compile(string schemaDdl, string query, string name, RefreshMode mode)
+    {
         var diagnostics = new Trickle.Compiler.Diagnostics.DiagnosticBag();
         var catalog = Compilation.ReadSchema([new SourceText("schema.sql", schemaDdl)], diagnostics);
         if (diagnostics.HasErrors)
             throw new InvalidOperationException("schema did not compile:\n" + string.Join("\n", diagnostics.Items));
-        var result = Compilation.Compile(new SourceText("query.sql", query), catalog,
-            new CompilationOptions(Name: name, Mode: Enum.Parse<RefreshMode>(mode, ignoreCase: true)));
-        if (!result.Success)
-            throw new InvalidOperationException("query did not compile:\n" + string.Join("\n", result.Diagnostics));
-        return result.Script!;
+        return Compilation.Compile(new SourceText("query.sql", query), catalog, new CompilationOptions(Name: name, Mode: mode));
     }
 }
