@@ -145,8 +145,8 @@ public static class MaintenanceModelBuilder
             Nullable: k is not BoundColumn column || outer?.NullableNames.Contains(column.Relation) == true
                 || !(scans.First(s => s.Name == column.Relation).Table.FindColumn(column.ColumnName)?.NotNull ?? false),
             HashCast: HashCastFor(k.Type)) {
-                // A numeric column with a declared scale (numeric(10,2)) prints every value at that scale.
-                ScaleSensitive = aggregate.Multiplicity && k.Type.Category == TypeCategory.Numeric && !(k is BoundColumn && k.Type.Modifiers is not null),
+                // A numeric whose scale the types decide (numeric(10,2), NumericScale) prints every value at that scale.
+                ScaleSensitive = aggregate.Multiplicity && k.Type.Category == TypeCategory.Numeric && Delta.Rules.NumericScale.Of(k) is null,
                 EqualityOperator = k.Type.Operator("="),
             }).ToList();
 

@@ -75,6 +75,51 @@ public sealed class NumericScaleTests(PostgresCluster cluster)
     }
 
     /// <summary>
+    /// Where the types decide the scale (TPC-H's sum(l_extendedprice * (1 - l_discount)) over numeric(15,2) columns),
+    /// no scale is tracked, so a delete-only batch rescans nothing from the source (the script computes no largest
+    /// scale), and every value still prints as PostgreSQL prints it (products add scales, sums and differences keep the larger,
+    /// a cast fixes it).
+    /// </summary>
+    [Theory]
+    [InlineData("differential")]
+    [InlineData("immediate")]
+    public async Task ScaleDecidedByTheTypes_IsNotTracked_AndDeleteOnlyBatchesKeepTheDisplayScale(string mode)
+    {
+        const string schema = "CREATE TABLE li (id integer PRIMARY KEY, g integer NOT NULL, price numeric(12,2), discount numeric(4,2), qty integer);";
+        const string query = """
+            SELECT g, sum(price * (1 - discount)) AS net, sum(price * qty + 0.5) AS gross, sum(-price) AS neg,
+                   sum(CAST(price AS numeric(14,3))) AS widened, stddev_samp(price * 2) AS spread, avg(price * (1 - discount)) AS mean
+            FROM li GROUP BY g
+            """;
+        const string text = "SELECT g, net::text, gross::text, neg::text, widened::text, spread::text, mean::text FROM ";
+        var script = Compile(schema, query, "st", mode);
+        Assert.DoesNotContain("max(scale(", script);   // no scale state, so no rescan of it either
+
+        await using var database = await cluster.CreateDatabaseAsync("scale_typed_" + mode);
+        await database.ExecuteAsync(schema);
+        await database.ExecuteAsync("INSERT INTO li SELECT i, i % 3, i * 1.25, (i % 7) * 0.01, i % 5 FROM generate_series(1, 60) AS i");
+        await database.ExecutePsqlScriptAsync(script, "st");
+        var recomputed = text + "(" + query + ") AS q ORDER BY g";
+        var stored = text + "st ORDER BY g";
+        string[] deleteOnly =
+        [
+            "DELETE FROM li WHERE id % 4 = 0",
+            "DELETE FROM li WHERE g = 1 AND id > 30",
+            "DELETE FROM li WHERE discount = 0.06",
+            "UPDATE li SET price = NULL WHERE id = 5; DELETE FROM li WHERE id IN (7, 9)",
+            "DELETE FROM li WHERE g = 2",
+        ];
+        foreach (var batch in deleteOnly)
+        {
+            await database.ExecuteAsync(batch);
+            await RefreshAsync(database, "st");
+            await using var connection = await database.OpenConnectionAsync();
+            await AssertMatchesAsync(connection, "st", query, batch);
+            Assert.Equal(await RowsAsync(connection, recomputed), await RowsAsync(connection, stored));
+        }
+    }
+
+    /// <summary>
     /// A bag shows each row as it is: 2.5 and 2.50 are equal numerics but different rows to a reader. Counted rows keep
     /// them apart by scale, so deleting one leaves the other exactly as it was written.
     /// </summary>

@@ -53,10 +53,10 @@ public sealed class ExactSumRule : IAggregateRule
     }
 
     /// <summary>
-    /// Numerics whose scale can vary need the scale tracked. A column declared numeric(p,s) coerces every value to
-    /// scale s, so its sums already carry exactly that scale.
+    /// Numerics whose scale can vary need the scale tracked. Where the types decide it (a numeric(p,s) column, an
+    /// expression of such columns and literals: <see cref="NumericScale"/>), every value has that scale, and so do
+    /// their sums.
     /// </summary>
     private static bool IsNumeric(AggregateContext context) =>
-        context.Call.Argument is { Type.Category: TypeCategory.Numeric } argument
-        && !(argument is Binding.BoundColumn { Type.Modifiers: not null });
+        context.Call.Argument is { Type.Category: TypeCategory.Numeric } argument && NumericScale.Of(argument) is null;
 }

@@ -64,7 +64,7 @@ public sealed class StatisticRule : IAggregateRule
                 $"COALESCE(s.{special}, 0) + d.{special}",
                 null));
         }
-        if (numeric && DeclaredScale(context.Call.Argument!) is null)
+        if (numeric && NumericScale.Of(context.Call.Argument!) is null)
         {
             // As for SUM (ExactSumRule): the largest scale is a MAX over scale(x), recounted only when a deletion may
             // have removed its last value. scale() of NaN and ±Infinity is NULL, so they never count.
@@ -94,7 +94,7 @@ public sealed class StatisticRule : IAggregateRule
         // The sums are exact, but a merge can leave them with a larger display scale than PostgreSQL's (a deleted
         // value's): the numerator is brought to PostgreSQL's scale 2S. Integer sums always have scale 0.
         var numerator = IsNumeric(context)
-            ? $"round({exactNumerator}, {(DeclaredScale(context.Call.Argument!) is { } declared ? (2 * declared).ToString(CultureInfo.InvariantCulture) : $"2 * COALESCE(s.{context.StateColumn("scale")}, 0)")})"
+            ? $"round({exactNumerator}, {(NumericScale.Of(context.Call.Argument!) is { } declared ? (2 * declared).ToString(CultureInfo.InvariantCulture) : $"2 * COALESCE(s.{context.StateColumn("scale")}, 0)")})"
             : exactNumerator;
         var denominator = sample ? $"CAST({n} AS numeric) * ({n} - 1)" : $"CAST({n} AS numeric) * {n}";
         var variance = $"(SELECT CASE WHEN sq.num > 0 THEN sq.num / ({denominator}) ELSE 0 END FROM (SELECT {numerator} AS num) AS sq)";
@@ -109,15 +109,4 @@ public sealed class StatisticRule : IAggregateRule
 
     private static bool IsNumeric(AggregateContext context) => context.Call.Argument!.Type.Category == TypeCategory.Numeric;
 
-    /// <summary>
-    /// The scale every finite value has when the argument is a column (or cast) of type numeric(p,s), also with a FILTER
-    /// folded in (CASE WHEN p THEN column END); null when values can have any scale.
-    /// </summary>
-    private static int? DeclaredScale(BoundExpression argument) => argument switch
-    {
-        BoundColumn or BoundCast when argument.Type.Modifiers is { } modifiers =>
-            modifiers.Split(',') is [_, var scale] ? int.Parse(scale, CultureInfo.InvariantCulture) : 0,
-        BoundSyntaxForm { Kind: "case", Operands: [_, var value] } => DeclaredScale(value),
-        _ => null,
-    };
 }
