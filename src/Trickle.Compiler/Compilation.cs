@@ -190,15 +190,17 @@ public static class Compilation
     private static string Reason(Diagnostic first) => $"{first.Message} ({first.Code} at {first.Span.Line}:{first.Span.Column})";
 
     /// <summary>
-    /// Under FULL and AUTO, a query that is valid but cannot be maintained incrementally (every error is TRK4001 or
-    /// TRK4004) is still a stream table: its defining query, as written, recomputed on every refresh. The compile
-    /// succeeds with warning TRK4101, positioned where the first obstacle is. Null when that does not apply.
+    /// Under FULL and AUTO, a query that is valid but cannot be maintained incrementally (every error is TRK4001,
+    /// TRK4002 or TRK4004) is still a stream table: its defining query, as written, recomputed on every refresh, as a
+    /// materialized view is (a volatile function such as now() included: recomputing on refresh is what it needs). The
+    /// compile succeeds with warning TRK4101, positioned where the first obstacle is. Null when that does not apply.
     /// </summary>
     private static CompilationResult? RecomputeVerbatim(SourceText definition, CompilationOptions options, DiagnosticBag diagnostics, bool explain,
         Func<VerbatimModel, string>? render = null)
     {
         var errors = diagnostics.Items.Where(d => d.IsError).ToList();
-        if (errors.Count == 0 || errors.Any(e => e.Code != DiagnosticCode.UnsupportedConstruct.Id && e.Code != DiagnosticCode.AmbiguousTies.Id))
+        string[] onlyIncremental = [DiagnosticCode.UnsupportedConstruct.Id, DiagnosticCode.VolatileFunction.Id, DiagnosticCode.AmbiguousTies.Id];
+        if (errors.Count == 0 || errors.Any(e => !onlyIncremental.Contains(e.Code)))
             return null;
         var quiet = new DiagnosticBag();
         var parsed = SqlParser.ParseDefinition(definition, quiet);

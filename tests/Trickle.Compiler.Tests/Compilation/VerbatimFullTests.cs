@@ -36,6 +36,22 @@ public sealed class VerbatimFullTests
         Assert.DoesNotContain("__maintain_", script);
     }
 
+    /// <summary>AUTO falls back to recomputation for a volatile function too, as a materialized view would refresh it.</summary>
+    [Theory]
+    [InlineData("now()")]
+    [InlineData("random()")]
+    public void VolatileFunction_UnderAuto_CompilesAsTheQueryRecomputed_WithTheReasonAtTheCall(string call)
+    {
+        var result = TestCompiler.Compile($"SELECT src,\n       {call} AS seen\nFROM edges", Catalog, new CompilationOptions(Name: "seen", Mode: RefreshMode.Auto));
+
+        Assert.True(result.Success, string.Join(Environment.NewLine, result.Diagnostics));
+        var warning = Assert.Single(result.Diagnostics);
+        Assert.Equal("TRK4101", warning.Code);
+        Assert.Equal((2, 8), (warning.Span.Line, warning.Span.Column));
+        Assert.Contains("'full',", result.Script);
+        Assert.DoesNotContain("__capture_", result.Script);
+    }
+
     [Theory]
     [InlineData(RefreshMode.Differential)]
     [InlineData(RefreshMode.Immediate)]
