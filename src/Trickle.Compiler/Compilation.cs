@@ -93,7 +93,8 @@ public static class Compilation
     /// </summary>
     public static CompilationResult Explain(SourceText definition, SourceCatalog catalog, CompilationOptions options) =>
         Guarded(definition, () => Render(definition, catalog, options, (model, analysis) =>
-            ScriptEmitter.Explain(model, IrPrinter.Print(analysis.Bound.Plan), analysis.BinderRewrites, analysis.Passes, analysis.Rewritten.Schedule), explain: true));
+            ScriptEmitter.Explain(model, IrPrinter.Print(analysis.Bound.Plan), analysis.BinderRewrites, analysis.Passes, analysis.Rewritten.Schedule,
+                IndexAdvice.For(analysis.Rewritten.Plan, model.AnyRescan)), explain: true));
 
     /// <summary>Runs every phase up to the maintenance model, then renders it; stops at the first phase with errors.</summary>
     private static CompilationResult Render(SourceText definition, SourceCatalog catalog, CompilationOptions options,

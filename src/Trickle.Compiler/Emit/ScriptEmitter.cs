@@ -152,10 +152,11 @@ public static class ScriptEmitter
     /// maintained, from the same model the script is rendered from.
     /// </summary>
     public static string Explain(MaintenanceModel model, string boundPlan, IReadOnlyList<string> binderRewrites,
-        IReadOnlyList<(string Pass, string Plan)> passes, string? schedule)
+        IReadOnlyList<(string Pass, string Plan)> passes, string? schedule, IReadOnlyList<IndexSuggestion> indexes)
     {
         var globals = new ScriptObject();
         globals.SetValue("model", model, readOnly: true);
+        globals.SetValue("indexes", indexes, readOnly: true);
         var rewrites = new ScriptArray();
         foreach (var rewrite in binderRewrites) rewrites.Add(rewrite);
         globals.SetValue("binder_rewrites", rewrites, readOnly: true);

@@ -1,0 +1,128 @@
+using Trickle.Compiler.Binding;
+using Trickle.Compiler.Emit;
+using Trickle.Compiler.Ir;
+
+namespace Trickle.Compiler.Delta;
+
+/// <summary>An index a delta query looks rows up by: a source table and the columns, in the order worth indexing.</summary>
+/// <param name="Table">the source, qualified and quoted</param>
+/// <param name="Columns">its columns, quoted</param>
+/// <param name="Reasons">which lookups use it, one line each</param>
+/// <param name="CoveredBy">the existing index whose leading columns are these (today the primary key), or null</param>
+public sealed record IndexSuggestion(string Table, IReadOnlyList<string> Columns, IReadOnlyList<string> Reasons, string? CoveredBy)
+{
+    public string Statement => $"CREATE INDEX ON {Table} ({string.Join(", ", Columns)});";
+}
+
+/// <summary>
+/// The indexes the delta queries need, read from the plan the maintenance model was built from. A delta joins the
+/// changed rows of one source with the other sources as they are, so each equality join condition is a lookup of the
+/// other side by its join columns, once per changed key; a group whose state is rescanned reads its source rows by the
+/// GROUP BY columns. Without an index each lookup reads the whole table: TPC-H Q13's LEFT JOIN match count refreshed
+/// 8.8× slower than recomputing without an index on o_custkey, 14.6 ms with one. Lookups into subqueries kept whole
+/// and into other stream tables use the storage indexes the compiler creates, and are not listed.
+/// </summary>
+public static class IndexAdvice
+{
+    public static IReadOnlyList<IndexSuggestion> For(RelNode plan, bool groupsAreRescanned)
+    {
+        var scans = new Dictionary<string, ScanNode>(StringComparer.Ordinal);
+        var equalities = new List<(BoundColumn Left, BoundColumn Right)>();
+        var groupKeys = new List<IReadOnlyList<BoundExpression>>();
+        Collect(plan, scans, equalities, groupKeys);
+
+        var lookups = new List<(ScanNode Table, List<string> Columns, string Reason)>();
+        // Each pair of relations joined by equalities: the columns of one that the other's changes look up, together.
+        foreach (var pair in equalities
+                     .SelectMany(e => new[] { (Probed: e.Left, Changed: e.Right), (Probed: e.Right, Changed: e.Left) })
+                     .Where(e => e.Probed.Relation != e.Changed.Relation && IsTable(scans, e.Probed.Relation) && scans.ContainsKey(e.Changed.Relation))
+                     .GroupBy(e => (e.Probed.Relation, e.Changed.Relation)))
+        {
+            var columns = pair.Select(e => e.Probed.ColumnName).Distinct().ToList();
+            var changed = scans[pair.Key.Item2];
+            lookups.Add((scans[pair.Key.Item1], columns,
+                $"changes to {Display(changed)} look up its rows by {string.Join(", ", columns)}"));
+        }
+        if (groupsAreRescanned)
+        {
+            foreach (var keys in groupKeys)
+            {
+                var columns = keys.OfType<BoundColumn>().ToList();
+                if (columns.Count == 0 || columns.Select(c => c.Relation).Distinct().Count() != 1 || !IsTable(scans, columns[0].Relation))
+                    continue;
+                var names = columns.Select(c => c.ColumnName).Distinct().ToList();
+                lookups.Add((scans[columns[0].Relation], names,
+                    $"a group whose state is rescanned reads its rows by the GROUP BY columns {string.Join(", ", names)}"));
+            }
+        }
+
+        return lookups
+            .GroupBy(l => (Qualified(l.Table), string.Join("\0", l.Columns)))
+            .Select(g =>
+            {
+                var table = g.First().Table.Table;
+                var columns = g.First().Columns;
+                var coveredBy = table.PrimaryKey.Count >= columns.Count
+                                && table.PrimaryKey.Take(columns.Count).Order(StringComparer.Ordinal).SequenceEqual(columns.Order(StringComparer.Ordinal))
+                    ? "the primary key" : null;
+                return new IndexSuggestion(g.Key.Item1, columns.Select(SqlQuoting.Identifier).ToList(),
+                    g.Select(l => l.Reason).Distinct().ToList(), coveredBy);
+            })
+            .OrderBy(s => s.Table, StringComparer.Ordinal).ThenBy(s => string.Join(",", s.Columns), StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static bool IsTable(Dictionary<string, ScanNode> scans, string relation) =>
+        scans.TryGetValue(relation, out var scan) && !scan.IsSubquery && !scan.Table.IsStreamTable;
+
+    private static string Qualified(ScanNode scan) => SqlQuoting.Qualified(scan.Table.Schema, scan.Table.Name);
+
+    private static string Display(ScanNode scan) => scan.Name == scan.Table.Name ? scan.Table.Name : $"{scan.Table.Name} ({scan.Name})";
+
+    private static void Collect(RelNode node, Dictionary<string, ScanNode> scans, List<(BoundColumn, BoundColumn)> equalities, List<IReadOnlyList<BoundExpression>> groupKeys)
+    {
+        switch (node)
+        {
+            case ScanNode scan:
+                scans.TryAdd(scan.Name, scan);
+                if (scan.Subplan is { } subplan) Collect(subplan, scans, equalities, groupKeys);
+                break;
+            case JoinNode join:
+                if (join.Condition is { } condition) Equalities(condition, equalities);
+                Collect(join.Left, scans, equalities, groupKeys);
+                Collect(join.Right, scans, equalities, groupKeys);
+                break;
+            case FilterNode filter:
+                Equalities(filter.Predicate, equalities);
+                Collect(filter.Input, scans, equalities, groupKeys);
+                break;
+            case AggregateNode aggregate:
+                groupKeys.Add(aggregate.GroupKeys);
+                Collect(aggregate.Input, scans, equalities, groupKeys);
+                break;
+            case ProjectNode project: Collect(project.Input, scans, equalities, groupKeys); break;
+            case DistinctNode distinct: Collect(distinct.Input, scans, equalities, groupKeys); break;
+            case DistinctOnNode distinctOn: Collect(distinctOn.Input, scans, equalities, groupKeys); break;
+            case WindowNode window: Collect(window.Input, scans, equalities, groupKeys); break;
+            case TopKNode topK: Collect(topK.Input, scans, equalities, groupKeys); break;
+            case SetOperationNode setOperation:
+                foreach (var input in setOperation.Inputs) Collect(input, scans, equalities, groupKeys);
+                break;
+        }
+    }
+
+    /// <summary>The column = column conjuncts of a condition (ANDs only: an OR's branches are not lookups by both).</summary>
+    private static void Equalities(BoundExpression condition, List<(BoundColumn, BoundColumn)> equalities)
+    {
+        switch (condition)
+        {
+            case BoundBinary { Operator: "AND" } and:
+                Equalities(and.Left, equalities);
+                Equalities(and.Right, equalities);
+                break;
+            case BoundBinary { Operator: "=", Left: BoundColumn left, Right: BoundColumn right }:
+                equalities.Add((left, right));
+                break;
+        }
+    }
+}
