@@ -25,10 +25,19 @@ public sealed record CatalogTable(string Schema, string Name, IReadOnlyList<Cata
     /// <summary>Set for a view: a query reading it reads its definition, maintained from the tables that reads.</summary>
     public ViewDefinition? View { get; init; }
 
+    /// <summary>
+    /// Its indexes' leading plain key columns (up to the first expression key), as read from a live database; schema
+    /// files give none. <c>trickle explain</c> says which of the indexes the delta queries need exist.
+    /// </summary>
+    public IReadOnlyList<CatalogIndex> Indexes { get; init; } = [];
+
     public override string ToString() => $"{Schema}.{Name}";
 }
 
 public enum RelationKind { Table, View, MaterializedView, ForeignTable }
+
+/// <summary>An index by name and its leading plain key columns, in key order.</summary>
+public sealed record CatalogIndex(string Name, IReadOnlyList<string> Columns);
 
 /// <summary>
 /// A view's query as text (parsed where a stream table reads it) and the column names its definition gives.

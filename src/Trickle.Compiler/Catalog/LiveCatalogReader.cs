@@ -34,6 +34,21 @@ public static class LiveCatalogReader
         ORDER BY i.indrelid, k.position
         """;
 
+    // Valid, non-partial btree indexes with their leading plain key columns (an expression key, attnum 0, ends them):
+    // what an equality lookup by those columns can use.
+    private const string IndexesSql = """
+        SELECT i.indrelid, c.relname, array_agg(a.attname ORDER BY k.position)
+        FROM pg_catalog.pg_index i
+        JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+        JOIN pg_catalog.pg_am am ON am.oid = c.relam AND am.amname = 'btree'
+        CROSS JOIN LATERAL unnest(i.indkey::smallint[]) WITH ORDINALITY AS k(attnum, position)
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+        WHERE i.indisvalid AND i.indpred IS NULL AND k.position <= i.indnkeyatts
+          AND k.position < COALESCE((SELECT min(z.position) FROM unnest(i.indkey::smallint[]) WITH ORDINALITY AS z(attnum, position) WHERE z.attnum = 0), 32767)
+        GROUP BY i.indrelid, c.relname
+        ORDER BY i.indrelid, c.relname
+        """;
+
     private const string SearchPathSql = "SELECT current_schemas(false)";
 
     private const string ViewDefinitionsSql = """
@@ -127,6 +142,12 @@ public static class LiveCatalogReader
             while (await reader.ReadAsync(ct))
                 GetOrAdd(primaryKeys, reader.GetFieldValue<uint>(0)).Add(reader.GetString(1));
 
+        var indexes = new Dictionary<uint, List<CatalogIndex>>();
+        await using (var command = new NpgsqlCommand(IndexesSql, connection, transaction))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                GetOrAdd(indexes, reader.GetFieldValue<uint>(0)).Add(new CatalogIndex(reader.GetString(1), reader.GetFieldValue<string[]>(2)));
+
         var operators = new HashSet<string>(StringComparer.Ordinal);
         await using (var command = new NpgsqlCommand("SELECT DISTINCT oprname FROM pg_catalog.pg_operator", connection, transaction))
         await using (var reader = await command.ExecuteReaderAsync(ct))
@@ -164,6 +185,7 @@ public static class LiveCatalogReader
             return new CatalogTable(r.Schema, r.Name, relationColumns, primaryKeys.TryGetValue(r.Oid, out var key) ? key : [])
             {
                 Upstream = upstream,
+                Indexes = indexes.TryGetValue(r.Oid, out var relationIndexes) ? relationIndexes : [],
                 Kind = r.Kind switch { "v" => RelationKind.View, "m" => RelationKind.MaterializedView, "f" => RelationKind.ForeignTable, _ => RelationKind.Table },
                 // A stream table is a view over its storage: it is read through its storage's changes, not expanded.
                 View = !definitions.TryGetValue(r.Oid, out var definition) || upstream is not null ? null : new ViewDefinition(definition.Trim().TrimEnd(';'),

@@ -8,7 +8,7 @@ namespace Trickle.Compiler.Delta;
 /// <param name="Table">the source, qualified and quoted</param>
 /// <param name="Columns">its columns, quoted</param>
 /// <param name="Reasons">which lookups use it, one line each</param>
-/// <param name="CoveredBy">the existing index whose leading columns are these (today the primary key), or null</param>
+/// <param name="CoveredBy">the existing index whose leading columns are these (the primary key, or with a live catalog any btree index), or null</param>
 public sealed record IndexSuggestion(string Table, IReadOnlyList<string> Columns, IReadOnlyList<string> Reasons, string? CoveredBy)
 {
     public string Statement => $"CREATE INDEX ON {Table} ({string.Join(", ", Columns)});";
@@ -62,15 +62,18 @@ public static class IndexAdvice
             {
                 var table = g.First().Table.Table;
                 var columns = g.First().Columns;
-                var coveredBy = table.PrimaryKey.Count >= columns.Count
-                                && table.PrimaryKey.Take(columns.Count).Order(StringComparer.Ordinal).SequenceEqual(columns.Order(StringComparer.Ordinal))
-                    ? "the primary key" : null;
+                var coveredBy = Leads(table.PrimaryKey, columns) ? "the primary key"
+                    : table.Indexes.FirstOrDefault(i => Leads(i.Columns, columns)) is { } index ? "index " + SqlQuoting.Identifier(index.Name) : null;
                 return new IndexSuggestion(g.Key.Item1, columns.Select(SqlQuoting.Identifier).ToList(),
                     g.Select(l => l.Reason).Distinct().ToList(), coveredBy);
             })
             .OrderBy(s => s.Table, StringComparer.Ordinal).ThenBy(s => string.Join(",", s.Columns), StringComparer.Ordinal)
             .ToList();
     }
+
+    /// <summary>An index whose first key columns are exactly these, in any order, serves an equality lookup by them.</summary>
+    private static bool Leads(IReadOnlyList<string> keys, IReadOnlyList<string> columns) =>
+        keys.Count >= columns.Count && keys.Take(columns.Count).Order(StringComparer.Ordinal).SequenceEqual(columns.Order(StringComparer.Ordinal));
 
     private static bool IsTable(Dictionary<string, ScanNode> scans, string relation) =>
         scans.TryGetValue(relation, out var scan) && !scan.IsSubquery && !scan.Table.IsStreamTable;
