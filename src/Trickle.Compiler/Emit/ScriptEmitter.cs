@@ -178,19 +178,28 @@ public static class ScriptEmitter
     private static string Indent(string plan) => string.Join("\n", plan.TrimEnd().Split('\n').Select(l => "  " + l));
 
     /// <summary>Unix newlines, no trailing spaces, at most one blank line in a row, one final newline.</summary>
+    /// <remarks>One pass over the text into one builder: scripts are hundreds of kilobytes, rendered on every compile.</remarks>
     private static string Normalize(string text)
     {
-        var lines = text.Replace("\r\n", "\n").Split('\n').Select(l => l.TrimEnd()).ToList();
-        var result = new List<string>();
-        foreach (var line in lines)
+        var result = new System.Text.StringBuilder(text.Length);
+        var lastWasBlank = true;   // no blank line at the start
+        var start = 0;
+        while (start <= text.Length)
         {
-            if (line.Length == 0 && (result.Count == 0 || result[^1].Length == 0)) continue;
-            result.Add(line);
+            var end = text.IndexOf('\n', start);
+            if (end < 0) end = text.Length;
+            var line = text.AsSpan(start, end - start).TrimEnd();   // also drops the '\r' of a "\r\n"
+            if (line.Length > 0 || !lastWasBlank)
+            {
+                result.Append(line).Append('\n');
+                lastWasBlank = line.Length == 0;
+            }
+            start = end + 1;
         }
-        return string.Join("\n", result).TrimEnd('\n') + "\n";
+        while (result.Length > 0 && result[^1] == '\n') result.Length--;
+        return result.Append('\n').ToString();
     }
 
-    /// <summary>Functions the templates call; quoting goes through <see cref="SqlQuoting"/> only.</summary>
     /// <summary>
     /// The template functions, imported once: importing a type wraps each method for reflection calls, and doing it for
     /// every render made the runtime generate (and later finalize) invocation stubs over and over, a large share of a
@@ -204,6 +213,7 @@ public static class ScriptEmitter
         return functions;
     });
 
+    /// <summary>Functions the templates call; quoting goes through <see cref="SqlQuoting"/> only.</summary>
     private static class SqlFunctions
     {
         public static string Literal(string text) => SqlQuoting.Literal(text);
