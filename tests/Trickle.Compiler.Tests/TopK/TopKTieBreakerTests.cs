@@ -1,0 +1,134 @@
+using Trickle.Compiler.Catalog;
+using Trickle.Compiler.Diagnostics;
+using Xunit;
+
+namespace Trickle.Compiler.Tests.TopK;
+
+/// <summary>
+/// <c>ORDER BY … LIMIT</c> whose order leaves ties at the limit: the output columns break them (in output-column order,
+/// ascending, NULLs last, until the order decides every tie), warning TRK4102 names them at the ORDER BY, the plan
+/// orders by them, and the query every recomputation runs (the catalog's defining query) has them appended as ordinals.
+/// </summary>
+public sealed class TopKTieBreakerTests
+{
+    private static readonly SourceCatalog Catalog = TestCompiler.Catalog("""
+        CREATE TABLE items (
+            id    integer PRIMARY KEY,
+            grp   text,
+            qty   integer,
+            price numeric(10,2),
+            tx    xid
+        );
+        CREATE TABLE events (
+            kind  text,
+            n     integer
+        );
+        """);
+
+    private static readonly CompilationOptions Differential = new(Mode: RefreshMode.Differential);
+
+    /// <summary>Query as written; the effective query; the warning's position; the tie-breakers it names.</summary>
+    public static TheoryData<string, string, string, string> TiedQueries => new()
+    {
+        { "SELECT grp, qty\nFROM items\nORDER BY qty DESC\nLIMIT 3", "SELECT grp, qty\nFROM items\nORDER BY qty DESC, 1\nLIMIT 3", "3:10", "\"grp\" (1)" },
+        // A selected primary key decides every tie once it is ordered: the columns after it are not needed.
+        { "SELECT grp, id, qty FROM items ORDER BY qty NULLS FIRST LIMIT 2 OFFSET 1", "SELECT grp, id, qty FROM items ORDER BY qty NULLS FIRST, 1, 2 LIMIT 2 OFFSET 1", "1:41", "\"grp\" (1), \"id\" (2)" },
+        { "SELECT * FROM items ORDER BY price DESC LIMIT 2", "SELECT * FROM items ORDER BY price DESC, 1 LIMIT 2", "1:30", "\"id\" (1)" },
+        // Duplicate output rows are possible: rows tied on every output column are identical, so the count kept decides.
+        { "SELECT grp FROM items ORDER BY qty LIMIT 3", "SELECT grp FROM items ORDER BY qty, 1 LIMIT 3", "1:32", "\"grp\" (1)" },
+        { "SELECT kind, n FROM events ORDER BY n DESC LIMIT 2", "SELECT kind, n FROM events ORDER BY n DESC, 1 LIMIT 2", "1:37", "\"kind\" (1)" },
+        { "SELECT grp, qty FROM items ORDER BY qty OFFSET 2", "SELECT grp, qty FROM items ORDER BY qty, 1 OFFSET 2", "1:37", "\"grp\" (1)" },
+        // Over an aggregate: the tie-breakers are the grouped rows' output columns (TPC-H Q10's shape).
+        { "SELECT grp, sum(qty) AS total, count(*) AS n FROM items GROUP BY grp ORDER BY total DESC LIMIT 2",
+          "SELECT grp, sum(qty) AS total, count(*) AS n FROM items GROUP BY grp ORDER BY total DESC, 1 LIMIT 2", "1:79", "\"grp\" (1)" },
+        { "SELECT kind, sum(n) AS total FROM events GROUP BY kind, n ORDER BY total DESC LIMIT 2",
+          "SELECT kind, sum(n) AS total FROM events GROUP BY kind, n ORDER BY total DESC, 1 LIMIT 2", "1:68", "\"kind\" (1)" },
+        // A column ORDER BY cannot sort is passed over when a later one decides every tie.
+        { "SELECT tx, qty, id FROM items ORDER BY qty LIMIT 3", "SELECT tx, qty, id FROM items ORDER BY qty, 3 LIMIT 3", "1:40", "\"id\" (3)" },
+        // In a subquery in FROM: its own output columns, appended to its own ORDER BY.
+        { "SELECT t.grp FROM (SELECT grp, qty FROM items ORDER BY qty DESC LIMIT 3) AS t",
+          "SELECT t.grp FROM (SELECT grp, qty FROM items ORDER BY qty DESC, 1 LIMIT 3) AS t", "1:56", "\"grp\" (1)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(TiedQueries))]
+    public void TiesAtTheLimit_AreBrokenByTheOutputColumns_WithAWarningAtTheOrderBy(string query, string effective, string position, string breakers)
+    {
+        var result = TestCompiler.Compile(query, Catalog, Differential);
+
+        Assert.True(result.Success, string.Join(Environment.NewLine, result.Diagnostics));
+        var warning = Assert.Single(result.Diagnostics, d => d.Code == DiagnosticCode.TiesBrokenByOutputColumns.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, warning.Severity);
+        Assert.Equal(position, $"{warning.Span.Line}:{warning.Span.Column}");
+        Assert.Contains($"ordered further by the output column{(breakers.Contains(',') ? "s" : "")} {breakers}, ascending with NULLs last", warning.Message);
+        Assert.Equal(effective, result.EffectiveQuery);
+        // The catalog's defining query: the template indents its continuation lines.
+        Assert.Contains("$query$" + effective.Replace("\n", "\n    ") + "$query$", result.Script);
+    }
+
+    [Fact]
+    public void ThePlan_OrdersByTheTieBreakers()
+    {
+        var analysis = TestCompiler.Analyze("SELECT grp, qty, id FROM items ORDER BY qty DESC LIMIT 3", Catalog, Differential);
+
+        Assert.Contains("TopK order=[\"items\".\"qty\" DESC, \"items\".\"grp\", \"items\".\"id\"] LIMIT 3", analysis.IrText);
+        Assert.Equal("SELECT grp, qty, id FROM items ORDER BY qty DESC, 1, 3 LIMIT 3", analysis.Rewritten.QueryText);
+    }
+
+    [Theory]
+    [InlineData("SELECT id, qty FROM items ORDER BY qty, id LIMIT 3")]
+    [InlineData("SELECT grp, qty FROM items ORDER BY qty, grp LIMIT 3")]
+    [InlineData("SELECT grp, qty FROM items ORDER BY qty FETCH FIRST 2 ROWS WITH TIES")]
+    [InlineData("SELECT grp, sum(qty) AS s FROM items GROUP BY grp ORDER BY s, grp LIMIT 3")]
+    [InlineData("SELECT grp, qty FROM items ORDER BY qty LIMIT 0")]
+    public void AnOrderThatDecidesEveryTie_IsKeptAsWritten(string query)
+    {
+        var result = TestCompiler.Compile(query, Catalog, Differential);
+
+        Assert.True(result.Success, string.Join(Environment.NewLine, result.Diagnostics));
+        Assert.DoesNotContain(result.Diagnostics, d => d.Code == DiagnosticCode.TiesBrokenByOutputColumns.Id);
+        Assert.Equal(query, result.EffectiveQuery);
+    }
+
+    [Fact]
+    public void AColumnWithoutOrdering_ThatWouldHaveToBreakTies_IsRefusedAtThatColumn()
+    {
+        var result = TestCompiler.Compile("SELECT grp,\n       tx, qty\nFROM items\nORDER BY qty DESC\nLIMIT 3", Catalog, Differential);
+
+        Assert.Null(result.Script);
+        var error = Assert.Single(result.Diagnostics, d => d.IsError);
+        Assert.Equal("TRK4004 at 2:8", $"{error.Code} at {error.Span.Line}:{error.Span.Column}");
+        Assert.Contains("rows tied in the ORDER BY at 4:10", error.Message);
+        Assert.Contains("column \"tx\" is of type xid, which has no ordering", error.Message);
+    }
+
+    [Fact]
+    public void CallForms_AppendToTheQueryInsideTheLiteral_AndACreateImmvColumnListStillRenames()
+    {
+        var stream = TestCompiler.Compile("SELECT pgtrickle.create_stream_table('top', $$SELECT grp, qty FROM items ORDER BY qty LIMIT 3$$)", Catalog, Differential);
+        Assert.True(stream.Success, string.Join(Environment.NewLine, stream.Diagnostics));
+        Assert.Equal("SELECT grp, qty FROM items ORDER BY qty, 1 LIMIT 3", stream.EffectiveQuery);
+        var warning = Assert.Single(stream.Diagnostics, d => d.Code == DiagnosticCode.TiesBrokenByOutputColumns.Id);
+        Assert.Equal("1:83", $"{warning.Span.Line}:{warning.Span.Column}");
+
+        // E'' escapes shift the literal's characters against the file; the addition still lands after the ORDER BY.
+        var immv = TestCompiler.Compile("SELECT create_immv('top(g)', E'SELECT grp, qty FROM items WHERE grp <> \\'x\\' ORDER BY qty LIMIT 3')", Catalog, Differential);
+        Assert.True(immv.Success, string.Join(Environment.NewLine, immv.Diagnostics));
+        Assert.Equal("SELECT * FROM (\nSELECT grp, qty FROM items WHERE grp <> 'x' ORDER BY qty, 1 LIMIT 3\n) AS \"immv\"(\"g\")", immv.EffectiveQuery);
+    }
+
+    [Fact]
+    public void RecomputedAsWritten_UnderAuto_StillAppliesTheTieBreakers()
+    {
+        // A subquery inside an outer join is not maintained yet, so AUTO recomputes the query on every refresh, with the tie-breakers its warning named.
+        var query = "SELECT t.grp, e.kind FROM (SELECT grp, qty FROM items ORDER BY qty LIMIT 3) AS t FULL JOIN events e ON e.n = t.qty";
+        var result = TestCompiler.Compile(query, Catalog, new CompilationOptions(Mode: RefreshMode.Auto));
+
+        Assert.True(result.Success, string.Join(Environment.NewLine, result.Diagnostics));
+        Assert.Contains(result.Diagnostics, d => d.Code == "TRK4101");
+        Assert.Contains(result.Diagnostics, d => d.Code == DiagnosticCode.TiesBrokenByOutputColumns.Id);
+        var effective = "SELECT t.grp, e.kind FROM (SELECT grp, qty FROM items ORDER BY qty, 1 LIMIT 3) AS t FULL JOIN events e ON e.n = t.qty";
+        Assert.Equal(effective, result.EffectiveQuery);
+        Assert.Contains("$query$" + effective + "$query$", result.Script);
+    }
+}
