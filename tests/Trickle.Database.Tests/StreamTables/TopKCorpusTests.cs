@@ -36,6 +36,61 @@ public sealed class TopKCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         { "left_join_top_k", "SELECT c.id, o.amount FROM customers c LEFT JOIN orders o ON o.customer_id = c.id ORDER BY o.amount NULLS FIRST, c.id, o.id LIMIT 4" },
     };
 
+    /// <summary>
+    /// Orders that leave ties at the limit: name, query, and the query with the tie-breakers the compiler must append
+    /// (written here by hand, so the recomputation the checker runs is not only the compiler's word).
+    /// </summary>
+    public static TheoryData<string, string, string> TiedItemQueries => new()
+    {
+        { "ties_single_table", "SELECT grp, qty FROM items ORDER BY qty DESC LIMIT 3", "SELECT grp, qty FROM items ORDER BY qty DESC, 1 LIMIT 3" },
+        { "ties_nulls_first", "SELECT grp, sub, flag FROM items ORDER BY sub NULLS FIRST LIMIT 4", "SELECT grp, sub, flag FROM items ORDER BY sub NULLS FIRST, 1, 3 LIMIT 4" },
+        { "ties_offset", "SELECT flag, qty FROM items ORDER BY qty DESC NULLS LAST LIMIT 2 OFFSET 2", "SELECT flag, qty FROM items ORDER BY qty DESC NULLS LAST, 1 LIMIT 2 OFFSET 2" },
+        { "ties_offset_only", "SELECT sub FROM items ORDER BY flag OFFSET 2", "SELECT sub FROM items ORDER BY flag, 1 OFFSET 2" },
+        { "ties_groups", "SELECT sub, count(*) AS n FROM items GROUP BY sub, flag ORDER BY n DESC LIMIT 2", "SELECT sub, count(*) AS n FROM items GROUP BY sub, flag ORDER BY n DESC, 1 LIMIT 2" },
+    };
+
+    public static TheoryData<string, string, string> TiedEventQueries => new()
+    {
+        // Keyless rows: identical rows tie on every column, so how many copies are kept at the limit is what matters.
+        { "ties_duplicates", "SELECT kind, note FROM events ORDER BY n DESC NULLS LAST LIMIT 3", "SELECT kind, note FROM events ORDER BY n DESC NULLS LAST, 1, 2 LIMIT 3" },
+        { "ties_duplicates_offset", "SELECT kind FROM events ORDER BY n LIMIT 2 OFFSET 1", "SELECT kind FROM events ORDER BY n, 1 LIMIT 2 OFFSET 1" },
+    };
+
+    public static TheoryData<string, string, string> TiedJoinQueries => new()
+    {
+        { "ties_join", "SELECT c.region, o.qty FROM orders o JOIN customers c ON c.id = o.customer_id ORDER BY o.qty DESC LIMIT 3",
+          "SELECT c.region, o.qty FROM orders o JOIN customers c ON c.id = o.customer_id ORDER BY o.qty DESC, 1 LIMIT 3" },
+        // TPC-H Q10's shape: revenue per customer over a join, the first customers by revenue. The selected GROUP BY keys
+        // identify a group only together (functional dependencies are not known), so both break ties.
+        { "ties_join_groups_q10", "SELECT c.id, c.region, sum(o.amount) AS revenue FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.status = 'open' GROUP BY c.id, c.region ORDER BY revenue DESC LIMIT 2",
+          "SELECT c.id, c.region, sum(o.amount) AS revenue FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.status = 'open' GROUP BY c.id, c.region ORDER BY revenue DESC, 1, 2 LIMIT 2" },
+        // TPC-H Q3's shape: ordered by revenue, then a second column; groups not identified by the selected columns.
+        { "ties_join_groups_q3", "SELECT c.tier, sum(o.qty) AS revenue, c.region FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.id, c.tier, c.region ORDER BY revenue DESC, region LIMIT 3",
+          "SELECT c.tier, sum(o.qty) AS revenue, c.region FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.id, c.tier, c.region ORDER BY revenue DESC, region, 1 LIMIT 3" },
+    };
+
+    [Theory]
+    [MemberData(nameof(TiedItemQueries))]
+    public Task KeyedSource_TiesAtTheLimit_MatchRecomputationWithTheSameTieBreakers(string name, string query, string recomputed) =>
+        CheckTiedAsync(Schemas.Items, Schemas.ItemsSeed, name, query, recomputed, seed: name.Length * 7919);
+
+    [Theory]
+    [MemberData(nameof(TiedEventQueries))]
+    public Task KeylessSource_TiesAtTheLimit_MatchRecomputationWithTheSameTieBreakers(string name, string query, string recomputed) =>
+        CheckTiedAsync(Schemas.Events, Schemas.EventsSeed, name, query, recomputed, seed: name.Length * 3571);
+
+    [Theory]
+    [MemberData(nameof(TiedJoinQueries))]
+    public Task Join_TiesAtTheLimit_MatchRecomputationWithTheSameTieBreakers(string name, string query, string recomputed) =>
+        CheckTiedAsync(Schemas.CustomersOrders, Schemas.CustomersOrdersSeed, name, query, recomputed, seed: name.Length * 211);
+
+    private Task CheckTiedAsync(string schema, string seedData, string name, string query, string recomputed, int seed)
+    {
+        foreach (var mode in new[] { "differential", "immediate", "auto", "full" })
+            Assert.Equal(recomputed, TrickleCompiler.Compile(schema, query, name, mode).EffectiveQuery);
+        return CorpusRun.CheckAsync(cluster, output.WriteLine, schema, seedData, name, query, seed);
+    }
+
     [Theory]
     [MemberData(nameof(ItemQueries))]
     public Task KeyedSource_MatchesRecomputation(string name, string query) =>

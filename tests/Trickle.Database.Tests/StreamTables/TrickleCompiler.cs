@@ -5,12 +5,15 @@ namespace Trickle.Database.Tests.StreamTables;
 /// <summary>Plugs the real compiler into the differential checker: a bare query plus flags, as the CLI would compile it.</summary>
 internal static class TrickleCompiler
 {
-    public static string CompileScript(string schemaDdl, string query, string name, string mode)
+    public static string CompileScript(string schemaDdl, string query, string name, string mode) => Compile(schemaDdl, query, name, mode).Script!;
+
+    /// <summary>The compilation: its script and the effective query a recomputation must run (see CompilationResult.EffectiveQuery).</summary>
+    public static CompilationResult Compile(string schemaDdl, string query, string name, string mode)
     {
         var result = Compile(schemaDdl, query, name, Enum.Parse<RefreshMode>(mode, ignoreCase: true));
         if (!result.Success)
             throw new InvalidOperationException("query did not compile:\n" + string.Join("\n", result.Diagnostics));
-        return result.Script!;
+        return result;
     }
 
     /// <summary>The compiler's verdict on a query, whether or not it compiles (the schema must).</summary>
