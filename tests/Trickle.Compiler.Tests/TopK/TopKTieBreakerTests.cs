@@ -67,6 +67,20 @@ public sealed class TopKTieBreakerTests
     }
 
     [Fact]
+    public void ALateralSubqueryWithLimit_IsRankedWithTheTieBreakers()
+    {
+        var query = "SELECT i.id, l.qty\nFROM items i,\n     LATERAL (SELECT j.qty, j.price FROM items j WHERE j.grp = i.grp ORDER BY j.grp LIMIT 1) AS l";
+        var result = TestCompiler.Compile(query, Catalog, Differential);
+
+        Assert.True(result.Success, string.Join(Environment.NewLine, result.Diagnostics));
+        var warning = Assert.Single(result.Diagnostics, d => d.Code == DiagnosticCode.TiesBrokenByOutputColumns.Id);
+        Assert.Equal("3:79", $"{warning.Span.Line}:{warning.Span.Column}");
+        Assert.Contains("the subquery's columns \"qty\" (1), \"price\" (2), ascending with NULLs last", warning.Message);
+        Assert.Equal(query.Replace("ORDER BY j.grp LIMIT", "ORDER BY j.grp, 1, 2 LIMIT"), result.EffectiveQuery);
+        Assert.Contains("ORDER BY \"j\".\"grp\", \"j\".\"qty\", \"j\".\"price\"", TestCompiler.Analyze(query, Catalog, Differential).IrText);
+    }
+
+    [Fact]
     public void ThePlan_OrdersByTheTieBreakers()
     {
         var analysis = TestCompiler.Analyze("SELECT grp, qty, id FROM items ORDER BY qty DESC LIMIT 3", Catalog, Differential);

@@ -64,6 +64,9 @@ public sealed class TopKCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         // identify a group only together (functional dependencies are not known), so both break ties.
         { "ties_join_groups_q10", "SELECT c.id, c.region, sum(o.amount) AS revenue FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.status = 'open' GROUP BY c.id, c.region ORDER BY revenue DESC LIMIT 2",
           "SELECT c.id, c.region, sum(o.amount) AS revenue FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.status = 'open' GROUP BY c.id, c.region ORDER BY revenue DESC, 1, 2 LIMIT 2" },
+        // The first row per customer: the subquery's selected columns break ties inside each customer's orders.
+        { "ties_lateral", "SELECT c.id, x.status, x.qty FROM customers c, LATERAL (SELECT o.status, o.qty FROM orders o WHERE o.customer_id = c.id ORDER BY o.qty DESC LIMIT 1) AS x",
+          "SELECT c.id, x.status, x.qty FROM customers c, LATERAL (SELECT o.status, o.qty FROM orders o WHERE o.customer_id = c.id ORDER BY o.qty DESC, 1 LIMIT 1) AS x" },
         // TPC-H Q3's shape: ordered by revenue, then a second column; groups not identified by the selected columns.
         { "ties_join_groups_q3", "SELECT c.tier, sum(o.qty) AS revenue, c.region FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.id, c.tier, c.region ORDER BY revenue DESC, region LIMIT 3",
           "SELECT c.tier, sum(o.qty) AS revenue, c.region FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.id, c.tier, c.region ORDER BY revenue DESC, region, 1 LIMIT 3" },
