@@ -115,6 +115,7 @@ internal sealed partial class QueryBinder
             order.Add(new SortItem(item.Span, item.Expression, SortDirection.Default, NullsOrder.Default, null));
             breakers.Add((i + 1, item.Alias?.Value ?? OutputColumnNamer.Name(item.Expression)));
         }
+        NoteRewrite(query.OrderBy[0], $"ties at the limit → broken by the subquery's columns {string.Join(", ", breakers.Select(b => $"\"{b.Name}\""))}, appended to the ORDER BY as {string.Join(", ", breakers.Select(b => b.Ordinal))}");
         TextAdditions.Add(new QueryTextAddition(query.OrderBy[^1].Span.End, string.Concat(breakers.Select(b => $", {b.Ordinal}"))));
         diagnostics.Add(new Diagnostic(DiagnosticSeverity.Warning, DiagnosticCode.TiesBrokenByOutputColumns.Id,
             "rows tied in this ORDER BY at the limit are ordered further by the subquery's "

@@ -153,6 +153,7 @@ internal sealed partial class QueryBinder
                 + $"add columns that decide every tie to the ORDER BY (every primary-key column of {written}), or use FETCH FIRST … WITH TIES");
             return null;
         }
+        NoteRewrite(topK.OrderBy[0], $"ties at the limit → broken by the output columns {string.Join(", ", breakers.Select(b => $"\"{b.Name}\""))}, appended to the ORDER BY as {string.Join(", ", breakers.Select(b => b.Ordinal))}");
         TextAdditions.Add(new QueryTextAddition(topK.OrderBy[^1].Span.End, string.Concat(breakers.Select(b => $", {b.Ordinal}"))));
         diagnostics.Add(new Diagnostic(DiagnosticSeverity.Warning, DiagnosticCode.TiesBrokenByOutputColumns.Id,
             "rows tied in this ORDER BY at the limit are ordered further by the output "

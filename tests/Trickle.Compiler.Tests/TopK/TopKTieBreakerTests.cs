@@ -87,6 +87,8 @@ public sealed class TopKTieBreakerTests
 
         Assert.Contains("TopK order=[\"items\".\"qty\" DESC, \"items\".\"grp\", \"items\".\"id\"] LIMIT 3", analysis.IrText);
         Assert.Equal("SELECT grp, qty, id FROM items ORDER BY qty DESC, 1, 3 LIMIT 3", analysis.Rewritten.QueryText);
+        // trickle explain lists it under "Rewritten while binding".
+        Assert.Contains("ties at the limit → broken by the output columns \"grp\", \"id\", appended to the ORDER BY as 1, 3 (at 1:41)", analysis.BinderRewrites);
     }
 
     [Theory]
