@@ -119,6 +119,21 @@ public sealed class TopKTieBreakerTests
     }
 
     [Fact]
+    public void TiesInAViewsDefinition_AreRefused_TheRecomputationReadsTheViewAsItIs()
+    {
+        var catalog = TestCompiler.Catalog("""
+            CREATE TABLE items (id integer PRIMARY KEY, grp text, qty integer);
+            CREATE VIEW top_items AS SELECT grp, qty FROM items ORDER BY qty DESC LIMIT 3;
+            """);
+        var result = TestCompiler.Compile("SELECT grp\nFROM top_items", catalog, Differential);
+
+        Assert.Null(result.Script);
+        var error = Assert.Single(result.Diagnostics, d => d.IsError);
+        Assert.Equal("TRK4004 at 2:6", $"{error.Code} at {error.Span.Line}:{error.Span.Column}");
+        Assert.StartsWith("view public.top_items: rows tied in this ORDER BY at the limit", error.Message);
+    }
+
+    [Fact]
     public void CallForms_AppendToTheQueryInsideTheLiteral_AndACreateImmvColumnListStillRenames()
     {
         var stream = TestCompiler.Compile("SELECT pgtrickle.create_stream_table('top', $$SELECT grp, qty FROM items ORDER BY qty LIMIT 3$$)", Catalog, Differential);
