@@ -14,20 +14,15 @@ internal static class CorpusRun
         int seed, string? streamTableSqlName = null)
     {
         // Each mode's comparisons recompute the query as that mode's compilation says every recomputation runs it.
-        var effective = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
+        var effective = new EffectiveQueries();
         return new DifferentialChecker(cluster, log).RunAsync(new DifferentialScenario
         {
             SchemaDdl = schema,
             SeedDataSql = seedData,
             DefiningQuery = query,
             StreamTableName = streamTableSqlName ?? name,
-            CompileScript = (ddl, q, _, mode) =>
-            {
-                var compiled = TrickleCompiler.Compile(ddl, q, name, mode);
-                effective[mode] = compiled.EffectiveQuery!;
-                return compiled.Script!;
-            },
-            RecomputedQuery = mode => effective[mode],
+            CompileScript = effective.CompileScript(name),
+            RecomputedQuery = effective.For,
             Steps = 30,
             Seed = seed + SeedOffset,
             // At the seeds CI runs, every corpus query must have had rows; a soak seed may legitimately empty one.

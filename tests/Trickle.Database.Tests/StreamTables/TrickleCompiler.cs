@@ -26,3 +26,23 @@ internal static class TrickleCompiler
         return Compilation.Compile(new SourceText("query.sql", query), catalog, new CompilationOptions(Name: name, Mode: mode));
     }
 }
+
+/// <summary>
+/// The effective query each mode's compilation reports, kept for <see cref="Infrastructure.DifferentialScenario.RecomputedQuery"/>:
+/// <c>CompileScript = queries.CompileScript(name), RecomputedQuery = queries.For</c> makes the checker recompute exactly
+/// the query the stream table's recomputations run (a top-k's tie-breakers appended, a create_immv column list applied).
+/// </summary>
+internal sealed class EffectiveQueries
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _byMode = new();
+
+    public Func<string, string, string, string, string> CompileScript(string name) => (schemaDdl, query, _, mode) =>
+    {
+        var compiled = TrickleCompiler.Compile(schemaDdl, query, name, mode);
+        _byMode[mode] = compiled.EffectiveQuery!;
+        return compiled.Script!;
+    };
+
+    /// <summary>The effective query of the mode compiled last under that name; asked after the mode's script was compiled.</summary>
+    public string For(string mode) => _byMode[mode];
+}
