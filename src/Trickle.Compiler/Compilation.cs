@@ -84,7 +84,7 @@ public static class Compilation
                 return upgrade with { Script = null };
         }
         var deployed = ScriptEmitter.EmitDeploy(installModel, upgradeModel, deploy.Revision, deploy.IncludeRuntime);
-        return new CompilationResult(deployed.Script, install.Diagnostics, install.IrText) { Deployed = deployed.Definition };
+        return new CompilationResult(deployed.Script, install.Diagnostics, install.IrText) { Deployed = deployed.Definition, EffectiveQuery = install.EffectiveQuery };
     }
 
     /// <summary>
@@ -101,12 +101,13 @@ public static class Compilation
         Func<MaintenanceModel, Analysis, string> render, bool explain = false, Func<VerbatimModel, string>? verbatim = null)
     {
         var diagnostics = new DiagnosticBag();
-        var analysis = AnalyzeOnThisStack(definition, catalog, options, diagnostics);
+        var additions = new List<QueryTextAddition>();
+        var analysis = AnalyzeOnThisStack(definition, catalog, options, diagnostics, additions);
         if (analysis is null || diagnostics.HasErrors)
-            return RecomputeVerbatim(definition, options, diagnostics, explain, verbatim) ?? new CompilationResult(null, diagnostics.Items);
+            return RecomputeVerbatim(definition, options, diagnostics, explain, verbatim, additions) ?? new CompilationResult(null, diagnostics.Items);
         var model = MaintenanceModelBuilder.Build(analysis.Rewritten, definition.Path, analysis.QuerySpan, diagnostics);
         if (model is null || diagnostics.HasErrors)
-            return RecomputeVerbatim(definition, options, diagnostics, explain, verbatim) ?? new CompilationResult(null, diagnostics.Items, analysis.IrText);
+            return RecomputeVerbatim(definition, options, diagnostics, explain, verbatim, additions) ?? new CompilationResult(null, diagnostics.Items, analysis.IrText);
         if (analysis.Recursion is { } recursion)
             model = model with { Recursion = RecursionModelBuilder.Build(recursion, analysis.Rewritten) };
         if (analysis.ColumnNames.Count > 0)
@@ -125,7 +126,7 @@ public static class Compilation
                 },
         };
         model = model with { UnavailableModes = UnavailableModes(definition, catalog, options, analysis.Rewritten.Mode) };
-        return new CompilationResult(render(model, analysis), diagnostics.Items, analysis.IrText);
+        return new CompilationResult(render(model, analysis), diagnostics.Items, analysis.IrText) { EffectiveQuery = analysis.Rewritten.QueryText };
     }
 
     /// <summary>
@@ -197,7 +198,7 @@ public static class Compilation
     /// compile succeeds with warning TRK4101, positioned where the first obstacle is. Null when that does not apply.
     /// </summary>
     private static CompilationResult? RecomputeVerbatim(SourceText definition, CompilationOptions options, DiagnosticBag diagnostics, bool explain,
-        Func<VerbatimModel, string>? render = null)
+        Func<VerbatimModel, string>? render, IReadOnlyList<QueryTextAddition> additions)
     {
         var errors = diagnostics.Items.Where(d => d.IsError).ToList();
         string[] onlyIncremental = [DiagnosticCode.UnsupportedConstruct.Id, DiagnosticCode.VolatileFunction.Id, DiagnosticCode.AmbiguousTies.Id];
@@ -228,9 +229,12 @@ public static class Compilation
                 $"--upgrade cannot build a stream table recomputed from its query as written online yet ({first.Message}): drop the stream table and install it");
             return new CompilationResult(null, upgrade.Items);
         }
-        var model = MaintenanceModelBuilder.Verbatim(schema, name, schedule, parsed.QueryText, reason, rowSecurity);
+        // Tie-breakers binding appended to a top-k's ORDER BY before it met the obstacle still apply: the recomputation
+        // keeps the same rows on every refresh, as the warning that names them says.
+        var queryText = EffectiveQueryText(parsed, additions);
+        var model = MaintenanceModelBuilder.Verbatim(schema, name, schedule, queryText, reason, rowSecurity);
         var script = render is not null ? render(model) : explain ? ScriptEmitter.ExplainVerbatim(model) : ScriptEmitter.EmitVerbatim(model);
-        return new CompilationResult(script, warnings);
+        return new CompilationResult(script, warnings) { EffectiveQuery = queryText };
     }
 
     /// <summary>The front and middle end without emitting: what <c>trickle explain</c> and the IR snapshot tests show.</summary>
@@ -247,7 +251,8 @@ public static class Compilation
         }
     }
 
-    private static Analysis? AnalyzeOnThisStack(SourceText definition, SourceCatalog catalog, CompilationOptions options, DiagnosticBag diagnostics)
+    private static Analysis? AnalyzeOnThisStack(SourceText definition, SourceCatalog catalog, CompilationOptions options, DiagnosticBag diagnostics,
+        List<QueryTextAddition>? additions = null)
     {
         var parsed = SqlParser.ParseDefinition(definition, diagnostics);
         if (parsed is null || diagnostics.HasErrors) return null;
@@ -284,10 +289,11 @@ public static class Compilation
             if (resolved is null || diagnostics.HasErrors) return null;
             (query, catalog, recursion) = (resolved.Outer, resolved.Catalog, resolved.Recursion);
         }
-        var binder = new QueryBinder(catalog, definition.Path, diagnostics, mode);
+        var binder = new QueryBinder(catalog, definition.Path, diagnostics, mode) { TextAdditions = additions ?? [] };
         var bound = binder.Bind(query);
         if (bound is null || diagnostics.HasErrors) return null;
         var (plan, sources) = bound.Value;
+        var queryText = EffectiveQueryText(parsed, binder.TextAdditions);
 
         // A recursive CTE was rewritten before binding: that pass comes first, and every plan after it shows the CTE.
         var recursionPlan = recursion is null ? "" : RecursionModelBuilder.PlanText(recursion);
@@ -295,14 +301,26 @@ public static class Compilation
         if (recursion is not null)
             passes.Add((RecursiveCteBinder.PassName, recursionPlan + IrPrinter.Print(plan)));
         var rewritten = RewritePipeline.Run(plan, afterPass: (pass, result) => passes.Add((pass.Name, recursionPlan + IrPrinter.Print(result))));
-        var table = new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, rewritten) { Generation = generation, RowSecurity = rowSecurity };
-        return new Analysis(new BoundStreamTable(schema, name, mode, schedule, parsed.QueryText, sources, plan) { Generation = generation, RowSecurity = rowSecurity }, table, passes, parsed.Query.Span)
+        var table = new BoundStreamTable(schema, name, mode, schedule, queryText, sources, rewritten) { Generation = generation, RowSecurity = rowSecurity };
+        return new Analysis(new BoundStreamTable(schema, name, mode, schedule, queryText, sources, plan) { Generation = generation, RowSecurity = rowSecurity }, table, passes, parsed.Query.Span)
         {
             ColumnNames = parsed.ColumnNames,
             Recursion = recursion,
             BinderRewrites = binder.Rewrites,
             ExpandedViews = binder.ExpandedViews,
         };
+    }
+
+    /// <summary>
+    /// The query as every recomputation runs it — the catalog's defining query, the source guard, a query recomputed as
+    /// written, <c>trickle verify</c>: the text as written with binding's additions (a top-k's tie-breakers), renamed by
+    /// pg_ivm's column list if there is one.
+    /// </summary>
+    private static string EffectiveQueryText(StreamTableDefinition parsed, IReadOnlyList<QueryTextAddition> additions)
+    {
+        if (additions.Count == 0 || parsed.Written is null) return parsed.QueryText;
+        var text = parsed.Written.With(additions);
+        return parsed.ColumnNames.Count == 0 ? text : DefinitionBuilder.RenamedQueryText(text, parsed.ColumnNames);
     }
 
     /// <summary>The SELECT whose select list names a query's columns: the first branch of a set operation.</summary>

@@ -10,4 +10,11 @@ public sealed record CompilationResult(string? Script, IReadOnlyList<Diagnostic>
 
     /// <summary>For a deploy script: what it deploys (name, hashes, revision).</summary>
     public DeployedDefinition? Deployed { get; init; }
+
+    /// <summary>
+    /// The defining query as the stream table's catalog records it and every recomputation runs it: as written, except
+    /// for tie-breakers appended to a top-k's ORDER BY (warning TRK4102) and pg_ivm's column list applied as a renaming.
+    /// Null without a script.
+    /// </summary>
+    public string? EffectiveQuery { get; init; }
 }

@@ -194,6 +194,26 @@ public sealed class VerifyCommandTests(PostgresServer server) : IClassFixture<Po
             """));
     }
 
+    [Fact]
+    public async Task TopKWithTies_VerifiesAgainstTheQueryWithTheSameTieBreakers()
+    {
+        var connection = await CreateDatabaseAsync("verify_top_k_ties");
+        // Every amount ties: which rows the limit keeps is decided by the tie-breaker (customer, NULLs last) alone.
+        await ExecuteAsync(connection, "INSERT INTO orders SELECT i, (i * 7) % 11, 1 FROM generate_series(1, 30) AS i; INSERT INTO orders VALUES (31, NULL, 1)");
+        await InstallAsync(connection, "cheapest", "SELECT customer, amount FROM orders ORDER BY amount LIMIT 4");
+        await ExecuteAsync(connection, "DELETE FROM orders WHERE customer = 0; UPDATE orders SET amount = 2 WHERE id = 2");
+        await ExecuteAsync(connection, "SELECT trickle.refresh('cheapest')");
+
+        var run = await CliRunner.RunAsync("verify", "cheapest", "--connection", connection);
+
+        Assert.Equal(CliApp.ExitSuccess, run.ExitCode);
+        Assert.Equal("public.cheapest equals its defining query (4 rows)\n", run.Stdout);
+        Assert.Equal("SELECT customer, amount FROM orders ORDER BY amount, 1 LIMIT 4",
+            await ScalarAsync<string>(connection, "SELECT defining_query FROM trickle.stream_table_catalog"));
+        Assert.Equal("1:1.00,1:1.00,1:1.00,2:1.00", await ScalarAsync<string>(connection,
+            "SELECT string_agg(customer || ':' || amount, ',' ORDER BY customer, amount) FROM cheapest"));
+    }
+
     private async Task<string> CreateDatabaseAsync(string name)
     {
         await server.ExecuteAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");

@@ -38,13 +38,10 @@ internal sealed partial class QueryBinder
         var order = query.OrderBy.Select(o => o with { Expression = ResolveOutputReference(o.Expression, inner) }).ToList();
         if (MatchLateral(lateral, inner, innerTable, relations, items, help, leftJoined: type == JoinType.Left, _ => order.Select(o => o.Expression)) is not { } shape) return false;
         var (correlations, selected, innerName, table) = (shape.Correlations, shape.Selected, shape.InnerName, shape.Table);
-        if (!query.LimitWithTies && limit is not null && table is not null && !DecidesEveryTie(table, innerName, correlations, order, selected))
-        {
-            diagnostics.Error(DiagnosticCode.AmbiguousTies, filePath, query.OrderBy[0].Span,
-                "rows tied in this ORDER BY at the limit could be kept or dropped depending on the order PostgreSQL reads them in, so a recomputation could disagree: "
-                + $"add every primary-key column of {innerName}, or every column the subquery selects, or use FETCH FIRST … WITH TIES");
+        if (!query.LimitWithTies && limit is not 0 && (limit is not null || offset > 0) && table is not null
+            && !DecidesEveryTie(table, innerName, correlations, order, selected)
+            && BreakLateralTies(query, table, innerName, correlations, order, selected) is null)
             return false;
-        }
 
         // The ranked rows, then the rows kept, named as the subquery names them. The ranked rows keep the inner table's
         // name, so plans and explain read as the query does.
@@ -82,6 +79,51 @@ internal sealed partial class QueryBinder
             + $"the rows of {innerTable.Name} ranked by {(query.LimitWithTies ? "rank" : "row_number")}() OVER (PARTITION BY its correlated columns ORDER BY …), "
             + $"{(offset > 0 ? $"{offset} < rank" : "rank")}{(limit is null ? "" : $" <= {offset + limit}")}, kept whole");
         return true;
+    }
+
+    /// <summary>
+    /// A per-partition order that leaves ties at the limit, extended as a top-k query's is (QueryBinder.TopK.cs): by the
+    /// subquery's selected columns in order, ascending with NULLs last, until it decides every tie; rows still tied then
+    /// select identical values. The tie-breakers are appended to the subquery's ORDER BY in the query every
+    /// recomputation runs, as ordinals, with warning TRK4102. Null (and TRK4004) when they cannot be: in a view's
+    /// definition, or when a column whose type has no ordering would have to break ties.
+    /// </summary>
+    private List<SortItem>? BreakLateralTies(Query query, CatalogTable table, string innerName, IReadOnlyList<(Expression Inner, Expression Outer)> correlations,
+        List<SortItem> order, IReadOnlyList<ExpressionItem> selected)
+    {
+        void Refuse(SourceSpan at, string why) => diagnostics.Error(DiagnosticCode.AmbiguousTies, filePath, at,
+            "rows tied in this ORDER BY at the limit could be kept or dropped depending on the order PostgreSQL reads them in, so a recomputation could disagree"
+            + why + $": add every primary-key column of {innerName}, or every column the subquery selects, or use FETCH FIRST … WITH TIES");
+        if (_viewsExpanding.Count > 0)
+        {
+            Refuse(query.OrderBy[0].Span, "");
+            return null;
+        }
+        string? ColumnName(Expression e) => Unparenthesize(e) is ColumnReference { Star: false, Parts: var parts }
+            && (parts.Count == 1 || parts[^2].Value == innerName) && table.FindColumn(parts[^1].Value) is not null ? parts[^1].Value : null;
+        var breakers = new List<(int Ordinal, string Name)>();
+        for (var i = 0; i < selected.Count && !DecidesEveryTie(table, innerName, correlations, order, selected); i++)
+        {
+            var item = selected[i];
+            var column = ColumnName(item.Expression);
+            if (column is not null && order.Any(o => ColumnName(o.Expression) == column)) continue;
+            if (column is not null && table.FindColumn(column)!.Type.LacksOrdering)
+            {
+                Refuse(item.Span, $" (column \"{column}\" is of type {table.FindColumn(column)!.Type}, which has no ordering, so it cannot break them)");
+                return null;
+            }
+            order.Add(new SortItem(item.Span, item.Expression, SortDirection.Default, NullsOrder.Default, null));
+            breakers.Add((i + 1, item.Alias?.Value ?? OutputColumnNamer.Name(item.Expression)));
+        }
+        NoteRewrite(query.OrderBy[0], $"ties at the limit → broken by the subquery's columns {string.Join(", ", breakers.Select(b => $"\"{b.Name}\""))}, appended to the ORDER BY as {string.Join(", ", breakers.Select(b => b.Ordinal))}");
+        TextAdditions.Add(new QueryTextAddition(query.OrderBy[^1].Span.End, string.Concat(breakers.Select(b => $", {b.Ordinal}"))));
+        diagnostics.Add(new Diagnostic(DiagnosticSeverity.Warning, DiagnosticCode.TiesBrokenByOutputColumns.Id,
+            "rows tied in this ORDER BY at the limit are ordered further by the subquery's "
+            + (breakers.Count == 1 ? "column " : "columns ") + string.Join(", ", breakers.Select(b => $"\"{b.Name}\" ({b.Ordinal})"))
+            + ", ascending with NULLs last, so every refresh and recomputation keeps the same rows; append "
+            + string.Join(", ", breakers.Select(b => b.Ordinal)) + " to the ORDER BY to say so and silence this warning",
+            filePath, query.OrderBy[0].Span));
+        return order;
     }
 
     /// <summary>

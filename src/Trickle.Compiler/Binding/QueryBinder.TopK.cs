@@ -82,8 +82,15 @@ internal sealed partial class QueryBinder
     }
 
     /// <summary>
-    /// The ORDER BY of a top-k query, bound. Without WITH TIES the rows kept at the limit must not depend on how ties
-    /// are broken: the order lists every primary-key column of every table, or every column the output reads.
+    /// The ORDER BY of a top-k query, bound, with the tie-breakers it needs. Without WITH TIES the rows kept at the limit
+    /// (and skipped at the offset) must not depend on how PostgreSQL happens to break ties, or a recomputation could keep
+    /// other rows than the maintained result: an order that lists every primary-key column of every table, the columns
+    /// that identify a grouped row, or every column the output reads decides every tie as written. Any other order is
+    /// extended by the output columns, in output-column order (ascending, NULLs last; a column whose type has no
+    /// ordering is passed over), up to the first one after which it decides every tie: rows still tied then have identical output columns, so whichever of them is kept, the rows
+    /// kept are the same multiset — how many of the tied identical rows are kept is fixed by their position. The
+    /// tie-breakers are appended to the query text every recomputation runs (as ordinals after the last ORDER BY item),
+    /// and warning TRK4102 says which they are.
     /// </summary>
     private List<AggregateOrder>? BindTopKOrder(TopKClause topK, SelectCore select, Func<SortItem, BoundExpression?> bind, BindingScope scope,
         IReadOnlyList<OutputColumn> outputs, IReadOnlyList<BoundExpression>? rowKey = null)
@@ -100,17 +107,87 @@ internal sealed partial class QueryBinder
             }
             order.Add(new AggregateOrder(bound, SortSuffix(item)));
         }
-        if (topK.WithTies || topK.Limit is null) return order;
+        // No limit and no offset keeps every row, LIMIT 0 none: no tie can matter.
+        if (topK.Limit is null && topK.Offset == 0 || topK.Limit == 0 || DecidesEveryTie(order, select, scope, outputs, rowKey)) return order;
+        var written = string.Join(", ", scope.Relations.Select(r => r.Name));
+        if (topK.WithTies)
+        {
+            if (topK.Offset == 0) return order;
+            // WITH TIES keeps every row tied with the last one kept, but which of the rows tied at the offset it skips is
+            // still up to PostgreSQL; a tie-breaker would change which rows count as tied with the last.
+            diagnostics.Error(DiagnosticCode.AmbiguousTies, filePath, topK.OrderBy[0].Span,
+                "rows tied in this ORDER BY at the OFFSET could be skipped or kept depending on the order PostgreSQL reads them in, so a recomputation could disagree: "
+                + $"add every primary-key column of {written}, or every column the query selects, or drop the OFFSET");
+            return null;
+        }
+        if (_viewsExpanding.Count > 0)
+        {
+            // The tie-breakers would have to be added to the view's definition, which a recomputation reads as it is.
+            diagnostics.Error(DiagnosticCode.AmbiguousTies, filePath, topK.OrderBy[0].Span,
+                "rows tied in this ORDER BY at the limit could be kept or dropped depending on the order PostgreSQL reads them in, so a recomputation could disagree: "
+                + $"add every primary-key column of {written}, or every column the query selects, or use FETCH FIRST … WITH TIES");
+            return null;
+        }
+
+        var breakers = new List<(int Ordinal, string Name)>();
+        var unordered = new List<int>();
+        for (var i = 0; i < outputs.Count && !DecidesEveryTie(order, select, scope, outputs, rowKey); i++)
+        {
+            var output = outputs[i];
+            if (order.Any(o => SameExpression(o.Expression, output.Expression))) continue;
+            // A value ORDER BY cannot sort cannot break a tie; a later column (a key) still may.
+            if (output.Expression.Type.LacksOrdering)
+            {
+                unordered.Add(i);
+                continue;
+            }
+            order.Add(new AggregateOrder(output.Expression, ""));
+            breakers.Add((i + 1, output.Name));
+        }
+        if (unordered.Count > 0 && !DecidesEveryTie(order, select, scope, outputs, rowKey))
+        {
+            var (index, column) = (unordered[0], outputs[unordered[0]]);
+            diagnostics.Error(DiagnosticCode.AmbiguousTies, filePath, OutputSpan(select, index, column.Expression),
+                $"rows tied in the ORDER BY at {topK.OrderBy[0].Span.Line}:{topK.OrderBy[0].Span.Column} at the limit are ordered further by the output columns, "
+                + $"but column \"{column.Name}\" is of type {column.Expression.Type}, which has no ordering, so rows differing only in it stay tied: "
+                + $"add columns that decide every tie to the ORDER BY (every primary-key column of {written}), or use FETCH FIRST … WITH TIES");
+            return null;
+        }
+        NoteRewrite(topK.OrderBy[0], $"ties at the limit → broken by the output columns {string.Join(", ", breakers.Select(b => $"\"{b.Name}\""))}, appended to the ORDER BY as {string.Join(", ", breakers.Select(b => b.Ordinal))}");
+        TextAdditions.Add(new QueryTextAddition(topK.OrderBy[^1].Span.End, string.Concat(breakers.Select(b => $", {b.Ordinal}"))));
+        diagnostics.Add(new Diagnostic(DiagnosticSeverity.Warning, DiagnosticCode.TiesBrokenByOutputColumns.Id,
+            "rows tied in this ORDER BY at the limit are ordered further by the output "
+            + (breakers.Count == 1 ? "column " : "columns ") + string.Join(", ", breakers.Select(b => $"\"{b.Name}\" ({b.Ordinal})"))
+            + ", ascending with NULLs last, so every refresh and recomputation keeps the same rows; append "
+            + string.Join(", ", breakers.Select(b => b.Ordinal)) + " to the ORDER BY to say so and silence this warning",
+            filePath, topK.OrderBy[0].Span));
+        return order;
+    }
+
+    /// <summary>
+    /// Whether an order leaves no tie at the limit that could show in the result: it lists every primary-key column of
+    /// every table read, or the columns that identify a grouped row, or every column the output reads (from a select
+    /// list without <c>*</c>), or every output column itself. In the last two cases rows may still tie, but only rows
+    /// whose output is identical.
+    /// </summary>
+    private static bool DecidesEveryTie(IReadOnlyList<AggregateOrder> order, SelectCore select, BindingScope scope, IReadOnlyList<OutputColumn> outputs,
+        IReadOnlyList<BoundExpression>? rowKey)
+    {
         var ordered = order.Select(o => o.Expression).OfType<BoundColumn>().Select(c => (c.Relation, c.ColumnName)).ToHashSet();
         var everyRowOrdered = scope.Relations.All(r => r.Table.HasPrimaryKey && r.Table.PrimaryKey.All(column => ordered.Contains((r.Name, column))));
         var read = outputs.SelectMany(o => ColumnPairs(o.Expression)).ToHashSet();
         var keyOrdered = rowKey is not null && rowKey.OfType<BoundColumn>().All(k => ordered.Contains((k.Relation, k.ColumnName)));
-        if (everyRowOrdered || keyOrdered || read.Count > 0 && read.IsSubsetOf(ordered) && select.Items.All(i => i is ExpressionItem)) return order;
-        diagnostics.Error(DiagnosticCode.AmbiguousTies, filePath, topK.OrderBy[0].Span,
-            "rows tied in this ORDER BY at the limit could be kept or dropped depending on the order PostgreSQL reads them in, so a recomputation could disagree: "
-            + "add every primary-key column of " + string.Join(", ", scope.Relations.Select(r => r.Name)) + ", or every column the query selects, or use FETCH FIRST … WITH TIES");
-        return null;
+        return everyRowOrdered || keyOrdered
+            || read.Count > 0 && read.IsSubsetOf(ordered) && select.Items.All(i => i is ExpressionItem)
+            || outputs.All(output => order.Any(o => SameExpression(o.Expression, output.Expression)));
     }
+
+    private static bool SameExpression(BoundExpression left, BoundExpression right) =>
+        SqlExpressionPrinter.Canonical(left) == SqlExpressionPrinter.Canonical(right);
+
+    /// <summary>Where output column <paramref name="index"/> is written: its select-list item, or (from a <c>*</c>) the expression's own span.</summary>
+    private static SourceSpan OutputSpan(SelectCore select, int index, BoundExpression expression) =>
+        select.Items.All(i => i is ExpressionItem) && index < select.Items.Count ? select.Items[index].Span : expression.Span;
 
     /// <summary>
     /// Output columns of grouped rows kept whole that identify a row: the GROUP BY keys when all are selected (no GROUP

@@ -24,6 +24,13 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
     /// </summary>
     public List<string> Rewrites { get; private init; } = [];
 
+    /// <summary>
+    /// What binding adds to the query text every recomputation runs (the output columns that break ties at a top-k's
+    /// limit, appended to its ORDER BY), so that a recomputation keeps the rows the maintained result keeps. Shared
+    /// with the binders of subqueries.
+    /// </summary>
+    public List<QueryTextAddition> TextAdditions { get; init; } = [];
+
     private void NoteRewrite(SyntaxNode at, string what) => Rewrites.Add($"{what} (at {at.Span.Line}:{at.Span.Column})");
 
     public (RelNode Plan, IReadOnlyList<CatalogTable> Sources)? Bind(Query query)
@@ -1038,7 +1045,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             diagnostics.Error(DiagnosticCode.DuplicateTable, filePath, at.Span, $"table name \"{name}\" specified more than once; give one occurrence an alias");
             return null;
         }
-        var inner = new QueryBinder(catalog, filePath, diagnostics, mode) { _commonTables = _commonTables, Rewrites = Rewrites, _viewsExpanding = _viewsExpanding, ExpandedViews = ExpandedViews }.Bind(query);
+        var inner = new QueryBinder(catalog, filePath, diagnostics, mode) { _commonTables = _commonTables, Rewrites = Rewrites, _viewsExpanding = _viewsExpanding, ExpandedViews = ExpandedViews, TextAdditions = TextAdditions }.Bind(query);
         if (inner is null) return null;
         var (plan, sources) = inner.Value;
         if (ScanNode.ScansOf(plan).Any(scan => scan.IsSubquery))

@@ -101,6 +101,13 @@ public sealed record SqlType(string Name, string? Modifiers = null, int ArrayDim
     /// <summary>Types without a default equality operator: they cannot be grouped, compared or hashed.</summary>
     public bool LacksEquality => !IsArray && Name is "json" or "xml" or "point" or "line" or "lseg" or "box" or "path" or "polygon" or "circle";
 
+    /// <summary>
+    /// Types without a default btree operator class: ORDER BY cannot sort their values, so they cannot break ties. An
+    /// array sorts by its elements, so an array of such a type cannot either.
+    /// </summary>
+    public bool LacksOrdering => Name is "json" or "xml" or "point" or "line" or "lseg" or "box" or "path" or "polygon" or "circle"
+        or "xid" or "cid" or "aclitem";
+
     /// <summary>The type as SQL accepts it in DDL and casts.</summary>
     public string ToSql()
     {

@@ -49,6 +49,7 @@ public sealed record DiagnosticCode(string Id, string Title)
     public static readonly DiagnosticCode VolatileFunction = new("TRK4002", "volatile function in an incrementally maintained query");
     public static readonly DiagnosticCode UnsupportedType = new("TRK4003", "type cannot be maintained");
     public static readonly DiagnosticCode AmbiguousTies = new("TRK4004", "the result depends on how ties are broken");
+    public static readonly DiagnosticCode TiesBrokenByOutputColumns = new("TRK4102", "ties at a top-k's limit are broken by the output columns");
 
     public static readonly DiagnosticCode InvalidOption = new("TRK5001", "invalid option");
     public static readonly DiagnosticCode InvalidSchedule = new("TRK5002", "invalid schedule");

@@ -37,12 +37,12 @@ internal sealed class DefinitionBuilder
             var options = create.definitionOption().Select(DefinitionOption).ToArray();
             return new StreamTableDefinition(
                 span, DefinitionForm.CreateStreamTable, _names.QualifiedName(create.qualifiedName()), options,
-                _queries.Query(create.query()), SourceSlice(create.query()));
+                _queries.Query(create.query()), SourceSlice(create.query())) { Written = Written(create.query()) };
         }
 
         var query = _queries.Query(context.query());
         if (AsCallForm(query) is not ({ } call, { } form))
-            return new StreamTableDefinition(span, DefinitionForm.BareQuery, null, [], query, SourceSlice(context.query()));
+            return new StreamTableDefinition(span, DefinitionForm.BareQuery, null, [], query, SourceSlice(context.query())) { Written = Written(context.query()) };
         return BuildCallForm(span, call, form);
     }
 
@@ -118,18 +118,19 @@ internal sealed class DefinitionBuilder
         IReadOnlyList<Identifier> columns = [];
         if (form == DefinitionForm.CreateImmvCall)
         {
-            var (nameText, nameMap) = ExtractStringContent(nameLiteral);
+            var (nameText, nameMap, _) = ExtractStringContent(nameLiteral);
             if (ImmvNameParser.Parse(nameText, nameMap, _source.Path, _diagnostics) is not { } immv)
                 return null;
             (name, columns) = (immv.Name, immv.Columns);
         }
-        var (queryText, queryMap) = ExtractStringContent(queryLiteral);
+        var (queryText, queryMap, queryOffsets) = ExtractStringContent(queryLiteral);
         var query = SqlParser.ParseEmbeddedQuery(queryText, queryMap, _source.Path, _diagnostics, _names.Operators);
         if (query is null)
             return null;
         return new StreamTableDefinition(span, form, name, options, query, columns.Count == 0 ? queryText : RenamedQueryText(queryText, columns))
         {
             ColumnNames = columns,
+            Written = new WrittenQuery(queryText, queryOffsets[0], queryOffsets),
         };
     }
 
@@ -137,7 +138,7 @@ internal sealed class DefinitionBuilder
     /// The query as the stream table's catalog row, source guard and verbatim recomputation run it: its output columns
     /// renamed by the column list, as CREATE TABLE AS renames them (the first ones; the rest keep their names).
     /// </summary>
-    private static string RenamedQueryText(string queryText, IReadOnlyList<Identifier> columns) =>
+    internal static string RenamedQueryText(string queryText, IReadOnlyList<Identifier> columns) =>
         $"SELECT * FROM (\n{queryText.Trim().TrimEnd(';').TrimEnd()}\n) AS \"immv\"({string.Join(", ", columns.Select(c => SqlQuoting.Identifier(c.Value)))})";
 
     private static string? ConstantText(Expression expression) => expression switch
@@ -152,12 +153,12 @@ internal sealed class DefinitionBuilder
     /// The literal's content and a map from its characters to file offsets. The map is exact for every quoting
     /// style, including doubled quotes and E'…' escapes: each content character maps to the escape it came from.
     /// </summary>
-    private (string Text, SourceMap Map) ExtractStringContent(StringLiteral literal)
+    private (string Text, SourceMap Map, int[] FileOffsets) ExtractStringContent(StringLiteral literal)
     {
         var tokenText = _source.Text.Substring(literal.Span.Start, literal.Span.Length);
         var decoded = StringLiteralDecoder.Decode(tokenText);
         var fileOffsets = decoded.TokenOffsets.Select(offset => literal.Span.Start + offset).ToArray();
-        return (decoded.Value, _sourceMap.ForExtractedText(fileOffsets));
+        return (decoded.Value, _sourceMap.ForExtractedText(fileOffsets), fileOffsets);
     }
 
     /// <summary>'analytics."Order Totals"' → analytics, Order Totals; unquoted parts fold like identifiers.</summary>
@@ -199,6 +200,8 @@ internal sealed class DefinitionBuilder
         }
         return new QualifiedName(literal.Span, parts);
     }
+
+    private WrittenQuery Written(P.QueryContext context) => new(SourceSlice(context), _names.Span(context).Start);
 
     private string SourceSlice(P.QueryContext context)
     {

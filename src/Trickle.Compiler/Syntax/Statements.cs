@@ -36,6 +36,9 @@ public sealed record StreamTableDefinition(
     /// </summary>
     public IReadOnlyList<Identifier> ColumnNames { get; init; } = [];
 
+    /// <summary>The query text as written and where it stands in the file: what binding's additions are spliced into.</summary>
+    public WrittenQuery? Written { get; init; }
+
     /// <summary>Every operator written by name or symbol in the query (<c>~</c>, <c>OPERATOR(s.===)</c>), where it stands.</summary>
     public IReadOnlyList<OperatorUse> Operators { get; init; } = [];
 }

@@ -44,6 +44,7 @@ public sealed class DifferentialChecker(PostgresCluster cluster, Action<string>?
         {
             throw run.Failure("compiling the install script", e.ToString());
         }
+        run.RecomputedQuery = scenario.RecomputedQuery?.Invoke(DifferentialScenario.ModeName(mode)) ?? scenario.DefiningQuery;
         await InstallAsync(run, database, "the compiled install script", script, cancellationToken);
 
         await CompareAsync(run, observer, "initial population", cancellationToken);
@@ -197,7 +198,7 @@ public sealed class DifferentialChecker(PostgresCluster cluster, Action<string>?
         ComparisonResult result;
         try
         {
-            result = await ResultComparer.CompareAsync(observer, run.Scenario.StreamTableName, run.Scenario.DefiningQuery, cancellationToken);
+            result = await ResultComparer.CompareAsync(observer, run.Scenario.StreamTableName, run.RecomputedQuery, cancellationToken);
         }
         catch (PostgresException e)
         {
@@ -236,6 +237,9 @@ public sealed class DifferentialChecker(PostgresCluster cluster, Action<string>?
 
         public string Mode { get; } = DifferentialScenario.ModeName(mode);
 
+        /// <summary>What each comparison recomputes: the scenario's query, or the compiler's effective query for this mode.</summary>
+        public string RecomputedQuery { get; set; } = scenario.DefiningQuery;
+
         private readonly Dictionary<int, string> _ddl = new();
 
         public void RecordDdl(int stepNumber, string ddl) => _ddl[stepNumber] = ddl;
@@ -256,6 +260,11 @@ public sealed class DifferentialChecker(PostgresCluster cluster, Action<string>?
             builder.AppendLine($"Replay with Seed = {Scenario.Seed}, Modes = [{mode}]; the failure recurs at step {current}.");
             builder.AppendLine("Defining query:");
             builder.AppendLine(SqlText.Indent(SqlText.AsSubquery(Scenario.DefiningQuery)));
+            if (RecomputedQuery != Scenario.DefiningQuery)
+            {
+                builder.AppendLine("Recomputed as:");
+                builder.AppendLine(SqlText.Indent(SqlText.AsSubquery(RecomputedQuery)));
+            }
             if (_recentSteps.Count > 0)
             {
                 builder.AppendLine($"Recent DML (last {_recentSteps.Count} step(s); the last one ran since the last matching comparison):");

@@ -22,6 +22,14 @@ public sealed record DifferentialScenario
     /// </summary>
     public required Func<string, string, string, string, string> CompileScript { get; init; }
 
+    /// <summary>
+    /// The query a comparison recomputes, given the mode, asked after <see cref="CompileScript"/> ran for that mode: what
+    /// the compiler reports as the effective defining query (a top-k's ORDER BY with the tie-breakers it appended, a
+    /// create_immv column list as a renaming), so that the recomputation keeps the same rows at the limit. Null: the
+    /// <see cref="DefiningQuery"/> as given.
+    /// </summary>
+    public Func<string, string>? RecomputedQuery { get; init; }
+
     public IReadOnlyList<RefreshMode> Modes { get; init; } = [RefreshMode.Differential, RefreshMode.Immediate, RefreshMode.Full, RefreshMode.Auto];
 
     public int Steps { get; init; } = 40;

@@ -11,17 +11,22 @@ internal static class CorpusRun
     private static readonly int SeedOffset = int.TryParse(Environment.GetEnvironmentVariable("TRICKLE_TEST_SEED_OFFSET"), out var offset) ? offset : 0;
 
     public static Task CheckAsync(PostgresCluster cluster, Action<string> log, string schema, string? seedData, string name, string query,
-        int seed, string? streamTableSqlName = null) =>
-        new DifferentialChecker(cluster, log).RunAsync(new DifferentialScenario
+        int seed, string? streamTableSqlName = null)
+    {
+        // Each mode's comparisons recompute the query as that mode's compilation says every recomputation runs it.
+        var effective = new EffectiveQueries();
+        return new DifferentialChecker(cluster, log).RunAsync(new DifferentialScenario
         {
             SchemaDdl = schema,
             SeedDataSql = seedData,
             DefiningQuery = query,
             StreamTableName = streamTableSqlName ?? name,
-            CompileScript = (ddl, q, _, mode) => TrickleCompiler.CompileScript(ddl, q, name, mode),
+            CompileScript = effective.CompileScript(name),
+            RecomputedQuery = effective.For,
             Steps = 30,
             Seed = seed + SeedOffset,
             // At the seeds CI runs, every corpus query must have had rows; a soak seed may legitimately empty one.
             RequireRows = SeedOffset == 0,
         });
+    }
 }

@@ -5,12 +5,15 @@ namespace Trickle.Database.Tests.StreamTables;
 /// <summary>Plugs the real compiler into the differential checker: a bare query plus flags, as the CLI would compile it.</summary>
 internal static class TrickleCompiler
 {
-    public static string CompileScript(string schemaDdl, string query, string name, string mode)
+    public static string CompileScript(string schemaDdl, string query, string name, string mode) => Compile(schemaDdl, query, name, mode).Script!;
+
+    /// <summary>The compilation: its script and the effective query a recomputation must run (see CompilationResult.EffectiveQuery).</summary>
+    public static CompilationResult Compile(string schemaDdl, string query, string name, string mode)
     {
         var result = Compile(schemaDdl, query, name, Enum.Parse<RefreshMode>(mode, ignoreCase: true));
         if (!result.Success)
             throw new InvalidOperationException("query did not compile:\n" + string.Join("\n", result.Diagnostics));
-        return result.Script!;
+        return result;
     }
 
     /// <summary>The compiler's verdict on a query, whether or not it compiles (the schema must).</summary>
@@ -22,4 +25,24 @@ internal static class TrickleCompiler
             throw new InvalidOperationException("schema did not compile:\n" + string.Join("\n", diagnostics.Items));
         return Compilation.Compile(new SourceText("query.sql", query), catalog, new CompilationOptions(Name: name, Mode: mode));
     }
+}
+
+/// <summary>
+/// The effective query each mode's compilation reports, kept for <see cref="Infrastructure.DifferentialScenario.RecomputedQuery"/>:
+/// <c>CompileScript = queries.CompileScript(name), RecomputedQuery = queries.For</c> makes the checker recompute exactly
+/// the query the stream table's recomputations run (a top-k's tie-breakers appended, a create_immv column list applied).
+/// </summary>
+internal sealed class EffectiveQueries
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _byMode = new();
+
+    public Func<string, string, string, string, string> CompileScript(string name) => (schemaDdl, query, _, mode) =>
+    {
+        var compiled = TrickleCompiler.Compile(schemaDdl, query, name, mode);
+        _byMode[mode] = compiled.EffectiveQuery!;
+        return compiled.Script!;
+    };
+
+    /// <summary>The effective query of the mode compiled last under that name; asked after the mode's script was compiled.</summary>
+    public string For(string mode) => _byMode[mode];
 }
