@@ -90,6 +90,21 @@ public sealed class FlattenSubqueriesTests
         Snapshot.Match(Print(before, after), new SnapshotNameExtension(name));
     }
 
+    [Theory]
+    [InlineData(Q7, RefreshMode.Differential)]
+    [InlineData(Q7, RefreshMode.Immediate)]
+    [InlineData(Q8, RefreshMode.Differential)]
+    [InlineData(Q8, RefreshMode.Immediate)]
+    [InlineData(Q9, RefreshMode.Differential)]
+    [InlineData(Q9, RefreshMode.Immediate)]
+    public void TpchQueriesWithJoiningSubqueries_CompileForIncrementalMaintenance(string query, RefreshMode mode)
+    {
+        var result = TestCompiler.Compile(query, Catalog, new CompilationOptions(Mode: mode));
+
+        Assert.True(result.Success, string.Join(Environment.NewLine, result.Diagnostics));
+        Assert.Empty(result.Diagnostics);
+    }
+
     [Fact]
     public void SubqueryOnThePaddedSideOfALeftJoin_IsKeptWhole()
     {
