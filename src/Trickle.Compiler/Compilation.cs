@@ -300,7 +300,7 @@ public static class Compilation
         var passes = new List<(string Pass, string Plan)>();
         if (recursion is not null)
             passes.Add((RecursiveCteBinder.PassName, recursionPlan + IrPrinter.Print(plan)));
-        var rewritten = RewritePipeline.Run(plan, afterPass: (pass, result) => passes.Add((pass.Name, recursionPlan + IrPrinter.Print(result))));
+        var rewritten = RewritePipeline.Run(plan, options.DisabledPasses, afterPass: (pass, result) => passes.Add((pass.Name, recursionPlan + IrPrinter.Print(result))));
         var table = new BoundStreamTable(schema, name, mode, schedule, queryText, sources, rewritten) { Generation = generation, RowSecurity = rowSecurity };
         return new Analysis(new BoundStreamTable(schema, name, mode, schedule, queryText, sources, plan) { Generation = generation, RowSecurity = rowSecurity }, table, passes, parsed.Query.Span)
         {

@@ -12,6 +12,12 @@ public sealed record CompilationOptions(string? Name = null, RefreshMode? Mode =
     /// </summary>
     public DeployOptions? Deploy { get; init; }
 
+    /// <summary>
+    /// Rewrite passes to skip, by name (<c>flatten-subqueries</c>, …): for tests and for isolating a pass when a plan
+    /// looks wrong. A construct only a skipped pass makes maintainable is then refused as it was without it.
+    /// </summary>
+    public IReadOnlyList<string> DisabledPasses { get; init; } = [];
+
     /// <summary>The generation an upgrade builds, when the caller decides it (a deploy names it after its hash).</summary>
     internal string? Generation { get; init; }
 }

@@ -15,6 +15,14 @@ internal sealed record RelationBinding(int Index, string Name, CatalogTable Tabl
     /// <summary>For a subquery kept whole (it aggregates or removes duplicates): its plan; <see cref="Table"/> describes its columns.</summary>
     public RelNode? Subplan { get; init; }
 
+    /// <summary>
+    /// A <see cref="Subplan"/> that only joins and filters (see <see cref="ScanNode.Flattenable"/>), written at
+    /// <see cref="Span"/>: pass <c>flatten-subqueries</c> merges it into the query.
+    /// </summary>
+    public bool Flattenable { get; init; }
+
+    public Diagnostics.SourceSpan Span { get; init; } = Diagnostics.SourceSpan.None;
+
     /// <summary>The tables the <see cref="Subplan"/> reads.</summary>
     public IReadOnlyList<CatalogTable> SubplanSources { get; init; } = [];
 

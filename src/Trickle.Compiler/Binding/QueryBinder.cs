@@ -19,6 +19,12 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
     private Dictionary<string, CommonTableExpression> _commonTables = new();
 
     /// <summary>
+    /// The CTEs each CTE's body sees: those of enclosing queries and the ones written before it in its WITH, as in
+    /// PostgreSQL (a non-recursive CTE cannot read itself or a later one). Shared with the binders of subqueries.
+    /// </summary>
+    private Dictionary<CommonTableExpression, Dictionary<string, CommonTableExpression>> _commonTableScopes = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
     /// The rewrites binding applied, one line each (<c>LATERAL subquery "l" at 3:6 … → …</c>), for <c>trickle explain</c>:
     /// binding turns some constructs into others before the named passes run. Shared with the binders of subqueries.
     /// </summary>
@@ -38,7 +44,10 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         if (query.With is { Recursive: true })
             Unsupported(query.With, "WITH RECURSIVE is not supported yet");
         foreach (var table in query.With?.Tables ?? [])
+        {
+            _commonTableScopes[table] = new(_commonTables);
             _commonTables[table.Name.Value] = table;
+        }
         if (query.Limit is not null || query.Offset is not null)
             return BindTopK(query);
         var distinctOn = query.Body is SelectCore { Distinct: DistinctKind.DistinctOn };
@@ -344,7 +353,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
 
     /// <summary>A FROM relation as a scan: of its table, or of the plan of a subquery kept whole.</summary>
     private static ScanNode ScanOf(RelationBinding relation, string? name = null) =>
-        new(relation.Table, name ?? relation.Name) { Subplan = relation.Subplan };
+        new(relation.Table, name ?? relation.Name) { Subplan = relation.Subplan, Flattenable = relation.Flattenable, Span = relation.Span };
 
     private static IEnumerable<Expression> Conjuncts(Expression expression) => expression switch
     {
@@ -701,8 +710,19 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                     windowedCte.Alias?.Name ?? windowedDefinition.Name,
                     windowedCte.Alias is { ColumnNames.Count: > 0 } ? windowedCte.Alias.ColumnNames : windowedDefinition.ColumnNames), false), relations, cteContext);
             case NamedTable { Name.Parts.Count: 1 } cteReference when _commonTables.TryGetValue(cteReference.Name.Last.Value, out var cte):
-                return BindDerived(cte.Query, cteReference.Alias?.Name.Value ?? cte.Name.Value,
-                    cteReference.Alias is { ColumnNames.Count: > 0 } ? cteReference.Alias.ColumnNames : cte.ColumnNames, cteReference, relations);
+            {
+                var outerCommonTables = _commonTables;
+                _commonTables = _commonTableScopes.TryGetValue(cte, out var scope) ? scope : outerCommonTables;
+                try
+                {
+                    return BindDerived(cte.Query, cteReference.Alias?.Name.Value ?? cte.Name.Value,
+                        cteReference.Alias is { ColumnNames.Count: > 0 } ? cteReference.Alias.ColumnNames : cte.ColumnNames, cteReference, relations);
+                }
+                finally
+                {
+                    _commonTables = outerCommonTables;
+                }
+            }
             case DerivedTable { Lateral: false } windowed when _joinContext is { } context && SelectsWindowCalls(windowed.Query):
                 return BindWindowedInJoin(windowed, relations, context);
             case DerivedTable { Lateral: false } derived:
@@ -780,7 +800,12 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                 var paddedSubquery = join.Kind is JoinKind.Left or JoinKind.Right
                     && keptWholeNullable.Item1 is FromRelation { Relation.Subplan: null }
                     && keptWholeNullable.Item2 is FromRelation { Relation.Subplan: not null };
-                if (join.Kind is JoinKind.Left or JoinKind.Right or JoinKind.Full && (HasDerived(left) || HasDerived(right)) && !paddedSubquery)
+                // A subquery that only joins and filters may be the preserved side: flattened there, its filters hold
+                // for the preserved rows, above the outer join as below it.
+                var flattenablePreserved = join.Kind is JoinKind.Left or JoinKind.Right
+                    && Leaves(keptWholeNullable.Item1).All(l => l is FromRelation { Relation.Subplan: null } or FromRelation { Relation.Flattenable: true })
+                    && !HasDerived(keptWholeNullable.Item2);
+                if (join.Kind is JoinKind.Left or JoinKind.Right or JoinKind.Full && (HasDerived(left) || HasDerived(right)) && !paddedSubquery && !flattenablePreserved)
                 {
                     Unsupported(join, "a subquery or CTE inside an outer join is not supported yet");
                     return null;
@@ -958,7 +983,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             || _commonTables.ContainsKey(table.Name.Last.Value) && parts == 1
             || select.Items.Any(i => i is ExpressionItem item && ContainsAggregate(item.Expression)))
         {
-            if (query is { With: null, Limit: null, Offset: null, Body: SelectCore { Windows.Count: 0, Distinct: not DistinctKind.DistinctOn } aggregated }
+            if (query is { Limit: null, Offset: null, Body: SelectCore { Windows.Count: 0, Distinct: not DistinctKind.DistinctOn } aggregated }
                 && (aggregated.Distinct == DistinctKind.Distinct || Aggregates(aggregated)))
                 return BindKeptWhole(query, name, columnNames, at, relations);
             // The first rows of a query (ORDER BY … LIMIT) are kept whole too: stored as counted rows, recomputed when a
@@ -968,7 +993,12 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                 NoteRewrite(at, $"subquery \"{name}\" with LIMIT/OFFSET → kept whole as its first rows");
                 return BindKeptWhole(query, name, columnNames, at, relations);
             }
-            Unsupported(at, "this subquery or CTE is not supported yet: it must either read one table without LIMIT or a nested WITH, or aggregate (GROUP BY, aggregates or DISTINCT)");
+            // One that joins tables, reads another subquery or CTE, or has a WITH of its own, but only filters and
+            // projects: bound whole here, merged into the query by pass flatten-subqueries.
+            if (query is { Limit: null, Offset: null, Body: SelectCore { Windows.Count: 0, Distinct: DistinctKind.None, From.Count: > 0 } joining }
+                && !Aggregates(joining) && !SelectsWindowCalls(query))
+                return BindKeptWhole(query, name, columnNames, at, relations, flattenable: true);
+            Unsupported(at, "this subquery or CTE is not supported yet: it must read a table and join and filter rows, aggregate (GROUP BY, aggregates or DISTINCT), or keep its first rows (ORDER BY … LIMIT without a WITH of its own)");
             return null;
         }
         if (relations.Any(r => r.Name == name))
@@ -1011,6 +1041,8 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         {
             Subplan = innerRelation.Subplan,
             SubplanSources = innerRelation.SubplanSources,
+            Flattenable = innerRelation.Flattenable,
+            Span = innerRelation.Span,
         };
         var columns = outputs.Select((o, i) =>
         {
@@ -1038,17 +1070,26 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
     /// It is bound as a query of its own and read like a table whose columns are its outputs; the Delta phase keeps its
     /// groups in storage of their own and feeds their changes to the outer query.
     /// </summary>
-    private FromTree? BindKeptWhole(Query query, string name, IReadOnlyList<Identifier> columnNames, SyntaxNode at, List<RelationBinding> relations)
+    /// <param name="flattenable">the subquery only joins and filters (see <see cref="ScanNode.Flattenable"/>): subqueries
+    /// inside it are flattened or kept whole by the pass, as in the query itself</param>
+    private FromTree? BindKeptWhole(Query query, string name, IReadOnlyList<Identifier> columnNames, SyntaxNode at, List<RelationBinding> relations,
+        bool flattenable = false)
     {
         if (relations.Any(r => r.Name == name))
         {
             diagnostics.Error(DiagnosticCode.DuplicateTable, filePath, at.Span, $"table name \"{name}\" specified more than once; give one occurrence an alias");
             return null;
         }
-        var inner = new QueryBinder(catalog, filePath, diagnostics, mode) { _commonTables = _commonTables, Rewrites = Rewrites, _viewsExpanding = _viewsExpanding, ExpandedViews = ExpandedViews, TextAdditions = TextAdditions }.Bind(query);
+        // A copy of the CTEs: the subquery's own WITH names them for itself alone.
+        var inner = new QueryBinder(catalog, filePath, diagnostics, mode)
+        {
+            _commonTables = new(_commonTables), _commonTableScopes = _commonTableScopes, Rewrites = Rewrites, _viewsExpanding = _viewsExpanding, ExpandedViews = ExpandedViews,
+            TextAdditions = TextAdditions,
+        }.Bind(query);
         if (inner is null) return null;
         var (plan, sources) = inner.Value;
-        if (ScanNode.ScansOf(plan).Any(scan => scan.IsSubquery))
+        // A subquery kept whole inside one that the pass flattens ends up read by the query itself.
+        if (ScanNode.ScansOf(plan).Any(scan => scan.IsSubquery && !scan.Flattenable) && !flattenable)
         {
             Unsupported(at, "a subquery kept whole (one that aggregates, ranks or keeps its first rows) inside another is not supported yet; "
                 + "make the inner one a stream table of its own and read that: stream tables can read stream tables");
@@ -1073,7 +1114,10 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         }
         var shape = new CatalogTable("", name,
             outputs.Select((o, i) => new CatalogColumn(i < columnNames.Count ? columnNames[i].Value : o.Name, o.Expression.Type, false)).ToList(), []);
-        var relation = new RelationBinding(relations.Count, name, shape, Aliased: true) { Subplan = plan, SubplanSources = sources };
+        var relation = new RelationBinding(relations.Count, name, shape, Aliased: true)
+        {
+            Subplan = plan, SubplanSources = sources, Flattenable = flattenable, Span = at.Span,
+        };
         relations.Add(relation);
         return new FromRelation(relation, shape.Columns.Select(c => new VisibleColumn(c.Name, relation, c)).ToList());
     }

@@ -28,6 +28,14 @@ public static class MaintenanceModelBuilder
     private static MaintenanceModel? Build(BoundStreamTable table, string filePath, SourceSpan querySpan, DiagnosticBag diagnostics,
         SourceLayout? layout, string? storage)
     {
+        // Only pass flatten-subqueries decides whether such a subquery merges or stays whole; skipped, neither happened.
+        if (ScanNode.ScansOf(table.Plan).FirstOrDefault(s => s.Flattenable) is { } unflattened)
+        {
+            diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, unflattened.Span,
+                "this subquery or CTE is not supported yet: it must either read one table without LIMIT or a nested WITH, or aggregate (GROUP BY, aggregates or DISTINCT)"
+                + " (one that joins and filters is merged into the query by pass flatten-subqueries, which is switched off)");
+            return null;
+        }
         if (table.Plan is SetOperationNode setOperation)
             return BuildSetOperation(table, setOperation, filePath, diagnostics);
         if (!TryMatch(table.Plan, out var project, out var having, out var aggregate, out var conditions, out var scans, out var outer,

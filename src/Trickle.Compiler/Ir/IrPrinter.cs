@@ -22,7 +22,8 @@ public static class IrPrinter
         switch (node)
         {
             case ScanNode { Subplan: { } subplan } subquery:
-                builder.Append("Subquery AS ").AppendLine(SqlQuoting.Identifier(subquery.Name));
+                // A subquery still marked flattenable is one pass flatten-subqueries has not yet merged or kept whole.
+                builder.Append(subquery.Flattenable ? "Subquery (to flatten) AS " : "Subquery AS ").AppendLine(SqlQuoting.Identifier(subquery.Name));
                 Append(builder, subplan, depth + 1);
                 return;
             case ScanNode scan:

@@ -21,6 +21,16 @@ public sealed record ScanNode(CatalogTable Table, string Name) : RelNode
 
     public bool IsSubquery => Subplan is not null;
 
+    /// <summary>
+    /// A subquery that neither aggregates, removes duplicates, ranks nor keeps its first rows (it joins and filters):
+    /// bound whole only so that pass <c>flatten-subqueries</c> can merge it into the enclosing plan, or keep it whole
+    /// where merging would be unsound. One still marked when the Delta phase runs (the pass switched off) is refused there.
+    /// </summary>
+    public bool Flattenable { get; init; }
+
+    /// <summary>Where a subquery was written, for diagnostics about it; none for a table.</summary>
+    public SourceSpan Span { get; init; } = SourceSpan.None;
+
     /// <summary>Set-returning functions over this scan's rows, in FROM order: each row expands into their rows.</summary>
     public IReadOnlyList<SetReturningExpansion> Expansions { get; init; } = [];
 

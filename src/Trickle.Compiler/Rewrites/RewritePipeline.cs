@@ -8,6 +8,7 @@ public static class RewritePipeline
     public static IReadOnlyList<RewritePass> Default { get; } =
     [
         new RightToLeftJoin(),
+        new FlattenSubqueries(),
         new GroupingSetsToUnion(),
         new DistinctToGroups(),
         new DistinctOnToFirstRows(),

@@ -22,6 +22,7 @@ public sealed class ViewCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         CREATE VIEW customer_totals AS SELECT customer_id, sum(amount) AS total, count(*) AS n FROM orders GROUP BY customer_id;
         CREATE VIEW big_totals AS SELECT customer_id, total FROM customer_totals WHERE total > 5;
         CREATE VIEW regions AS SELECT id, upper(region) AS region FROM customers WHERE region IS NOT NULL;
+        CREATE VIEW order_regions AS SELECT o.id, o.amount, c.region FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.status = 'a';
         """;
 
     private const string Seed = """
@@ -38,6 +39,8 @@ public sealed class ViewCorpusTests(PostgresCluster cluster, ITestOutputHelper o
         { "nested_view_column_list", "SELECT b.cust, b.amt FROM big_paid b WHERE b.amt < 6" },
         { "aggregating_view_joined", "SELECT c.name, t.total, t.n FROM customer_totals t JOIN customers c ON c.id = t.customer_id" },
         { "view_over_aggregating_view", "SELECT c.name, b.total FROM big_totals b JOIN customers c ON c.id = b.customer_id" },
+        { "joining_view_grouped", "SELECT r.region, sum(r.amount) AS total, count(*) AS n FROM order_regions r GROUP BY r.region" },
+        { "joining_view_read_twice", "SELECT a.id, b.id AS other FROM order_regions a JOIN order_regions b ON a.region = b.region AND a.id < b.id" },
         { "view_in_exists", "SELECT c.name FROM customers c WHERE EXISTS (SELECT 1 FROM paid_orders p WHERE p.customer_id = c.id)" },
     };
 
