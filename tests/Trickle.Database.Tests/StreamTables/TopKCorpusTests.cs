@@ -119,68 +119,11 @@ public sealed class TopKCorpusTests(PostgresCluster cluster, ITestOutputHelper o
             DATE '1995-04-01', DATE '1995-04-01', DATE '1995-04-01', 'NONE', 'AIR', 'l' FROM generate_series(1, 30) AS o, generate_series(1, 2) AS n;
         """;
 
-    /// <summary>TPC-H Q3 and Q10 as written (only their texts' tabs made spaces): the orders tie at the limit.</summary>
+    /// <summary>TPC-H Q3 and Q10 as written (the corpus's texts, tests/Trickle.Tpch): the orders tie at the limit.</summary>
     public static TheoryData<string, string> TpchQueries => new()
     {
-        { "tpch_q3", """
-            select
-                l_orderkey,
-                sum(l_extendedprice * (1 - l_discount)) as revenue,
-                o_orderdate,
-                o_shippriority
-            from
-                customer,
-                orders,
-                lineitem
-            where
-                c_mktsegment = 'BUILDING'
-                and c_custkey = o_custkey
-                and l_orderkey = o_orderkey
-                and o_orderdate < date '1995-03-15'
-                and l_shipdate > date '1995-03-15'
-            group by
-                l_orderkey,
-                o_orderdate,
-                o_shippriority
-            order by
-                revenue desc,
-                o_orderdate
-            limit 10;
-            """ },
-        { "tpch_q10", """
-            select
-                c_custkey,
-                c_name,
-                sum(l_extendedprice * (1 - l_discount)) as revenue,
-                c_acctbal,
-                n_name,
-                c_address,
-                c_phone,
-                c_comment
-            from
-                customer,
-                orders,
-                lineitem,
-                nation
-            where
-                c_custkey = o_custkey
-                and l_orderkey = o_orderkey
-                and o_orderdate >= date '1993-10-01'
-                and o_orderdate < date '1993-10-01' + interval '3' month
-                and l_returnflag = 'R'
-                and c_nationkey = n_nationkey
-            group by
-                c_custkey,
-                c_name,
-                c_acctbal,
-                c_phone,
-                n_name,
-                c_address,
-                c_comment
-            order by
-                revenue desc
-            limit 20;
-            """ },
+        { "tpch_q3", global::Trickle.Tpch.TpchQueries.Get(3).Sql },
+        { "tpch_q10", global::Trickle.Tpch.TpchQueries.Get(10).Sql },
     };
 
     [Theory]
