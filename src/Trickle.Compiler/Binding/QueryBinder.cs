@@ -130,7 +130,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                 plan = BindExistenceAsJoin(exists, scope, binder, plan, sources, joinFilters, existsTests) ?? plan;
             var filters = rest.Select(testingBinder.Bind).Concat(joinFilters).ToList();
             if (filters.Count > 0)
-                plan = new FilterNode(plan, filters.Aggregate((a, b) => new BoundBinary(a.Span, SqlType.Boolean, a, "AND", b)));
+                plan = new FilterNode(plan, BoundPredicates.Conjunction(filters)!);
         }
 
         if (select.Distinct == DistinctKind.DistinctOn && select.Items.OfType<ExpressionItem>().FirstOrDefault(i => ContainsWindowCall(i.Expression)) is { } windowedItem)
@@ -433,7 +433,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                 conditions.Add(equal);
             }
         }
-        var condition = conditions.Count == 0 ? null : conditions.Aggregate((l, r) => new BoundBinary(l.Span, SqlType.Boolean, l, "AND", r));
+        var condition = BoundPredicates.Conjunction(conditions);
         return new JoinNode(plan, ScanOf(inner.Relation), condition, negated ? JoinType.Anti : JoinType.Semi);
     }
 
@@ -675,9 +675,8 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         var name = $"exists subquery {outer.Relations.Count + _existenceJoins++}";
         if (BindKeptWhole(distinct, name, [], conjunct, relations) is not FromRelation matches) return plan;
         sources.AddRange(matches.Relation.SubplanSources.Where(t => !sources.Contains(t)));
-        var condition = correlations.Count == 0 ? null : correlations
-            .Select((c, i) => (BoundExpression)new BoundBinary(span, SqlType.Boolean, ColumnOf(matches.Columns[i], span), "=", outerBinder.Bind(c.Outer)))
-            .Aggregate((a, b) => new BoundBinary(span, SqlType.Boolean, a, "AND", b));
+        var condition = BoundPredicates.Conjunction(correlations
+            .Select((c, i) => (BoundExpression)new BoundBinary(span, SqlType.Boolean, ColumnOf(matches.Columns[i], span), "=", outerBinder.Bind(c.Outer))), span);
         var matchScan = ScanOf(matches.Relation, name);
         if (existsTests is not null)
         {
@@ -922,7 +921,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             plan = item is FromExpansion expansion ? Expand(plan, expansion) : new JoinNode(plan, Build(item), null);
         return derivedConditions.Count == 0
             ? plan
-            : new FilterNode(plan, derivedConditions.Aggregate((a, b) => new BoundBinary(a.Span, SqlType.Boolean, a, "AND", b)));
+            : new FilterNode(plan, BoundPredicates.Conjunction(derivedConditions)!);
     }
 
     /// <summary>
@@ -936,7 +935,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         if (condition is null) return;
         var left = RelationNames(join.Left);
         var right = RelationNames(join.Right);
-        var conjuncts = BoundConjuncts(condition).ToList();
+        var conjuncts = BoundPredicates.Conjuncts(condition).ToList();
         bool Within(BoundExpression e, ISet<string> side)
         {
             var read = ColumnsRead(e);
@@ -957,9 +956,6 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         FromJoin j => [.. RelationNames(j.Left), .. RelationNames(j.Right)],
         _ => [],
     };
-
-    private static IEnumerable<BoundExpression> BoundConjuncts(BoundExpression expression) =>
-        expression is BoundBinary { Operator: "AND" } and ? BoundConjuncts(and.Left).Concat(BoundConjuncts(and.Right)) : [expression];
 
     private static HashSet<string> ColumnsRead(BoundExpression expression)
     {
@@ -1023,7 +1019,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         if (select.Where is not null) RejectAggregates(select.Where, "WHERE");
         var conditions = new[] { (inner as FromDerived)?.Condition, select.Where is null ? null : innerBinder.Bind(select.Where) }.OfType<BoundExpression>().ToList();
         var condition = conditions.Count == 0 ? null
-            : rename.Rewrite(conditions.Aggregate((a, b) => new BoundBinary(a.Span, SqlType.Boolean, a, "AND", b)));
+            : rename.Rewrite(BoundPredicates.Conjunction(conditions)!);
         // Window calls are computed over the subquery's filtered rows; the outer query's filters apply to their values.
         var windows = new List<WindowCall>();
         var outputBinder = new ExpressionBinder(innerBinder.Scope, filePath, diagnostics, mode)
@@ -1134,7 +1130,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             RejectAggregates(join.On, "JOIN conditions");
             conditions.Add(binder.Bind(join.On));
         }
-        return conditions.Count == 0 ? null : conditions.Aggregate((a, b) => new BoundBinary(a.Span, SqlType.Boolean, a, "AND", b));
+        return BoundPredicates.Conjunction(conditions);
     }
 
     private List<OutputColumn> BindOutputs(IReadOnlyList<SelectItem> items, BindingScope scope, Func<Expression, BoundExpression> bind)

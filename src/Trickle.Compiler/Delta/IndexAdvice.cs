@@ -117,15 +117,8 @@ public static class IndexAdvice
     /// <summary>The column = column conjuncts of a condition (ANDs only: an OR's branches are not lookups by both).</summary>
     private static void Equalities(BoundExpression condition, List<(BoundColumn, BoundColumn)> equalities)
     {
-        switch (condition)
-        {
-            case BoundBinary { Operator: "AND" } and:
-                Equalities(and.Left, equalities);
-                Equalities(and.Right, equalities);
-                break;
-            case BoundBinary { Operator: "=", Left: BoundColumn left, Right: BoundColumn right }:
+        foreach (var conjunct in BoundPredicates.Conjuncts(condition))
+            if (conjunct is BoundBinary { Operator: "=", Left: BoundColumn left, Right: BoundColumn right })
                 equalities.Add((left, right));
-                break;
-        }
     }
 }

@@ -28,9 +28,14 @@ internal sealed class RenderContext : TemplateContext
         TemplateLibrary.Instance.Preload(this);
     }
 
-    protected override IObjectAccessor GetMemberAccessorImpl(object target) =>
+    protected override IObjectAccessor? GetMemberAccessorImpl(object target)
+    {
         // Script objects and arrays carry their own members: only .NET model types are worth sharing.
-        target is IScriptObject or System.Collections.IList or System.Collections.IDictionary
-            ? base.GetMemberAccessorImpl(target)
-            : Accessors.GetOrAdd(target.GetType(), _ => base.GetMemberAccessorImpl(target));
+        if (target is IScriptObject or System.Collections.IList or System.Collections.IDictionary)
+            return base.GetMemberAccessorImpl(target);
+        if (Accessors.TryGetValue(target.GetType(), out var shared))
+            return shared;
+        var accessor = base.GetMemberAccessorImpl(target);
+        return accessor is null ? null : Accessors.GetOrAdd(target.GetType(), accessor);
+    }
 }

@@ -58,7 +58,7 @@ public sealed class FlattenSubqueries : RewritePass
             var filters = new List<BoundExpression>();
             var tree = From(node, nullable: false, filters);
             return filters.Count == 0 ? tree
-                : new FilterNode(tree, filters.Aggregate((a, b) => new BoundBinary(a.Span, Catalog.SqlType.Boolean, a, "AND", b)));
+                : new FilterNode(tree, BoundPredicates.Conjunction(filters)!);
         }
 
         /// <param name="nullable">the node's rows may be NULL-padded or only tested (the right of LEFT, semi and anti joins, either side of FULL)</param>
