@@ -90,28 +90,18 @@ public static class IndexAdvice
                 scans.TryAdd(scan.Name, scan);
                 if (scan.Subplan is { } subplan) Collect(subplan, scans, equalities, groupKeys);
                 break;
-            case JoinNode join:
-                if (join.Condition is { } condition) Equalities(condition, equalities);
-                Collect(join.Left, scans, equalities, groupKeys);
-                Collect(join.Right, scans, equalities, groupKeys);
+            case JoinNode { Condition: { } condition }:
+                Equalities(condition, equalities);
                 break;
             case FilterNode filter:
                 Equalities(filter.Predicate, equalities);
-                Collect(filter.Input, scans, equalities, groupKeys);
                 break;
             case AggregateNode aggregate:
                 groupKeys.Add(aggregate.GroupKeys);
-                Collect(aggregate.Input, scans, equalities, groupKeys);
-                break;
-            case ProjectNode project: Collect(project.Input, scans, equalities, groupKeys); break;
-            case DistinctNode distinct: Collect(distinct.Input, scans, equalities, groupKeys); break;
-            case DistinctOnNode distinctOn: Collect(distinctOn.Input, scans, equalities, groupKeys); break;
-            case WindowNode window: Collect(window.Input, scans, equalities, groupKeys); break;
-            case TopKNode topK: Collect(topK.Input, scans, equalities, groupKeys); break;
-            case SetOperationNode setOperation:
-                foreach (var input in setOperation.Inputs) Collect(input, scans, equalities, groupKeys);
                 break;
         }
+        foreach (var input in RelNode.InputsOf(node))
+            Collect(input, scans, equalities, groupKeys);
     }
 
     /// <summary>The column = column conjuncts of a condition (ANDs only: an OR's branches are not lookups by both).</summary>

@@ -8,7 +8,23 @@ namespace Trickle.Compiler.Ir;
 /// A node of the relational IR. The binder produces a tree of these; rewrite passes transform it into the
 /// differentiable shapes the Delta phase knows; <see cref="IrPrinter"/> prints it for snapshot tests and <c>explain</c>.
 /// </summary>
-public abstract record RelNode;
+public abstract record RelNode
+{
+    /// <summary>The inputs of a node, left to right; a scan has none (a subquery kept whole is a plan of its own).</summary>
+    public static IEnumerable<RelNode> InputsOf(RelNode node) => node switch
+    {
+        JoinNode join => [join.Left, join.Right],
+        FilterNode filter => [filter.Input],
+        ProjectNode project => [project.Input],
+        AggregateNode aggregate => [aggregate.Input],
+        DistinctNode distinct => [distinct.Input],
+        DistinctOnNode distinctOn => [distinctOn.Input],
+        WindowNode window => [window.Input],
+        TopKNode topK => [topK.Input],
+        SetOperationNode setOperation => setOperation.Inputs,
+        _ => [],
+    };
+}
 
 /// <summary>
 /// One occurrence of a table; <see cref="Name"/> is unique in the query (its alias, else the table name). With a
@@ -35,20 +51,8 @@ public sealed record ScanNode(CatalogTable Table, string Name) : RelNode
     public IReadOnlyList<SetReturningExpansion> Expansions { get; init; } = [];
 
     /// <summary>The table scans of a plan, left to right, not descending into subqueries kept whole.</summary>
-    public static List<ScanNode> ScansOf(RelNode node) => node switch
-    {
-        ScanNode scan => [scan],
-        JoinNode join => [.. ScansOf(join.Left), .. ScansOf(join.Right)],
-        FilterNode filter => ScansOf(filter.Input),
-        ProjectNode project => ScansOf(project.Input),
-        AggregateNode aggregate => ScansOf(aggregate.Input),
-        DistinctNode distinct => ScansOf(distinct.Input),
-        DistinctOnNode distinctOn => ScansOf(distinctOn.Input),
-        WindowNode window => ScansOf(window.Input),
-        TopKNode topK => ScansOf(topK.Input),
-        SetOperationNode setOperation => setOperation.Inputs.SelectMany(ScansOf).ToList(),
-        _ => [],
-    };
+    public static List<ScanNode> ScansOf(RelNode node) =>
+        node is ScanNode scan ? [scan] : RelNode.InputsOf(node).SelectMany(ScansOf).ToList();
 }
 
 /// <summary>
