@@ -88,8 +88,16 @@ internal sealed partial class QueryBinder
             && catalog.Find(parts.Count >= 2 ? parts[^2].Value : null, named.Name.Last.Value) is { View: not null };
     }
 
-    /// <summary>Why a materialized view or foreign table cannot be a source of an incrementally maintained stream table.</summary>
-    private static string UnreadableRelation(CatalogTable table) => table.Kind == RelationKind.MaterializedView
-        ? $"materialized view {table} cannot be maintained incrementally: REFRESH MATERIALIZED VIEW changes it without firing triggers; read the tables it reads, or compile with --mode full (or auto) to recompute the query on every refresh"
-        : $"foreign table {table} cannot be maintained incrementally: its rows change in another server, where no trigger of ours fires; compile with --mode full (or auto) to recompute the query on every refresh";
+    /// <summary>
+    /// Why a materialized view, foreign table or table managed by Citus cannot be a source of an incrementally
+    /// maintained stream table.
+    /// </summary>
+    private static string UnreadableRelation(CatalogTable table) => (table.Kind, table.Citus) switch
+    {
+        (RelationKind.MaterializedView, _) => $"materialized view {table} cannot be maintained incrementally: REFRESH MATERIALIZED VIEW changes it without firing triggers; read the tables it reads, or compile with --mode full (or auto) to recompute the query on every refresh",
+        (RelationKind.ForeignTable, _) => $"foreign table {table} cannot be maintained incrementally: its rows change in another server, where no trigger of ours fires; compile with --mode full (or auto) to recompute the query on every refresh",
+        (_, CitusDistribution.Distributed) => $"table {table} is distributed by Citus and cannot be maintained incrementally yet: its rows are written on the worker nodes' shards, where no capture trigger of ours fires, and no one snapshot covers them; compile with --mode full (or auto) to recompute the query on the coordinator on every refresh (docs/citus.md)",
+        (_, CitusDistribution.Reference) => $"table {table} is a Citus reference table and cannot be maintained incrementally yet: Citus writes its copies on every node, not the coordinator's table our triggers would be on; compile with --mode full (or auto) to recompute the query on every refresh (docs/citus.md)",
+        _ => $"table {table} is a Citus managed local table and cannot be maintained incrementally yet: Citus writes its shard, not the table our triggers would be on; undistribute it (undistribute_table) or compile with --mode full (or auto) to recompute the query on every refresh (docs/citus.md)",
+    };
 }

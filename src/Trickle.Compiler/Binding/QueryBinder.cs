@@ -743,7 +743,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                         $"stream table {table.Schema}.{table.Name} cannot read itself");
                     return null;
                 }
-                if (table.Kind is RelationKind.MaterializedView or RelationKind.ForeignTable)
+                if (table.Kind is RelationKind.MaterializedView or RelationKind.ForeignTable || table.Citus != CitusDistribution.None)
                 {
                     Unsupported(named.Name, UnreadableRelation(table));
                     return null;

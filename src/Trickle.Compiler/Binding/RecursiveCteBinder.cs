@@ -131,11 +131,13 @@ internal static class RecursiveCteBinder
                 $"recursive CTE {name} reads stream table {upstream.Table}: the base and step of a recursive CTE may read tables only (read the stream table in the outer query)");
             return null;
         }
-        if (baseOccurrences.Concat(stepOccurrences).FirstOrDefault(o => o.Table is { Kind: not RelationKind.Table } and { IsStreamTable: false }) is { } view)
+        if (baseOccurrences.Concat(stepOccurrences).FirstOrDefault(o => o.Table is ({ Kind: not RelationKind.Table } or { Citus: not CitusDistribution.None }) and { IsStreamTable: false }) is { } view)
         {
             // The base and step are spliced into the maintenance functions as text, reading each table's changes by name.
             diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, view.NameSpan,
-                $"recursive CTE {name} reads {(view.Table!.Kind == RelationKind.View ? "view" : view.Table.Kind == RelationKind.MaterializedView ? "materialized view" : "foreign table")} {view.Table}: the base and step of a recursive CTE may read tables only");
+                view.Table!.Citus != CitusDistribution.None
+                    ? $"recursive CTE {name} reads {view.Table}, a table managed by Citus: the base and step of a recursive CTE may read plain tables only (docs/citus.md)"
+                    : $"recursive CTE {name} reads {(view.Table.Kind == RelationKind.View ? "view" : view.Table.Kind == RelationKind.MaterializedView ? "materialized view" : "foreign table")} {view.Table}: the base and step of a recursive CTE may read tables only");
             return null;
         }
         var sources = baseOccurrences.Concat(stepOccurrences).Where(o => !o.IsRecursive).Select(o => o.Table!).Distinct().ToList();

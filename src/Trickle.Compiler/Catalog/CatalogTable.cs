@@ -31,10 +31,32 @@ public sealed record CatalogTable(string Schema, string Name, IReadOnlyList<Cata
     /// </summary>
     public IReadOnlyList<CatalogIndex> Indexes { get; init; } = [];
 
+    /// <summary>
+    /// How Citus manages this table, as read from a live coordinator's <c>pg_dist_partition</c>; schema files and
+    /// databases without Citus give <see cref="CitusDistribution.None"/>. See docs/citus.md.
+    /// </summary>
+    public CitusDistribution Citus { get; init; } = CitusDistribution.None;
+
     public override string ToString() => $"{Schema}.{Name}";
 }
 
 public enum RelationKind { Table, View, MaterializedView, ForeignTable }
+
+/// <summary>
+/// What Citus makes of a table. Only <see cref="None"/> can be captured: the others are written through Citus's
+/// executor on shard placements, where the coordinator's triggers do not fire (docs/citus.md).
+/// </summary>
+public enum CitusDistribution
+{
+    /// <summary>A plain PostgreSQL table (or no Citus in the database).</summary>
+    None,
+    /// <summary>Hash-, range- or append-distributed, or a single-shard table of a distributed schema.</summary>
+    Distributed,
+    /// <summary>Replicated to every node.</summary>
+    Reference,
+    /// <summary>A Citus managed local table: its one shard lives on the coordinator.</summary>
+    CitusLocal,
+}
 
 /// <summary>An index by name and its leading plain key columns, in key order.</summary>
 public sealed record CatalogIndex(string Name, IReadOnlyList<string> Columns);

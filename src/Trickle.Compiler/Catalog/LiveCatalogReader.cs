@@ -51,6 +51,24 @@ public static class LiveCatalogReader
 
     private const string SearchPathSql = "SELECT current_schemas(false)";
 
+    // Citus keeps one row per table it manages on the coordinator. Reference tables replicate with two-phase commit
+    // (repmodel 't'); a table with no distribution column ('n') in a colocation group is a single-shard table of a
+    // distributed schema (Citus 12); the remaining 'n' tables are Citus managed local tables. Read only when the
+    // catalog exists and this role may read it: without it, nothing tells a Citus table from a plain one.
+    private const string CitusTablesSql = """
+        SELECT p.logicalrelid::oid,
+               CASE WHEN p.partmethod IN ('h', 'r', 'a') THEN 'distributed'
+                    WHEN p.repmodel = 't' THEN 'reference'
+                    WHEN p.colocationid <> 0 THEN 'distributed'
+                    ELSE 'local' END
+        FROM pg_catalog.pg_dist_partition p
+        """;
+
+    private const string HasCitusCatalogSql = """
+        SELECT to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL
+           AND has_table_privilege('pg_catalog.pg_dist_partition', 'SELECT')
+        """;
+
     private const string ViewDefinitionsSql = """
         SELECT c.oid, pg_catalog.pg_get_viewdef(c.oid)
         FROM pg_catalog.pg_class c
@@ -154,6 +172,23 @@ public static class LiveCatalogReader
             while (await reader.ReadAsync(ct))
                 operators.Add(reader.GetString(0));
 
+        var citusTables = new Dictionary<uint, CitusDistribution>();
+        bool hasCitus;
+        await using (var command = new NpgsqlCommand(HasCitusCatalogSql, connection, transaction))
+            hasCitus = (bool)(await command.ExecuteScalarAsync(ct))!;
+        if (hasCitus)
+        {
+            await using var command = new NpgsqlCommand(CitusTablesSql, connection, transaction);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                citusTables[reader.GetFieldValue<uint>(0)] = reader.GetString(1) switch
+                {
+                    "distributed" => CitusDistribution.Distributed,
+                    "reference" => CitusDistribution.Reference,
+                    _ => CitusDistribution.CitusLocal,
+                };
+        }
+
         var streamTables = new Dictionary<(string, string), string?>();
         bool hasRuntime;
         await using (var command = new NpgsqlCommand("SELECT to_regclass('trickle.stream_table_catalog') IS NOT NULL", connection, transaction))
@@ -186,6 +221,7 @@ public static class LiveCatalogReader
             {
                 Upstream = upstream,
                 Indexes = indexes.TryGetValue(r.Oid, out var relationIndexes) ? relationIndexes : [],
+                Citus = citusTables.TryGetValue(r.Oid, out var distribution) ? distribution : CitusDistribution.None,
                 Kind = r.Kind switch { "v" => RelationKind.View, "m" => RelationKind.MaterializedView, "f" => RelationKind.ForeignTable, _ => RelationKind.Table },
                 // A stream table is a view over its storage: it is read through its storage's changes, not expanded.
                 View = !definitions.TryGetValue(r.Oid, out var definition) || upstream is not null ? null : new ViewDefinition(definition.Trim().TrimEnd(';'),

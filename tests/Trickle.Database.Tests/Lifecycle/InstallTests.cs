@@ -77,6 +77,48 @@ public sealed class InstallTests(PostgresCluster cluster)
         Assert.Null(await database.ScalarAsync<string>("SELECT to_regnamespace('trickle')::text"));
     }
 
+    /// <summary>
+    /// Compiled from a schema file, the compiler cannot know a source is a Citus table, whose writes go to shards where
+    /// the capture triggers would never fire. On a coordinator (Citus's catalog table, recreated here as Citus defines
+    /// it since Citus cannot be installed) the script refuses before installing anything; FULL, which puts no trigger
+    /// on its sources, installs.
+    /// </summary>
+    [Theory]
+    [InlineData("differential")]
+    [InlineData("immediate")]
+    [InlineData("full")]
+    public async Task ScriptOverACitusDistributedTable_IsRefusedBeforeAnythingIsInstalled_UnlessFull(string mode)
+    {
+        await using var database = await cluster.CreateDatabaseAsync("citus_" + mode);
+        await database.ExecuteAsync(Schema + Seed + """
+            SET allow_system_table_mods = on;
+            CREATE TABLE pg_catalog.pg_dist_partition (
+                logicalrelid regclass NOT NULL, partmethod "char" NOT NULL, partkey text,
+                colocationid integer NOT NULL DEFAULT 0, repmodel "char" NOT NULL DEFAULT 'c');
+            RESET allow_system_table_mods;
+            INSERT INTO pg_catalog.pg_dist_partition VALUES ('m', 'h', '{VAR :varattno 1}', 1, 's');
+            """);
+        var before = await SnapshotObjectsAsync(database);
+
+        var result = await database.RunPsqlScriptAsync(Compile(Schema, Totals, "totals", mode));
+
+        if (mode == "full")
+        {
+            Assert.True(result.Succeeded, result.StandardError);
+            await AssertMatchesAsync(database, "totals", Totals, "FULL over a Citus table");
+            // Switching to a mode with triggers is refused the same way, and leaves it FULL.
+            var switching = await Assert.ThrowsAsync<PostgresException>(() =>
+                database.ExecuteAsync("SELECT trickle.alter_stream_table('totals', refresh_mode => 'differential')"));
+            Assert.Contains("reads a table managed by Citus", switching.MessageText);
+            Assert.Equal("full", await database.ScalarAsync<string>("SELECT refresh_mode FROM trickle.stream_table_catalog WHERE table_name = 'totals'"));
+            return;
+        }
+        Assert.False(result.Succeeded, "a capture trigger on a Citus table would never fire");
+        Assert.Contains("reads a table managed by Citus", result.StandardError);
+        Assert.Equal(before, await SnapshotObjectsAsync(database));
+        Assert.Null(await database.ScalarAsync<string>("SELECT to_regnamespace('trickle')::text"));
+    }
+
     [Theory]
     [InlineData("differential")]
     [InlineData("immediate")]
