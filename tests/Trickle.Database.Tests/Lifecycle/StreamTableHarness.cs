@@ -191,7 +191,7 @@ internal static class StreamTableHarness
             "index trickle.refresh_history_stream_table on trickle.refresh_history",
             "proc trickle.record_refresh(schema_name text, table_name text, started_at timestamp with time zone, strategy text, reason text, rows_in bigint, rows_out bigint)",
             "proc trickle.choose_refresh_strategy(schema_name text, table_name text, pending bigint, source_rows double precision, OUT strategy text, OUT reason text)",
-            "proc trickle.measured_refresh_costs(schema_name text, table_name text, OUT per_change_ms double precision, OUT full_ms double precision)",
+            "proc trickle.measured_refresh_costs(schema_name text, table_name text, OUT fixed_ms double precision, OUT per_change_ms double precision, OUT full_ms double precision)",
             "proc trickle.full_refresh_threshold(schema_name text, table_name text, source_rows double precision)",
             // Scheduling and monitoring (runtime 0.3).
             "class r trickle.scheduler_state", "class i trickle.scheduler_state_pkey",
