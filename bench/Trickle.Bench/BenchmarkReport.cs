@@ -65,14 +65,15 @@ public sealed record BenchmarkReport(
               of amount, status, customer_id, in turn), 15% inserts of new ids, 15% deletes of random rows. After it, an
               untimed scan of orders sets the hint bits of the rows it wrote, a cost that would otherwise fall on
               whichever refresh is timed first.
-            - **Refresh cost.** One query class at a time is installed three ways: a DIFFERENTIAL stream table, a FULL
+            - **Refresh cost.** One query class at a time is installed four ways: a DIFFERENTIAL, a FULL and an AUTO
               stream table and a `CREATE MATERIALIZED VIEW` of the same query. Stream tables are compiled in-process with
               `Compilation.Compile` and installed with `psql -v ON_ERROR_STOP=1 -f`. For each rate ({rates}; rate ×
               repetitions) and repetition: apply a batch, then time `SELECT trickle.refresh(…)` of the DIFFERENTIAL one,
-              `trickle.refresh` of the FULL one and `REFRESH MATERIALIZED VIEW`, in that order, on one session, as wall
-              time seen by the client. The three see the same data. Ratios are computed per repetition (MV ms / DIFFERENTIAL ms of the same
+              `trickle.refresh` of the FULL one, `REFRESH MATERIALIZED VIEW` and `trickle.refresh` of the AUTO one, in
+              that order, on one session, as wall time seen by the client. All four see the same data; AUTO chooses
+              from its own refresh history, which grows rate by rate, and "AUTO chose" lists its strategies. Ratios are computed per repetition (MV ms / DIFFERENTIAL ms of the same
               batch) and summarised as median (min–max). "No pending changes" times `trickle.refresh` of the
-              DIFFERENTIAL stream table {Profile.NoChangeRepetitions} times after a `VACUUM`. AUTO: the aggregate query
+              DIFFERENTIAL stream table {Profile.NoChangeRepetitions} times after a `VACUUM`. AUTO at 50%: the aggregate query
               installed in `auto` mode next to a FULL one; after each 50% batch, an untimed run of the query, then the
               AUTO and FULL refreshes, taking turns at going first; the strategy comes from `trickle.refresh_history`.
               FULL knows nothing of the changes, so its recompute compares every recomputed group with the stored one;

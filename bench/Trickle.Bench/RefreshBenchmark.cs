@@ -4,8 +4,9 @@ using Trickle.Compiler;
 namespace Trickle.Bench;
 
 /// <summary>
-/// Refresh cost per query class and change rate: a DIFFERENTIAL stream table, a FULL stream table and a materialized
-/// view of the same query, refreshed one after the other on the same data after each change batch.
+/// Refresh cost per query class and change rate: a DIFFERENTIAL, a FULL and an AUTO stream table and a materialized
+/// view of the same query, refreshed one after the other on the same data after each change batch. AUTO chooses from
+/// its own measured history, so its column shows whether that choice is never slower than recomputing.
 /// </summary>
 public sealed class RefreshBenchmark(OrdersWorkload workload, StreamTableInstaller installer, Action<string> log)
 {
@@ -37,9 +38,11 @@ public sealed class RefreshBenchmark(OrdersWorkload workload, StreamTableInstall
         var differential = $"{queryClass.Key}_differential";
         var full = $"{queryClass.Key}_full";
         var view = $"{queryClass.Key}_mv";
+        var auto = $"{queryClass.Key}_auto";
         log($"refresh: installing {queryClass.Title}");
         await installer.InstallStreamTableAsync(differential, queryClass.Query, RefreshMode.Differential, cancellationToken);
         await installer.InstallStreamTableAsync(full, queryClass.Query, RefreshMode.Full, cancellationToken);
+        await installer.InstallStreamTableAsync(auto, queryClass.Query, RefreshMode.Auto, cancellationToken);
         await installer.InstallMaterializedViewAsync(view, queryClass.Query, cancellationToken);
         await workload.VacuumAnalyzeAsync(cancellationToken);
 
@@ -50,18 +53,19 @@ public sealed class RefreshBenchmark(OrdersWorkload workload, StreamTableInstall
         await StreamTableInstaller.ExecuteAsync(session, $"SET statement_timeout = {(int)RefreshLimit.TotalMilliseconds}", cancellationToken);
 
         var table = new MarkdownTable("change rate", "rows changed", "DIFFERENTIAL ms", "FULL ms", "MV ms",
-            "MV / DIFFERENTIAL", "FULL / DIFFERENTIAL", "target");
+            "MV / DIFFERENTIAL", "FULL / DIFFERENTIAL", "target", "AUTO ms", "FULL / AUTO", "AUTO chose");
         var limitExceeded = false;
         foreach (var rate in Profile.Rates)
         {
             var rows = rate.RowsOf(Profile.Orders);
             if (limitExceeded)
             {
-                table.Add(rate.Label, rows.ToString("N0"), "not run: a smaller batch exceeded the limit", "", "", "", "", "–");
+                table.Add(rate.Label, rows.ToString("N0"), "not run: a smaller batch exceeded the limit", "", "", "", "", "–", "", "", "");
                 continue;
             }
             log($"refresh: {queryClass.Title}, {rate.Label} ({rows:N0} rows) × {rate.Repetitions}");
-            var timings = new[] { differential, full, view }.ToDictionary(name => name, _ => new List<double>());
+            var timings = new[] { differential, full, view, auto }.ToDictionary(name => name, _ => new List<double>());
+            var strategies = new List<string>();
             for (var repetition = 0; repetition < rate.Repetitions && !limitExceeded; repetition++)
             {
                 await workload.ApplyBatchAsync(rows, cancellationToken);
@@ -70,13 +74,23 @@ public sealed class RefreshBenchmark(OrdersWorkload workload, StreamTableInstall
                 timings[differential].Add(differentialMs ?? RefreshLimit.TotalMilliseconds);
                 timings[full].Add(await StreamTableInstaller.TimeAsync(session, StreamTableInstaller.RefreshStreamTableSql(full), cancellationToken));
                 timings[view].Add(await StreamTableInstaller.TimeAsync(session, StreamTableInstaller.RefreshMaterializedViewSql(view), cancellationToken));
+                // AUTO last: by then the batch's pages are as warm for it as for FULL, which ran after DIFFERENTIAL.
+                var autoMs = await TimeWithinLimitAsync(session, StreamTableInstaller.RefreshStreamTableSql(auto), cancellationToken);
+                timings[auto].Add(autoMs ?? RefreshLimit.TotalMilliseconds);
+                strategies.Add(autoMs is null ? "cancelled" : await StreamTableInstaller.LastStrategyAsync(session, auto, cancellationToken));
                 await workload.VacuumAnalyzeAsync(cancellationToken);
             }
-            table.Add(ClassRow(queryClass, rate, rows, new Sample(timings[differential]), new Sample(timings[full]), new Sample(timings[view]), limitExceeded));
+            var autoSample = new Sample(timings[auto]);
+            var fullSample = new Sample(timings[full]);
+            var fullOverAuto = Sample.Ratio(fullSample, autoSample);
+            table.Add([.. ClassRow(queryClass, rate, rows, new Sample(timings[differential]), fullSample, new Sample(timings[view]), limitExceeded),
+                autoSample.Milliseconds(), $"{fullOverAuto.Times()} {new Target("≥ 1×", fullOverAuto.Median >= 1.0)}",
+                string.Join(", ", strategies.GroupBy(s => s).Select(g => g.Count() == strategies.Count ? g.Key : $"{g.Key} ×{g.Count()}"))]);
         }
 
         await installer.DropStreamTableAsync(differential, cancellationToken);
         await installer.DropStreamTableAsync(full, cancellationToken);
+        await installer.DropStreamTableAsync(auto, cancellationToken);
         await installer.DropMaterializedViewAsync(view, cancellationToken);
         return (table, idle);
     }
