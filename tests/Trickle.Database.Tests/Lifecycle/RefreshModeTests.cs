@@ -201,21 +201,30 @@ public sealed class RefreshModeTests(PostgresCluster cluster)
         await database.ExecuteAsync("ANALYZE m");
         const string BufferFile = "SELECT pg_relation_filenode('trickle.\"st__changes_1\"')::bigint";
 
-        // Nobody else writes: the recomputation truncates the buffer (a new file) instead of deleting its rows.
+        // Below 1 MB of buffered changes, deleting the consumed rows is cheaper than a truncation's new files.
         var before = await database.ScalarAsync<long>(BufferFile);
         await database.ExecuteAsync("UPDATE m SET v = v * 2 WHERE id <= 600");
+        await RefreshAsync(database, "st");
+        await AssertMatchesAsync(database, "st", Totals, "after a small recomputation");
+        Assert.Equal(before, await database.ScalarAsync<long>(BufferFile));
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM trickle.\"st__changes_1\""));
+
+        // Nobody else writes: the recomputation truncates the large buffer (a new file) instead of deleting its rows.
+        await database.ExecuteAsync("INSERT INTO m SELECT i, i % 7, i FROM generate_series(1001, 41000) AS i");
+        Assert.True(await database.ScalarAsync<long>("SELECT pg_relation_size('trickle.\"st__changes_1\"')") >= 1 << 20);
         await RefreshAsync(database, "st");
         await AssertMatchesAsync(database, "st", Totals, "after a truncating recomputation");
         Assert.NotEqual(before, await database.ScalarAsync<long>(BufferFile));
         Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM trickle.\"st__changes_1\""));
+        await database.ExecuteAsync("ANALYZE m");
 
         // A writer's uncommitted change sits in the buffer: the recomputation cannot see it, so it must survive.
         await using var writer = await database.OpenConnectionAsync();
         await using var open = await writer.BeginTransactionAsync();
-        await using (var write = new Npgsql.NpgsqlCommand("INSERT INTO m VALUES (7000, 99, 5)", writer, open))
+        await using (var write = new Npgsql.NpgsqlCommand("INSERT INTO m VALUES (70000, 99, 5)", writer, open))
             await write.ExecuteNonQueryAsync();
         before = await database.ScalarAsync<long>(BufferFile);
-        await database.ExecuteAsync("UPDATE m SET v = v + 1 WHERE id <= 700");
+        await database.ExecuteAsync("UPDATE m SET v = v + 1 WHERE id <= 30000");
         await RefreshAsync(database, "st");
         Assert.Equal(before, await database.ScalarAsync<long>(BufferFile));
         await open.CommitAsync();
