@@ -117,8 +117,8 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                 || c is UnaryExpression { Operator: var op } not && op.Equals("NOT", StringComparison.OrdinalIgnoreCase)
                     && Unparenthesize(not.Operand) is ExistsExpression or InSubqueryExpression or QuantifiedComparison { Query: not null }) == 1;
             var joinFilters = new List<BoundExpression>();
-            // NOT EXISTS joins last: it is a LEFT JOIN, which only the last join of a query may be.
-            foreach (var conjunct in conjuncts.OrderBy(c => IsNotExists(c) ? 1 : 0))
+            // NOT EXISTS (and NOT IN, bound as one) joins last: it is a LEFT JOIN, which only the last join of a query may be.
+            foreach (var conjunct in conjuncts.OrderBy(c => IsNotExists(c) || Unparenthesize(c) is InSubqueryExpression { Negated: true } ? 1 : 0))
             {
                 var existence = oneTest && scope.Relations.Count == 1 && plan is ScanNode { IsSubquery: false } && !TestsView(conjunct) && !IsInOverGroups(conjunct)
                     ? BindExistence(conjunct, scope, binder, plan)
@@ -688,11 +688,12 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
     {
         if (IsInOverGroups(conjunct) && Unparenthesize(conjunct) is InSubqueryExpression { Query.Body: SelectCore grouped } inGroups)
             return BindInGroupKeys(conjunct, inGroups.Query, grouped, inGroups.Operand, inGroups.Negated, outer, outerBinder, plan, sources);
-        var anti = IsNotExists(conjunct);
-        var (query, operand) = (anti ? Unparenthesize(((UnaryExpression)conjunct).Operand) : conjunct) switch
+        var notIn = Unparenthesize(conjunct) is InSubqueryExpression { Negated: true };
+        var anti = IsNotExists(conjunct) || notIn;
+        var (query, operand) = (IsNotExists(conjunct) ? Unparenthesize(((UnaryExpression)conjunct).Operand) : Unparenthesize(conjunct)) switch
         {
             ExistsExpression e => (e.Query, (Expression?)null),
-            InSubqueryExpression { Negated: false } i => (i.Query, i.Operand),
+            InSubqueryExpression i => (i.Query, i.Operand),
             QuantifiedComparison { Query: not null, Operator: "=", Quantifier: not Quantifier.All } q => (q.Query, q.Operand),
             _ => (null, null),
         };
@@ -713,6 +714,12 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             if (inner.Items is not [ExpressionItem tested])
             {
                 Unsupported(query, $"an IN or ANY subquery must select exactly one expression");
+                return plan;
+            }
+            if (notIn && !NeitherSideIsNull(operand, tested.Expression, innerTable, outer, plan))
+            {
+                Unsupported(conjunct, "NOT IN over a subquery in a query over several tables is supported when the tested value and the subquery's column are"
+                    + " both columns declared NOT NULL (with a NULL on either side NOT IN is NULL for the row, not true); write NOT EXISTS (… WHERE x = a) if NULLs should not count");
                 return plan;
             }
             correlations.Add((tested.Expression, operand));
@@ -791,6 +798,27 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
     private static bool SameColumn(Expression a, Expression b) =>
         Unparenthesize(a) is ColumnReference { Star: false } x && Unparenthesize(b) is ColumnReference { Star: false } y
         && x.Parts.Select(p => p.Value).SequenceEqual(y.Parts.Select(p => p.Value));
+
+    /// <summary>
+    /// True when <paramref name="operand"/> is a column of a table of the outer query declared NOT NULL, with no outer
+    /// join that could pad it, and <paramref name="selected"/> a NOT NULL column of the subquery's table. Then
+    /// <c>a NOT IN (SELECT x …)</c> is exactly <c>NOT EXISTS (… WHERE x = a)</c>: its NULL cases cannot arise.
+    /// </summary>
+    private bool NeitherSideIsNull(Expression operand, Expression selected, NamedTable innerTable, BindingScope outer, RelNode plan)
+    {
+        if (ContainsOuterJoin(plan) || Unparenthesize(selected) is not ColumnReference { Star: false } column) return false;
+        var probe = new DiagnosticBag();
+        var tested = new ExpressionBinder(outer, filePath, probe, mode).Bind(operand);
+        var outerNotNull = !probe.HasErrors && tested is BoundColumn bound
+            && outer.Relations.FirstOrDefault(r => r.Name == bound.Relation) is { Subplan: null, DerivedColumns: null } relation
+            && relation.Table.Columns.Any(c => c.Name == bound.ColumnName && c.NotNull);
+        var inner = new QueryBinder(catalog, filePath, new DiagnosticBag(), mode) { _commonTables = _commonTables }.BindFromItem(innerTable, []);
+        return outerNotNull && inner is FromRelation { Relation: { Subplan: null, DerivedColumns: null } innerRelation }
+            && innerRelation.Table.Columns.Any(c => c.Name == column.Parts[^1].Value && c.NotNull);
+    }
+
+    private static bool ContainsOuterJoin(RelNode plan) =>
+        plan is JoinNode { Type: JoinType.Left or JoinType.Right or JoinType.Full } || RelNode.InputsOf(plan).Any(ContainsOuterJoin);
 
     private static bool IsNotExists(Expression conjunct) =>
         conjunct is UnaryExpression { Operator: var op, Operand: var operand } && op.Equals("NOT", StringComparison.OrdinalIgnoreCase)

@@ -45,6 +45,8 @@ public sealed partial class RejectedConstructTests
         { "SELECT id\nFROM items\nWHERE qty > 0 OR id IN (SELECT qty FROM events)", "TRK4001", "3:18" },
         { "SELECT id\nFROM items\nWHERE qty IN (SELECT max(qty) FROM events)", "TRK4001", "3:7" },
         { "SELECT i.id\nFROM items i JOIN events e ON e.qty = i.qty\nWHERE i.qty NOT IN (SELECT f.qty FROM events f)", "TRK4001", "3:7" },
+        // A NOT NULL tested column is not enough: a NULL among the subquery's values makes NOT IN NULL for every row.
+        { "SELECT i.id\nFROM items i JOIN events e ON e.qty = i.qty\nWHERE i.id NOT IN (SELECT f.qty FROM events f)", "TRK4001", "3:7" },
         { "SELECT id\nFROM items\nWHERE EXISTS (SELECT 1 FROM items)", "TRK2002", "3:29" },
         { "SELECT id,\n       (SELECT count(*) FROM events e WHERE e.qty = items.qty) AS n,\n       (SELECT max(kind) FROM events e WHERE e.qty = items.qty) AS k\nFROM items", "TRK4001", "3:8" },
         { "SELECT id,\n       (SELECT count(*) FROM events e WHERE e.qty > items.qty) AS n\nFROM items", "TRK4001", "2:45" },

@@ -6,8 +6,8 @@ namespace Trickle.Database.Tests.StreamTables;
 
 /// <summary>
 /// Correlated scalar subqueries selecting an expression over aggregates (TPC-H Q17, Q20's <c>0.5 * sum(…)</c>) or
-/// reading several tables (Q2's <c>min</c> over a join), and IN over a subquery grouped by what it selects (Q18's
-/// HAVING), on a small schema of parts, their lines and suppliers, under the differential checker in every mode. The
+/// reading several tables (Q2's <c>min</c> over a join), IN over a subquery grouped by what it selects (Q18's
+/// HAVING) and NOT IN between NOT NULL columns over joins (Q16), on a small schema of parts, their lines and suppliers, under the differential checker in every mode. The
 /// correlated and compared columns are nullable, so the random writes put NULLs in them: a line with a NULL part
 /// matches no part, a NULL group key matches nothing under IN.
 /// </summary>
@@ -41,6 +41,8 @@ public sealed class DecorrelatedSubqueryCorpusTests(PostgresCluster cluster, ITe
         // Q18's shape: IN over groups filtered by HAVING, in a query that joins and aggregates, and in one over one table.
         { "in_grouped_having_joined", "SELECT s.s_name, p.p_partkey, sum(l.l_quantity) AS quantity FROM supplier s, line l, part p WHERE l.l_partkey IN (SELECT l_partkey FROM line GROUP BY l_partkey HAVING sum(l_quantity) > 20) AND s.s_suppkey = l.l_suppkey AND p.p_partkey = l.l_partkey GROUP BY s.s_name, p.p_partkey" },
         { "in_grouped_having_one_table", "SELECT o_partkey, o_suppkey, o_cost FROM offer WHERE o_suppkey IN (SELECT l_suppkey FROM line GROUP BY l_suppkey HAVING count(*) > 8)" },
+        // Q16's shape: NOT IN over joins, both sides declared NOT NULL (primary-key columns), so it is NOT EXISTS on equality.
+        { "not_in_between_not_null_columns", "SELECT p.p_brand, count(DISTINCT o.o_suppkey) AS suppliers FROM offer o, part p WHERE p.p_partkey = o.o_partkey AND o.o_suppkey NOT IN (SELECT s_suppkey FROM supplier WHERE s_region = 'EAST') GROUP BY p.p_brand" },
     };
 
     [Theory]
