@@ -85,11 +85,11 @@ internal sealed partial class QueryBinder
             }
         }
         var outerNames = relations.Select(r => r.Name).ToList();
-        var split = SplitCorrelation(inner, innerTable, outerNames, "a LATERAL subquery", help);
+        var split = SplitCorrelation(inner, [innerTable], outerNames, "a LATERAL subquery", help);
         if (split is null) return null;
         var (correlations, rest) = split.Value;
-        if (correlations.Count == 0 || selected.Any(i => ReadsOuter(i.Expression, innerTable, outerNames))
-            || (innerOnly?.Invoke(inner) ?? []).Any(e => ReadsOuter(e, innerTable, outerNames)))
+        if (correlations.Count == 0 || selected.Any(i => ReadsOuter(i.Expression, [innerTable], outerNames))
+            || (innerOnly?.Invoke(inner) ?? []).Any(e => ReadsOuter(e, [innerTable], outerNames)))
         {
             Unsupported(lateral, $"this LATERAL subquery is not supported yet: it must read the outer tables only in equalities of its WHERE (inner = outer.column, naming the outer table); {help}");
             return null;

@@ -117,10 +117,10 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                 || c is UnaryExpression { Operator: var op } not && op.Equals("NOT", StringComparison.OrdinalIgnoreCase)
                     && Unparenthesize(not.Operand) is ExistsExpression or InSubqueryExpression or QuantifiedComparison { Query: not null }) == 1;
             var joinFilters = new List<BoundExpression>();
-            // NOT EXISTS joins last: it is a LEFT JOIN, which only the last join of a query may be.
-            foreach (var conjunct in conjuncts.OrderBy(c => IsNotExists(c) ? 1 : 0))
+            // NOT EXISTS (and NOT IN, bound as one) joins last: it is a LEFT JOIN, which only the last join of a query may be.
+            foreach (var conjunct in conjuncts.OrderBy(c => IsNotExists(c) || Unparenthesize(c) is InSubqueryExpression { Negated: true } ? 1 : 0))
             {
-                var existence = oneTest && scope.Relations.Count == 1 && plan is ScanNode { IsSubquery: false } && !TestsView(conjunct)
+                var existence = oneTest && scope.Relations.Count == 1 && plan is ScanNode { IsSubquery: false } && !TestsView(conjunct) && !IsInOverGroups(conjunct)
                     ? BindExistence(conjunct, scope, binder, plan)
                     : BindExistenceAsJoin(conjunct, scope, binder, plan, sources, joinFilters);
                 if (existence is not null) plan = existence;
@@ -538,32 +538,87 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         }
 
         const string help = "join an aggregating subquery grouped by the correlated columns instead";
-        if (inner.From is not [NamedTable innerTable] || relations.Any(r => r.Subplan is not null) || items.Any(HasOuterJoin))
+        if (inner.From.Count == 0 || !inner.From.All(f => f is NamedTable) || relations.Any(r => r.Subplan is not null) || items.Any(HasOuterJoin))
         {
-            Unsupported(scalar, $"a correlated scalar subquery is supported over one table, in a query whose FROM joins tables by inner joins, one such subquery per query; {help}");
+            Unsupported(scalar, $"a correlated scalar subquery is supported over tables listed in its FROM (joined by its WHERE), in a query whose FROM joins tables by inner joins, one such subquery per query; {help}");
             return null;
         }
+        var innerTables = inner.From.Cast<NamedTable>().ToList();
         var outerNames = relations.Select(r => r.Name).ToList();
-        if (item.Expression is not FunctionCall call || !IsAggregateCall(call))
-        {
-            Unsupported(scalar, $"a correlated scalar subquery must select one aggregate call (count(*), sum(x), …); {help}");
-            return null;
-        }
-        var split = SplitCorrelation(inner, innerTable, outerNames, "a correlated scalar subquery", help);
+        var unqualifiedOuter = UnqualifiedOuterNames(innerTables, items.SelectMany(i => i.Columns));
+        var split = SplitCorrelation(inner, innerTables, outerNames, "a correlated scalar subquery", help, unqualifiedOuter);
         if (split is null) return null;
         var (correlations, rest) = split.Value;
-        if (correlations.Count == 0 || ReadsOuter(item.Expression, innerTable, outerNames))
+        if (correlations.Count == 0 || ReadsOuter(item.Expression, innerTables, outerNames, unqualifiedOuter))
         {
-            Unsupported(scalar, $"this correlated scalar subquery is not supported yet: name the outer table's columns explicitly (table.column) in equalities of its WHERE; {help}");
+            Unsupported(scalar, $"this correlated scalar subquery is not supported yet: the outer query's columns may appear only in equalities of its WHERE (inner = outer), not in what it selects; {help}");
             return null;
         }
 
         var span = scalar.Span;
-        var value = new ExpressionItem(item.Span, call, new Identifier(span, "value", true));
-        if (BindGroupedByCorrelation(scalar.Query, inner, correlations, rest, [value], name, "key", scalar, relations) is not { } perKey) return null;
-        NoteRewrite(scalar, "correlated scalar subquery → LEFT JOIN onto it grouped by its correlated columns, kept whole (count over no rows reads 0)");
+        if (item.Expression is FunctionCall call && IsAggregateCall(call))
+        {
+            var value = new ExpressionItem(item.Span, call, new Identifier(span, "value", true));
+            if (BindGroupedByCorrelation(scalar.Query, inner, correlations, rest, [value], name, "key", scalar, relations) is not { } perKey) return null;
+            NoteRewrite(scalar, "correlated scalar subquery → LEFT JOIN onto it grouped by its correlated columns, kept whole (count over no rows reads 0)");
+            JoinOnCorrelation(items, perKey, JoinType.Left, "key", correlations, span, []);
+            return ValueOverNoRows(call, ColumnOf(perKey.Columns[^1], span));
+        }
+        return BindScalarExpressionOverAggregates(scalar, item, inner, correlations, rest, name, relations, items);
+    }
+
+    /// <summary>
+    /// A correlated scalar subquery selecting an expression over aggregates (<c>0.2 * avg(x)</c>): the grouped
+    /// subquery kept whole stores each aggregate, and the expression is computed in the outer query from those values,
+    /// each read as its value over no rows where no group matches (0 for count, NULL otherwise), so the expression over
+    /// no rows is what PostgreSQL computes too (<c>coalesce(sum(x), 1)</c> reads 1, not NULL).
+    /// </summary>
+    private BoundExpression? BindScalarExpressionOverAggregates(ScalarSubquery scalar, ExpressionItem item, SelectCore inner,
+        IReadOnlyList<(Expression Inner, Expression Outer)> correlations, IReadOnlyList<Expression> rest, string name,
+        List<RelationBinding> relations, List<FromTree> items)
+    {
+        var span = scalar.Span;
+        var calls = Descendants(item.Expression).OfType<FunctionCall>().Where(IsAggregateCall).ToList();
+        // The expression itself is bound with the aggregates (last column), to read its bound form over their references.
+        var values = calls.Select((c, i) => new ExpressionItem(c.Span, c, new Identifier(span, $"value{i + 1}", true)))
+            .Append(new ExpressionItem(item.Span, item.Expression, new Identifier(span, "expression", true))).ToList();
+        if (BindGroupedByCorrelation(scalar.Query, inner, correlations, rest, values, name, "key", scalar, relations) is not { } bound) return null;
+        if (bound.Relation.Subplan is not ProjectNode project) return null;
+        var stored = project with { Columns = project.Columns.SkipLast(1).ToList() };
+        var relation = bound.Relation with
+        {
+            Subplan = stored,
+            Table = bound.Relation.Table with { Columns = bound.Relation.Table.Columns.SkipLast(1).ToList() },
+        };
+        relations[relations.IndexOf(bound.Relation)] = relation;
+        var columns = bound.Columns.SkipLast(1).Select(c => c with { Relation = relation }).ToList();
+        var perKey = new FromRelation(relation, columns);
+        // Each aggregate reference of the expression reads the stored column that selects that aggregate.
+        var aggregateColumn = new Dictionary<int, BoundExpression>();
+        for (var i = 0; i < calls.Count; i++)
+            if (stored.Columns[correlations.Count + i].Expression is BoundAggregateRef reference)
+                aggregateColumn.TryAdd(reference.Index, ValueOverNoRows(calls[i], ColumnOf(columns[correlations.Count + i], span)));
+        var unmapped = false;
+        var expression = new LeafRewriter(leaf => leaf switch
+        {
+            BoundAggregateRef reference when aggregateColumn.TryGetValue(reference.Index, out var value) => value,
+            BoundAggregateRef or BoundGroupKeyRef or BoundColumn => Unmapped(leaf),
+            _ => leaf,
+        }).Rewrite(project.Columns[^1].Expression);
+        if (unmapped)
+        {
+            Unsupported(scalar, "this correlated scalar subquery is not supported yet: its expression must read only aggregates of its rows and constants; join an aggregating subquery grouped by the correlated columns instead");
+            return null;
+        }
+        NoteRewrite(scalar, "correlated scalar subquery selecting an expression over aggregates → LEFT JOIN onto its aggregates grouped by its correlated columns, kept whole; the expression computed over them (count over no rows reads 0)");
         JoinOnCorrelation(items, perKey, JoinType.Left, "key", correlations, span, []);
-        return ValueOverNoRows(call, ColumnOf(perKey.Columns[^1], span));
+        return expression;
+
+        BoundExpression Unmapped(BoundExpression leaf)
+        {
+            unmapped = true;
+            return leaf;
+        }
     }
 
     /// <summary>
@@ -574,12 +629,12 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
     /// <param name="unqualifiedOuter">names that, written without a qualifier, mean a column of the outer query: the inner
     /// table has no column of that name (PostgreSQL looks in the inner scope first, then in the outer ones)</param>
     private (List<(Expression Inner, Expression Outer)> Correlations, List<Expression> Others)? SplitCorrelation(
-        SelectCore inner, NamedTable innerTable, IReadOnlyCollection<string> outerNames, string what, string help,
+        SelectCore inner, IReadOnlyList<NamedTable> innerTables, IReadOnlyCollection<string> outerNames, string what, string help,
         ISet<string>? unqualifiedOuter = null)
     {
         bool IsOuter(Expression e) => Descendants(e).OfType<ColumnReference>().ToList() is { Count: > 0 } references
-            && references.All(c => NamesOuter(c, innerTable, outerNames, unqualifiedOuter));
-        bool Reads(Expression e) => ReadsOuter(e, innerTable, outerNames, unqualifiedOuter);
+            && references.All(c => NamesOuter(c, innerTables, outerNames, unqualifiedOuter));
+        bool Reads(Expression e) => ReadsOuter(e, innerTables, outerNames, unqualifiedOuter);
         var correlations = new List<(Expression Inner, Expression Outer)>();
         var rest = new List<Expression>();
         foreach (var conjunct in inner.Where is null ? [] : Conjuncts(inner.Where))
@@ -598,26 +653,27 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         return (correlations, rest);
     }
 
-    private static bool NamesOuter(ColumnReference column, NamedTable innerTable, IReadOnlyCollection<string> outerNames,
+    private static bool NamesOuter(ColumnReference column, IReadOnlyList<NamedTable> innerTables, IReadOnlyCollection<string> outerNames,
         ISet<string>? unqualifiedOuter = null) =>
         column.Parts.Count >= 2 && outerNames.Contains(column.Parts[^2].Value)
-        && column.Parts[^2].Value != (innerTable.Alias?.Name.Value ?? innerTable.Name.Last.Value)
+        && innerTables.All(t => column.Parts[^2].Value != (t.Alias?.Name.Value ?? t.Name.Last.Value))
         || column is { Parts.Count: 1, Star: false } && unqualifiedOuter is not null && unqualifiedOuter.Contains(column.Parts[0].Value);
 
-    private static bool ReadsOuter(Expression expression, NamedTable innerTable, IReadOnlyCollection<string> outerNames,
+    private static bool ReadsOuter(Expression expression, IReadOnlyList<NamedTable> innerTables, IReadOnlyCollection<string> outerNames,
         ISet<string>? unqualifiedOuter = null) =>
-        Descendants(expression).OfType<ColumnReference>().Any(c => NamesOuter(c, innerTable, outerNames, unqualifiedOuter));
+        Descendants(expression).OfType<ColumnReference>().Any(c => NamesOuter(c, innerTables, outerNames, unqualifiedOuter));
 
     /// <summary>
-    /// The names an unqualified reference inside a subquery over <paramref name="innerTable"/> resolves to the outer
-    /// query by: columns of the outer query that the inner table does not have.
+    /// The names an unqualified reference inside a subquery over <paramref name="innerTables"/> resolves to the outer
+    /// query by: columns of the outer query that none of the inner tables has.
     /// </summary>
-    private HashSet<string> UnqualifiedOuterNames(NamedTable innerTable, BindingScope outer)
+    private HashSet<string> UnqualifiedOuterNames(NamedTable innerTable, BindingScope outer) => UnqualifiedOuterNames([innerTable], outer.Columns);
+
+    private HashSet<string> UnqualifiedOuterNames(IReadOnlyList<NamedTable> innerTables, IEnumerable<VisibleColumn> outerColumns)
     {
         var probe = new QueryBinder(catalog, filePath, new DiagnosticBag(), mode) { _commonTables = _commonTables };
-        var inner = probe.BindFromItem(innerTable, []);
-        var innerNames = inner?.Columns.Select(c => c.Name).ToHashSet() ?? [];
-        return outer.Columns.Where(c => !c.Hidden).Select(c => c.Name).Where(n => !innerNames.Contains(n)).ToHashSet();
+        var innerNames = innerTables.SelectMany(t => probe.BindFromItem(t, [])?.Columns ?? []).Select(c => c.Name).ToHashSet();
+        return outerColumns.Where(c => !c.Hidden).Select(c => c.Name).Where(n => !innerNames.Contains(n)).ToHashSet();
     }
 
     /// <summary>
@@ -630,11 +686,14 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
     private RelNode? BindExistenceAsJoin(Expression conjunct, BindingScope outer, ExpressionBinder outerBinder, RelNode plan, List<CatalogTable> sources,
         List<BoundExpression> joinFilters, Dictionary<ExistsExpression, BoundExpression>? existsTests = null)
     {
-        var anti = IsNotExists(conjunct);
-        var (query, operand) = (anti ? Unparenthesize(((UnaryExpression)conjunct).Operand) : conjunct) switch
+        if (IsInOverGroups(conjunct) && Unparenthesize(conjunct) is InSubqueryExpression { Query.Body: SelectCore grouped } inGroups)
+            return BindInGroupKeys(conjunct, inGroups.Query, grouped, inGroups.Operand, inGroups.Negated, outer, outerBinder, plan, sources);
+        var notIn = Unparenthesize(conjunct) is InSubqueryExpression { Negated: true };
+        var anti = IsNotExists(conjunct) || notIn;
+        var (query, operand) = (IsNotExists(conjunct) ? Unparenthesize(((UnaryExpression)conjunct).Operand) : Unparenthesize(conjunct)) switch
         {
             ExistsExpression e => (e.Query, (Expression?)null),
-            InSubqueryExpression { Negated: false } i => (i.Query, i.Operand),
+            InSubqueryExpression i => (i.Query, i.Operand),
             QuantifiedComparison { Query: not null, Operator: "=", Quantifier: not Quantifier.All } q => (q.Query, q.Operand),
             _ => (null, null),
         };
@@ -646,7 +705,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             Unsupported(conjunct, $"this subquery is not supported yet: a subquery tested with EXISTS, IN or = ANY must read one table, without GROUP BY, LIMIT or aggregates; {help}");
             return plan;
         }
-        var split = SplitCorrelation(inner, innerTable, outer.Relations.Select(r => r.Name).ToList(), "an EXISTS or IN subquery", help,
+        var split = SplitCorrelation(inner, [innerTable], outer.Relations.Select(r => r.Name).ToList(), "an EXISTS or IN subquery", help,
             UnqualifiedOuterNames(innerTable, outer));
         if (split is null) return plan;
         var (correlations, rest) = split.Value;
@@ -655,6 +714,12 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             if (inner.Items is not [ExpressionItem tested])
             {
                 Unsupported(query, $"an IN or ANY subquery must select exactly one expression");
+                return plan;
+            }
+            if (notIn && !NeitherSideIsNull(operand, tested.Expression, innerTable, outer, plan))
+            {
+                Unsupported(conjunct, "NOT IN over a subquery in a query over several tables is supported when the tested value and the subquery's column are"
+                    + " both columns declared NOT NULL (with a NULL on either side NOT IN is NULL for the row, not true); write NOT EXISTS (… WHERE x = a) if NULLs should not count");
                 return plan;
             }
             correlations.Add((tested.Expression, operand));
@@ -689,6 +754,71 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         joinFilters.Add(new BoundSyntaxForm(span, SqlType.Boolean, "is null", ["", " IS NULL"], [ColumnOf(matches.Columns[0], span)]));
         return new JoinNode(plan, matchScan, condition ?? new BoundLiteral(span, SqlType.Boolean, "TRUE"), JoinType.Left);
     }
+
+    /// <summary>
+    /// <c>x IN (SELECT k FROM … GROUP BY k HAVING …)</c>: the subquery is bound whole (kept as an intermediate result of
+    /// its own) and the test is a semi-join on its key, which pass <c>semi-join-on-group-keys-to-join</c> turns into an
+    /// inner join, the groups being unique on their key. Refused: NOT IN (a NULL group key makes it NULL for every row,
+    /// which an anti-join does not compute), a correlated subquery, and one whose selected value is not its only key.
+    /// </summary>
+    private static bool IsInOverGroups(Expression conjunct) => Unparenthesize(conjunct) is InSubqueryExpression { Query.Body: SelectCore { GroupBy: not null } };
+
+    private RelNode BindInGroupKeys(Expression conjunct, Query query, SelectCore grouped, Expression operand, bool anti,
+        BindingScope outer, ExpressionBinder outerBinder, RelNode plan, List<CatalogTable> sources)
+    {
+        const string help = "join the grouped subquery on its key instead";
+        if (anti)
+        {
+            Unsupported(conjunct, $"NOT IN over a subquery that groups is not supported yet (a NULL group key makes the test NULL for every row); {help}");
+            return plan;
+        }
+        if (query is not { With: null, Limit: null, Offset: null } || grouped is not { Distinct: DistinctKind.None, Windows.Count: 0, Items: [ExpressionItem tested] }
+            || grouped.GroupBy!.Elements is not [GroupingExpression { Expression: var key }] || !SameColumn(tested.Expression, key))
+        {
+            Unsupported(conjunct, $"an IN subquery that groups is supported when it selects its only GROUP BY column (its groups are then unique on what it selects), without LIMIT or a WITH of its own; {help}");
+            return plan;
+        }
+        var probe = new DiagnosticBag();
+        new QueryBinder(catalog, filePath, probe, mode) { _commonTables = _commonTables }.Bind(query);
+        if (probe.Items.Any(d => d.IsError && (d.Code == DiagnosticCode.UnknownTable.Id || d.Code == DiagnosticCode.UnknownColumn.Id)))
+        {
+            Unsupported(conjunct, $"an IN subquery that groups may not read the outer query's columns yet; {help}");
+            return plan;
+        }
+        var relations = new List<RelationBinding>(outer.Relations);
+        var name = $"in subquery {outer.Relations.Count + _existenceJoins++}";
+        if (BindKeptWhole(query, name, [], conjunct, relations) is not FromRelation groups) return plan;
+        sources.AddRange(groups.Relation.SubplanSources.Where(t => !sources.Contains(t)));
+        var span = conjunct.Span;
+        var condition = new BoundBinary(span, SqlType.Boolean, ColumnOf(groups.Columns[0], span), "=", outerBinder.Bind(operand));
+        NoteRewrite(conjunct, "IN over a subquery that groups by the value it selects → semi-join onto its groups, kept whole");
+        return new JoinNode(plan, ScanOf(groups.Relation, name), condition, JoinType.Semi);
+    }
+
+    private static bool SameColumn(Expression a, Expression b) =>
+        Unparenthesize(a) is ColumnReference { Star: false } x && Unparenthesize(b) is ColumnReference { Star: false } y
+        && x.Parts.Select(p => p.Value).SequenceEqual(y.Parts.Select(p => p.Value));
+
+    /// <summary>
+    /// True when <paramref name="operand"/> is a column of a table of the outer query declared NOT NULL, with no outer
+    /// join that could pad it, and <paramref name="selected"/> a NOT NULL column of the subquery's table. Then
+    /// <c>a NOT IN (SELECT x …)</c> is exactly <c>NOT EXISTS (… WHERE x = a)</c>: its NULL cases cannot arise.
+    /// </summary>
+    private bool NeitherSideIsNull(Expression operand, Expression selected, NamedTable innerTable, BindingScope outer, RelNode plan)
+    {
+        if (ContainsOuterJoin(plan) || Unparenthesize(selected) is not ColumnReference { Star: false } column) return false;
+        var probe = new DiagnosticBag();
+        var tested = new ExpressionBinder(outer, filePath, probe, mode).Bind(operand);
+        var outerNotNull = !probe.HasErrors && tested is BoundColumn bound
+            && outer.Relations.FirstOrDefault(r => r.Name == bound.Relation) is { Subplan: null, DerivedColumns: null } relation
+            && relation.Table.Columns.Any(c => c.Name == bound.ColumnName && c.NotNull);
+        var inner = new QueryBinder(catalog, filePath, new DiagnosticBag(), mode) { _commonTables = _commonTables }.BindFromItem(innerTable, []);
+        return outerNotNull && inner is FromRelation { Relation: { Subplan: null, DerivedColumns: null } innerRelation }
+            && innerRelation.Table.Columns.Any(c => c.Name == column.Parts[^1].Value && c.NotNull);
+    }
+
+    private static bool ContainsOuterJoin(RelNode plan) =>
+        plan is JoinNode { Type: JoinType.Left or JoinType.Right or JoinType.Full } || RelNode.InputsOf(plan).Any(ContainsOuterJoin);
 
     private static bool IsNotExists(Expression conjunct) =>
         conjunct is UnaryExpression { Operator: var op, Operand: var operand } && op.Equals("NOT", StringComparison.OrdinalIgnoreCase)
@@ -1085,9 +1215,10 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         if (inner is null) return null;
         var (plan, sources) = inner.Value;
         // A subquery kept whole inside one that the pass flattens ends up read by the query itself.
-        if (ScanNode.ScansOf(plan).Any(scan => scan.IsSubquery && !scan.Flattenable) && !flattenable)
+        if (ScanNode.ScansOf(plan).FirstOrDefault(scan => scan.IsSubquery && !scan.Flattenable) is { } nested && !flattenable)
         {
-            Unsupported(at, "a subquery kept whole (one that aggregates, ranks or keeps its first rows) inside another is not supported yet; "
+            // The nested one is what cannot be kept yet: point at it where it has a position of its own.
+            diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, nested.Span != SourceSpan.None ? nested.Span : at.Span, "a subquery kept whole (one that aggregates, ranks or keeps its first rows) inside another is not supported yet; "
                 + "make the inner one a stream table of its own and read that: stream tables can read stream tables");
             return null;
         }

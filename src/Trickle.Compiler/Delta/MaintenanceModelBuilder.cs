@@ -56,7 +56,9 @@ public static class MaintenanceModelBuilder
         var paddedSubquery = outer is { Type: JoinType.Left } && outer.Nullable.IsSubquery && outer.PreservedJoin.All(s => !s.IsSubquery);
         if (subqueryScans.Count > 0 && (outer is not null && !paddedSubquery || layout is not null))
         {
-            diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan, outer is not null
+            // Nested inside another subquery kept whole, the inner one's own position says which subquery is refused.
+            var at = layout is not null && subqueryScans[0].Span != SourceSpan.None ? subqueryScans[0].Span : querySpan;
+            diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, at, outer is not null
                 ? "a subquery that aggregates or removes duplicates is maintained in inner joins, or as the right side of a LEFT JOIN of a table; elsewhere under an outer join or EXISTS it is not supported yet"
                 : "a subquery kept whole (one that aggregates, ranks or keeps its first rows) inside another is not supported yet; "
                     + "make the inner one a stream table of its own and read that: stream tables can read stream tables");
