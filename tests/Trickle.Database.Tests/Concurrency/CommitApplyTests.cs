@@ -1,0 +1,293 @@
+using System.Data;
+using Npgsql;
+using Trickle.Compiler;
+using Trickle.Database.Tests.Infrastructure;
+using Trickle.Database.Tests.StreamTables;
+using Xunit;
+using Xunit.Abstractions;
+using static Trickle.Database.Tests.Lifecycle.StreamTableHarness;
+
+namespace Trickle.Database.Tests.Concurrency;
+
+/// <summary>
+/// IMMEDIATE applied at COMMIT (<c>WITH (immediate_apply = 'commit')</c>): statements only buffer their changes, and
+/// the COMMIT applies them, taking every lock in one sorted pass first. Writers that touch the same groups in opposite
+/// orders, which deadlock when each statement applies its own changes, commit without waiting for each other; other
+/// sessions see the stream table equal to its query after every commit; a writer sees its own changes only after it
+/// commits.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class CommitApplyTests(PostgresCluster cluster, ITestOutputHelper output)
+{
+    private const string Schema = "CREATE TABLE m (id integer PRIMARY KEY, g integer NOT NULL, v numeric);";
+    private const string Seed = "INSERT INTO m SELECT i, i % 4, i * 0.25 FROM generate_series(1, 400) AS i;";
+    private const string Totals = "SELECT g, count(*) AS n, sum(v) AS s, min(v) AS mn, max(v) AS mx FROM m GROUP BY g";
+    private const string Name = "totals";
+
+    private const string JoinSchema = """
+        CREATE TABLE customers (id integer PRIMARY KEY, region text);
+        CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer, amount integer);
+        """;
+    private const string RegionTotals = "SELECT c.region, count(*) AS n, sum(o.amount) AS total FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.region";
+
+    private async Task<TestDatabase> CreateAsync(string prefix, string? seed = Seed)
+    {
+        var database = await cluster.CreateDatabaseAsync(prefix);
+        await CreateAndInstallAsync(database, Schema, seed, Totals, Name, "immediate", immediateApply: ImmediateApply.Commit);
+        return database;
+    }
+
+    /// <summary>
+    /// The cycle that made statement-time maintenance deadlock, replayed step by step: A writes group 1, B group 2, then
+    /// A group 2 and B group 1 (other rows: no row lock is shared). No statement waits, and both commits go through.
+    /// </summary>
+    [Fact]
+    public async Task TwoWritersTouchingTwoGroupsInOppositeOrders_NeitherWaits_AndBothCommit()
+    {
+        await using var database = await CreateAsync("commit_opposite");
+        await using var a = await database.OpenConnectionAsync();
+        await using var b = await database.OpenConnectionAsync();
+        await using var transactionOfA = await a.BeginTransactionAsync(IsolationLevel.ReadCommitted);
+        await using var transactionOfB = await b.BeginTransactionAsync(IsolationLevel.ReadCommitted);
+        await WithinAsync(TimeSpan.FromSeconds(10), "four statements in opposite group orders", async token =>
+        {
+            await ExecuteAsync(a, "UPDATE m SET v = v + 1 WHERE id = 1", transactionOfA, token);     // group 1
+            await ExecuteAsync(b, "UPDATE m SET v = v + 1 WHERE id = 2", transactionOfB, token);     // group 2
+            await ExecuteAsync(a, "UPDATE m SET v = v + 1 WHERE id = 6", transactionOfA, token);     // group 2
+            await ExecuteAsync(b, "UPDATE m SET v = v + 1 WHERE id = 5", transactionOfB, token);     // group 1
+            return 0;
+        });
+        await WithinAsync(TimeSpan.FromSeconds(10), "both commits", async token =>
+        {
+            await Task.WhenAll(transactionOfA.CommitAsync(token), transactionOfB.CommitAsync(token));
+            return 0;
+        });
+        await AssertMatchesAsync(database, Name, Totals, "after both writers committed");
+    }
+
+    /// <summary>The price of applying at COMMIT: the writing transaction reads the stream table as it was before it.</summary>
+    [Fact]
+    public async Task AWriterSeesItsOwnChangesInTheStreamTable_OnlyAfterCommit_OrAfterSetConstraintsImmediate()
+    {
+        await using var database = await CreateAsync("commit_own_changes");
+        await using var writer = await database.OpenConnectionAsync();
+        await using var observer = await database.OpenConnectionAsync();
+        var before = await RowsAsync(writer, Totals);
+
+        await using (var transaction = await writer.BeginTransactionAsync(IsolationLevel.ReadCommitted))
+        {
+            await ExecuteAsync(writer, "UPDATE m SET v = v + 100 WHERE g = 1; INSERT INTO m VALUES (1000, 9, 1)", transaction);
+            Assert.Equal(before, await RowsAsync(writer, $"SELECT * FROM {Name}"));
+            Assert.Equal(before, await RowsAsync(observer, $"SELECT * FROM {Name}"));
+            await transaction.CommitAsync();
+        }
+        await AssertMatchesAsync(writer, Name, Totals, "after the commit, in the writer's session");
+        await AssertMatchesAsync(observer, Name, Totals, "after the commit, in another session");
+
+        // SET CONSTRAINTS ALL IMMEDIATE fires the deferred apply at the end of the next statement (here, at once).
+        await using (var transaction = await writer.BeginTransactionAsync(IsolationLevel.ReadCommitted))
+        {
+            await ExecuteAsync(writer, "DELETE FROM m WHERE g = 2", transaction);
+            await ExecuteAsync(writer, "SET CONSTRAINTS ALL IMMEDIATE", transaction);
+            await AssertMatchesAsync(writer, Name, Totals, "inside the transaction, after SET CONSTRAINTS ALL IMMEDIATE");
+            await ExecuteAsync(writer, "INSERT INTO m VALUES (1001, 2, 5)", transaction);
+            await AssertMatchesAsync(writer, Name, Totals, "after a later statement, constraints still immediate");
+            await transaction.CommitAsync();
+        }
+        await AssertMatchesAsync(observer, Name, Totals, "after the second commit");
+    }
+
+    /// <summary>
+    /// Many writers, each transaction touching two or three groups in a random order (rows of their own, so no row lock
+    /// is shared), inserting, moving and deleting rows, creating and emptying groups: no transaction fails, no
+    /// deadlock, and the stream table equals its query at the end.
+    /// </summary>
+    [Fact]
+    public async Task ManyWritersTouchingSeveralGroupsInRandomOrders_NeverDeadlock_AndTheResultIsCorrect()
+    {
+        await using var database = await CreateAsync("commit_many");
+        async Task Writer(int writer)
+        {
+            var random = new Random(31 * writer + 5);
+            await using var connection = await database.OpenConnectionAsync();
+            for (var t = 0; t < 60; t++)
+            {
+                await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted);
+                var groups = new[] { 1, 2, 3, 40 + t % 3 }.OrderBy(_ => random.Next()).Take(random.Next(2, 4));
+                foreach (var g in groups)
+                {
+                    var id = 10000 * (writer + 1) + 10 * g + random.Next(0, 3);
+                    var v = random.Next(-50, 50);
+                    var sql = random.Next(3) switch
+                    {
+                        0 => $"INSERT INTO m VALUES ({id}, {g}, {v}) ON CONFLICT (id) DO UPDATE SET v = EXCLUDED.v",
+                        1 => $"UPDATE m SET v = v + {v} WHERE id = {id} OR id = {writer * 4 + g}",
+                        _ => $"DELETE FROM m WHERE id = {id}",
+                    };
+                    await ExecuteAsync(connection, sql, transaction);
+                }
+                await transaction.CommitAsync();
+            }
+        }
+
+        await WithinAsync(TimeSpan.FromSeconds(120), "six writers", async _ =>
+        {
+            await Task.WhenAll(Enumerable.Range(0, 6).Select(w => Task.Run(() => Writer(w))));
+            return 0;
+        });
+        await AssertMatchesAsync(database, Name, Totals, "after six writers in random group orders");
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM trickle.commit_queue"));
+    }
+
+    /// <summary>
+    /// A join's delta reads the other source as it is: the writer of an order and the writer of the customer it joins
+    /// commit concurrently, neither seeing the other's row while it writes. Each COMMIT applies under the stream table's
+    /// lock with a snapshot taken after it, so the second to commit sees the first's row and counts the pair once.
+    /// </summary>
+    [Fact]
+    public async Task Join_RowsThatJoinEachOther_WrittenAndCommittedConcurrently_CountOnce()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("commit_join_race");
+        await CreateAndInstallAsync(database, JoinSchema, null, RegionTotals, "region_totals", "immediate", immediateApply: ImmediateApply.Commit);
+        await using var orderWriter = await database.OpenConnectionAsync();
+        await using var customerWriter = await database.OpenConnectionAsync();
+
+        await using var orderTransaction = await orderWriter.BeginTransactionAsync();
+        await ExecuteAsync(orderWriter, "INSERT INTO orders VALUES (1, 7, 10)", orderTransaction);
+        // The customer commits while the order is still open: nothing waits before COMMIT.
+        await WithinAsync(TimeSpan.FromSeconds(10), "the customer insert", token => ExecuteAsync(customerWriter, "INSERT INTO customers VALUES (7, 'north')", null, token));
+        await orderTransaction.CommitAsync();
+        Assert.Equal(["north|1|10"], await RowsAsync(database, "SELECT region || '|' || n || '|' || total FROM region_totals"));
+
+        // And both open at once, committed together, many times over.
+        for (var i = 0; i < 20; i++)
+        {
+            await using var first = await orderWriter.BeginTransactionAsync();
+            await using var second = await customerWriter.BeginTransactionAsync();
+            await ExecuteAsync(orderWriter, $"INSERT INTO orders VALUES ({100 + i}, {100 + i}, {i})", first);
+            await ExecuteAsync(customerWriter, $"INSERT INTO customers VALUES ({100 + i}, 'r{i % 3}')", second);
+            await Task.WhenAll(first.CommitAsync(), second.CommitAsync());
+        }
+        await AssertMatchesAsync(database, "region_totals", RegionTotals, "after pairs committed concurrently");
+    }
+
+    [Fact]
+    public async Task Join_WritersOnBothTables_ManyTransactions_EndEqualToRecomputation()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("commit_join_writers");
+        await CreateAndInstallAsync(database, JoinSchema, "INSERT INTO customers SELECT g, 'r' || (g % 3) FROM generate_series(1, 10) g",
+            RegionTotals, "region_totals", "immediate", immediateApply: ImmediateApply.Commit);
+
+        async Task Writer(int seed, bool customers)
+        {
+            var random = new Random(seed);
+            await using var connection = await database.OpenConnectionAsync();
+            for (var i = 0; i < 40; i++)
+            {
+                await using var transaction = await connection.BeginTransactionAsync();
+                for (var s = 0; s < 2; s++)
+                {
+                    var key = random.Next(1, 12);
+                    var sql = customers
+                        ? random.Next(3) switch
+                        {
+                            0 => $"DELETE FROM customers WHERE id = {key}",
+                            1 => $"INSERT INTO customers VALUES ({key}, 'r{random.Next(3)}') ON CONFLICT (id) DO UPDATE SET region = EXCLUDED.region",
+                            _ => $"UPDATE customers SET region = 'r{random.Next(3)}' WHERE id = {key}",
+                        }
+                        : random.Next(3) switch
+                        {
+                            0 => $"DELETE FROM orders WHERE id = {seed * 1000 + random.Next(20)}",
+                            1 => $"INSERT INTO orders VALUES ({seed * 1000 + random.Next(20)}, {key}, {random.Next(1, 50)}) ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id",
+                            _ => $"UPDATE orders SET amount = amount + 1, customer_id = {key} WHERE id = {seed * 1000 + random.Next(20)}",
+                        };
+                    await ExecuteAsync(connection, sql, transaction);
+                }
+                await transaction.CommitAsync();
+            }
+        }
+
+        await WithinAsync(TimeSpan.FromSeconds(120), "the writers", async _ =>
+        {
+            // One customer writer: two would lock the same customer rows in random orders and could deadlock on those
+            // rows themselves, the application's deadlock, which a retry would hide along with any of ours.
+            await Task.WhenAll(Task.Run(() => Writer(1, customers: false)), Task.Run(() => Writer(2, customers: false)), Task.Run(() => Writer(3, customers: true)));
+            return 0;
+        });
+        await AssertMatchesAsync(database, "region_totals", RegionTotals);
+    }
+
+    /// <summary>REPEATABLE READ would apply at COMMIT with its old snapshot, missing other writers' rows: refused.</summary>
+    [Fact]
+    public async Task RepeatableReadWriter_IsRefused_AndNothingChanges()
+    {
+        await using var database = await CreateAsync("commit_repeatable");
+        await using var connection = await database.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead);
+        var error = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, "UPDATE m SET v = 0 WHERE id = 1", transaction));
+        Assert.Equal(PostgresErrorCodes.FeatureNotSupported, error.SqlState);
+        await transaction.RollbackAsync();
+        await AssertMatchesAsync(connection, Name, Totals);
+    }
+
+    /// <summary>
+    /// Switching away from IMMEDIATE in the transaction that wrote applies what it wrote first (the switch empties the
+    /// buffers); writes after the switch are captured for the new mode and not applied by the COMMIT; switching back
+    /// to IMMEDIATE applies at COMMIT again.
+    /// </summary>
+    [Fact]
+    public async Task SwitchingModes_InTheWritingTransaction_LosesAndRepeatsNothing()
+    {
+        await using var database = await CreateAsync("commit_switch");
+        await using var connection = await database.OpenConnectionAsync();
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
+        {
+            await ExecuteAsync(connection, "UPDATE m SET v = v + 1 WHERE g = 1; INSERT INTO m VALUES (900, 7, 1.25)", transaction);
+            await ExecuteAsync(connection, "SELECT trickle.alter_stream_table('totals', refresh_mode => 'differential')", transaction);
+            await ExecuteAsync(connection, "DELETE FROM m WHERE g = 3; INSERT INTO m VALUES (901, 8, 2.25)", transaction);
+            await transaction.CommitAsync();
+        }
+        await ExecuteAsync(connection, "SELECT trickle.refresh('totals')");
+        await AssertMatchesAsync(connection, Name, Totals, "after writes around a switch to DIFFERENTIAL, refreshed");
+
+        await ExecuteAsync(connection, "UPDATE m SET v = v * 2 WHERE g = 2");
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
+        {
+            await ExecuteAsync(connection, "SELECT trickle.alter_stream_table('totals', refresh_mode => 'immediate')", transaction);
+            await ExecuteAsync(connection, "UPDATE m SET g = 5 WHERE g = 0", transaction);
+            await transaction.CommitAsync();
+        }
+        await AssertMatchesAsync(connection, Name, Totals, "after switching back to IMMEDIATE and a write");
+        await ExecuteAsync(connection, "INSERT INTO m SELECT i, i % 6, i * 0.25 FROM generate_series(2000, 2100) AS i");
+        await AssertMatchesAsync(connection, Name, Totals, "after a later write");
+    }
+
+    public static TheoryData<string, string, string> Shapes() => new()
+    {
+        { "aggregate", "CREATE TABLE m (id int PRIMARY KEY, g int, v int);", "SELECT g, count(*) AS n, sum(v) AS s, min(v) AS mn, max(v) AS mx FROM m GROUP BY g" },
+        { "join", JoinSchema, "SELECT c.id, c.region, o.id AS order_id, o.amount FROM orders o JOIN customers c ON c.id = o.customer_id" },
+        { "join_aggregate", JoinSchema, RegionTotals },
+        { "left_join", JoinSchema, "SELECT c.id, c.region, o.amount FROM customers c LEFT JOIN orders o ON o.customer_id = c.id" },
+        { "distinct", "CREATE TABLE m (id int PRIMARY KEY, g int, v int);", "SELECT DISTINCT g FROM m" },
+    };
+
+    /// <summary>
+    /// The differential checker in this mode: random transactions of several statements (combined into data-modifying
+    /// CTEs, MERGE, savepoints rolled back, every tenth transaction rolled back), the stream table compared with its
+    /// recomputation after each COMMIT.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public Task RandomTransactions_MatchRecomputation_AfterEveryCommit(string shape, string schema, string query) =>
+        new DifferentialChecker(cluster, output.WriteLine).RunModeAsync(new DifferentialScenario
+        {
+            SchemaDdl = schema,
+            DefiningQuery = query,
+            StreamTableName = "commit_" + shape,
+            CompileScript = TrickleCompiler.CompileAtCommit,
+            Modes = [RefreshMode.Immediate],
+            Steps = 40,
+            Seed = 41,
+            RequireRows = true,
+        }, RefreshMode.Immediate);
+}
