@@ -106,6 +106,10 @@ public sealed class CommitApplyTests(PostgresCluster cluster, ITestOutputHelper 
     public async Task ManyWritersTouchingSeveralGroupsInRandomOrders_NeverDeadlock_AndTheResultIsCorrect()
     {
         await using var database = await CreateAsync("commit_many");
+        // A second stream table over the same source: every transaction queues both, and COMMIT locks the groups of
+        // both, one stream table after the other in name order.
+        const string byParity = "SELECT g % 2 AS parity, count(*) AS n, sum(v) AS s FROM m GROUP BY g % 2";
+        await database.ExecutePsqlScriptAsync(Compile(Schema, byParity, "by_parity", "immediate", immediateApply: ImmediateApply.Commit), "install of by_parity");
         async Task Writer(int writer)
         {
             var random = new Random(31 * writer + 5);
@@ -136,6 +140,7 @@ public sealed class CommitApplyTests(PostgresCluster cluster, ITestOutputHelper 
             return 0;
         });
         await AssertMatchesAsync(database, Name, Totals, "after six writers in random group orders");
+        await AssertMatchesAsync(database, "by_parity", byParity, "after six writers in random group orders");
         Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM trickle.commit_queue"));
     }
 
@@ -260,6 +265,71 @@ public sealed class CommitApplyTests(PostgresCluster cluster, ITestOutputHelper 
         await AssertMatchesAsync(connection, Name, Totals, "after switching back to IMMEDIATE and a write");
         await ExecuteAsync(connection, "INSERT INTO m SELECT i, i % 6, i * 0.25 FROM generate_series(2000, 2100) AS i");
         await AssertMatchesAsync(connection, Name, Totals, "after a later write");
+    }
+
+    /// <summary>
+    /// immediate_apply is part of the definition: an upgrade moves an installed stream table from statement-time to
+    /// commit-time maintenance and back, online, equal to its query throughout.
+    /// </summary>
+    [Fact]
+    public async Task AnUpgrade_SwitchesBetweenStatementAndCommitApply()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("commit_upgrade");
+        await CreateAndInstallAsync(database, Schema, Seed, Totals, Name, "immediate");
+        await using var connection = await database.OpenConnectionAsync();
+        await ExecuteAsync(connection, "UPDATE m SET v = v + 1 WHERE g = 1");
+
+        await database.ExecutePsqlScriptAsync(CompileUpgrade(Schema, Totals, Name, "immediate", immediateApply: ImmediateApply.Commit), "upgrade to commit apply");
+        await AssertMatchesAsync(connection, Name, Totals, "after the upgrade to commit apply");
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
+        {
+            await ExecuteAsync(connection, "UPDATE m SET v = v + 1 WHERE g = 2", transaction);
+            Assert.Equal(1L, await ScalarInTransactionAsync(connection, transaction, "SELECT count(*) FROM trickle.commit_queue"));
+            await transaction.CommitAsync();
+        }
+        await AssertMatchesAsync(connection, Name, Totals, "after a write applied at COMMIT");
+
+        await database.ExecutePsqlScriptAsync(CompileUpgrade(Schema, Totals, Name, "immediate", immediateApply: ImmediateApply.Statement), "upgrade back to statement apply");
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
+        {
+            await ExecuteAsync(connection, "DELETE FROM m WHERE g = 3", transaction);
+            Assert.Equal(0L, await ScalarInTransactionAsync(connection, transaction, "SELECT count(*) FROM trickle.commit_queue"));
+            await AssertMatchesAsync(connection, Name, Totals, "inside the writing transaction, applied by the statement");
+            await transaction.CommitAsync();
+        }
+        await AssertMatchesAsync(connection, Name, Totals, "after the upgrade back");
+    }
+
+    private static async Task<long> ScalarInTransactionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>
+    /// Drift: the runtime's COMMIT trigger disabled by hand leaves writes unapplied in the buffers. trickle.health()
+    /// names it; enabling it again and repairing brings the stream table back to its query.
+    /// </summary>
+    [Fact]
+    public async Task TheCommitTriggerDisabled_IsReportedByHealth_AndRepairedAfterEnablingIt()
+    {
+        await using var database = await CreateAsync("commit_drift");
+        await using var connection = await database.OpenConnectionAsync();
+        Assert.Empty(await RowsAsync(connection, "SELECT problem FROM trickle.health() WHERE name = 'totals'"));
+
+        await ExecuteAsync(connection, "ALTER TABLE trickle.commit_queue DISABLE TRIGGER trickle_apply_at_commit");
+        var problems = await RowsAsync(connection, "SELECT problem || ': ' || detail FROM trickle.health() WHERE name = 'totals'");
+        var problem = Assert.Single(problems);
+        Assert.StartsWith("trigger disabled: trigger trickle_apply_at_commit on \"trickle\".\"commit_queue\"", problem);
+        await ExecuteAsync(connection, "UPDATE m SET v = v + 1 WHERE g = 1");
+        Assert.False((await ResultComparer.CompareAsync(connection, Name, Totals)).IsMatch, "the write should wait unapplied");
+
+        await ExecuteAsync(connection, "ALTER TABLE trickle.commit_queue ENABLE TRIGGER trickle_apply_at_commit");
+        await ExecuteAsync(connection, "SELECT trickle.repair_stream_table('totals')");
+        Assert.Empty(await RowsAsync(connection, "SELECT problem FROM trickle.health() WHERE name = 'totals'"));
+        await AssertMatchesAsync(connection, Name, Totals, "after the repair");
+        await ExecuteAsync(connection, "UPDATE m SET v = v - 3 WHERE g = 2");
+        await AssertMatchesAsync(connection, Name, Totals, "after a write once repaired");
     }
 
     public static TheoryData<string, string, string> Shapes() => new()

@@ -22,12 +22,12 @@ internal static class StreamTableHarness
     }
 
     /// <summary>The script that upgrades the installed stream table <paramref name="name"/> to this definition (<c>--upgrade</c>).</summary>
-    public static string CompileUpgrade(string schemaDdl, string query, string name, string mode, string? schedule = null)
+    public static string CompileUpgrade(string schemaDdl, string query, string name, string mode, string? schedule = null, ImmediateApply? immediateApply = null)
     {
         var diagnostics = new Trickle.Compiler.Diagnostics.DiagnosticBag();
         var catalog = Compilation.ReadSchema([new SourceText("schema.sql", schemaDdl)], diagnostics);
         var result = Compilation.Compile(new SourceText("query.sql", query), catalog,
-            new CompilationOptions(Name: name, Mode: Enum.Parse<RefreshMode>(mode, ignoreCase: true), Schedule: schedule, Upgrade: true));
+            new CompilationOptions(Name: name, Mode: Enum.Parse<RefreshMode>(mode, ignoreCase: true), Schedule: schedule, Upgrade: true) { ImmediateApply = immediateApply });
         if (!result.Success)
             throw new InvalidOperationException("upgrade did not compile:\n" + string.Join("\n", result.Diagnostics));
         return result.Script!;
