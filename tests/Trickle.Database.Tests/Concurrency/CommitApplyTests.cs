@@ -307,6 +307,62 @@ public sealed class CommitApplyTests(PostgresCluster cluster, ITestOutputHelper 
     }
 
     /// <summary>
+    /// A stream table reading one that applies at COMMIT: the upstream's storage changes inside the COMMIT's apply, so
+    /// the reader (applied at COMMIT too) is queued then and applied in the same COMMIT. Both equal their queries after
+    /// every commit.
+    /// </summary>
+    [Fact]
+    public async Task AReaderOfAStreamTableAppliedAtCommit_IsAppliedInTheSameCommit()
+    {
+        await using var database = await CreateAsync("commit_reader");
+        const string reader = "SELECT n, count(*) AS groups FROM totals GROUP BY n";
+        await database.ExecutePsqlScriptAsync(
+            Compile(Schema + "\nCREATE STREAM TABLE totals AS " + Totals + ";", reader, "sizes", "immediate", immediateApply: ImmediateApply.Commit),
+            "install of the reader");
+        await using var connection = await database.OpenConnectionAsync();
+        string[][] transactions =
+        [
+            ["INSERT INTO m SELECT i, i % 7, 1 FROM generate_series(1000, 1030) AS i", "DELETE FROM m WHERE id < 50"],
+            ["UPDATE m SET g = 9 WHERE g = 5", "INSERT INTO m VALUES (5000, 10, 1)"],
+            ["DELETE FROM m WHERE g IN (0, 1)"],
+        ];
+        foreach (var statements in transactions)
+        {
+            await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
+            {
+                foreach (var statement in statements)
+                    await ExecuteAsync(connection, statement, transaction);
+                await transaction.CommitAsync();
+            }
+            await AssertMatchesAsync(connection, Name, Totals, "upstream, after: " + string.Join("; ", statements));
+            await AssertMatchesAsync(connection, "sizes", reader, "reader, after: " + string.Join("; ", statements));
+        }
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM trickle.commit_queue"));
+    }
+
+    /// <summary>
+    /// trickle.apply_at_commit runs with the rights of the runtime's owner and calls what the queue names: only
+    /// functions that are SECURITY DEFINER (so they run as their own owner), never one that would run with its rights.
+    /// </summary>
+    [Fact]
+    public async Task AQueuedFunctionThatIsNotSecurityDefiner_IsNeverCalled()
+    {
+        await using var database = await CreateAsync("commit_forged");
+        await using var connection = await database.OpenConnectionAsync();
+        await ExecuteAsync(connection, """
+            CREATE TABLE ran (x int);
+            CREATE FUNCTION public.sneaky(boolean) RETURNS bigint LANGUAGE sql AS 'INSERT INTO ran VALUES (1) RETURNING 1::bigint';
+            """);
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
+        {
+            await ExecuteAsync(connection, "INSERT INTO trickle.commit_queue VALUES (pg_current_xact_id(), 'public.a', 'public.sneaky(boolean)')", transaction);
+            await transaction.CommitAsync();
+        }
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM ran"));
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM trickle.commit_queue"));
+    }
+
+    /// <summary>
     /// Drift: the runtime's COMMIT trigger disabled by hand leaves writes unapplied in the buffers. trickle.health()
     /// names it; enabling it again and repairing brings the stream table back to its query.
     /// </summary>
