@@ -373,14 +373,14 @@ public sealed class CommitApplyTests(PostgresCluster cluster, ITestOutputHelper 
         await using var connection = await database.OpenConnectionAsync();
         Assert.Empty(await RowsAsync(connection, "SELECT problem FROM trickle.health() WHERE name = 'totals'"));
 
-        await ExecuteAsync(connection, "ALTER TABLE trickle.commit_queue DISABLE TRIGGER trickle_apply_at_commit");
+        await ExecuteAsync(connection, "ALTER TABLE trickle.commit_queue DISABLE TRIGGER apply_at_commit");
         var problems = await RowsAsync(connection, "SELECT problem || ': ' || detail FROM trickle.health() WHERE name = 'totals'");
         var problem = Assert.Single(problems);
-        Assert.StartsWith("trigger disabled: trigger trickle_apply_at_commit on \"trickle\".\"commit_queue\"", problem);
+        Assert.StartsWith("trigger disabled: trigger apply_at_commit on \"trickle\".\"commit_queue\"", problem);
         await ExecuteAsync(connection, "UPDATE m SET v = v + 1 WHERE g = 1");
         Assert.False((await ResultComparer.CompareAsync(connection, Name, Totals)).IsMatch, "the write should wait unapplied");
 
-        await ExecuteAsync(connection, "ALTER TABLE trickle.commit_queue ENABLE TRIGGER trickle_apply_at_commit");
+        await ExecuteAsync(connection, "ALTER TABLE trickle.commit_queue ENABLE TRIGGER apply_at_commit");
         await ExecuteAsync(connection, "SELECT trickle.repair_stream_table('totals')");
         Assert.Empty(await RowsAsync(connection, "SELECT problem FROM trickle.health() WHERE name = 'totals'"));
         await AssertMatchesAsync(connection, Name, Totals, "after the repair");

@@ -229,7 +229,7 @@ internal static class StreamTableHarness
             "class r trickle.commit_queue", "class i trickle.commit_queue_pkey",
             "type trickle.commit_queue", "type trickle._commit_queue",
             "index trickle.commit_queue_pkey on trickle.commit_queue",
-            "trigger trickle.commit_queue trickle_apply_at_commit trickle.apply_at_commit()",
+            "trigger trickle.commit_queue apply_at_commit trickle.apply_at_commit()",
         ];
         // The foreign keys of stream_table_dependencies: PostgreSQL's internal triggers, named by OID.
         if (line.StartsWith("trigger trickle.stream_table_catalog \"RI_ConstraintTrigger_", StringComparison.Ordinal)
