@@ -222,6 +222,30 @@ public sealed class CommitApplyTests(PostgresCluster cluster, ITestOutputHelper 
         await AssertMatchesAsync(database, "region_totals", RegionTotals);
     }
 
+    /// <summary>
+    /// TRUNCATE recomputes at once, consuming what the transaction buffered before it; what follows it is applied at
+    /// COMMIT. Rolled back, none of it shows.
+    /// </summary>
+    [Fact]
+    public async Task TruncateBetweenWrites_OfOneTransaction_IsNeitherLostNorAppliedTwice()
+    {
+        await using var database = await CreateAsync("commit_truncate");
+        await using var connection = await database.OpenConnectionAsync();
+        const string writes = "UPDATE m SET v = v + 1 WHERE g = 1; TRUNCATE m; INSERT INTO m SELECT i, i % 3, i * 0.5 FROM generate_series(1, 30) AS i; DELETE FROM m WHERE id = 4";
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
+        {
+            await ExecuteAsync(connection, writes, transaction);
+            await transaction.RollbackAsync();
+        }
+        await AssertMatchesAsync(connection, Name, Totals, "after a rolled-back transaction with a TRUNCATE");
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
+        {
+            await ExecuteAsync(connection, writes, transaction);
+            await transaction.CommitAsync();
+        }
+        await AssertMatchesAsync(connection, Name, Totals, "after a committed transaction with a TRUNCATE between writes");
+    }
+
     /// <summary>REPEATABLE READ would apply at COMMIT with its old snapshot, missing other writers' rows: refused.</summary>
     [Fact]
     public async Task RepeatableReadWriter_IsRefused_AndNothingChanges()
