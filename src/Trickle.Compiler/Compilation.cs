@@ -261,9 +261,10 @@ public static class Compilation
         var mode = ResolveMode(parsed, definition.Path, options, diagnostics);
         var schedule = ResolveSchedule(parsed, definition, options, mode, diagnostics);
         var rowSecurity = ResolveRowSecurity(parsed, definition.Path, diagnostics);
-        foreach (var option in parsed.Options.Where(o => o.Name.Value is not ("schedule" or "refresh_mode" or "row_security")))
+        var immediateApply = ResolveImmediateApply(parsed, definition.Path, options, diagnostics);
+        foreach (var option in parsed.Options.Where(o => o.Name.Value is not ("schedule" or "refresh_mode" or "row_security" or "immediate_apply")))
             diagnostics.Error(DiagnosticCode.InvalidOption, definition.Path, option.Name.Span,
-                $"unknown option \"{option.Name.Value}\" (known: schedule, refresh_mode, row_security)");
+                $"unknown option \"{option.Name.Value}\" (known: schedule, refresh_mode, row_security, immediate_apply)");
         if (diagnostics.HasErrors) return null;
 
         // SELECT FROM t is a valid query, but its rows cannot be told apart or stored as a stream table's rows.
@@ -279,11 +280,20 @@ public static class Compilation
 
         // A query may read other stream tables, but not itself.
         catalog = catalog.For(schema, name);
-        var generation = options.Upgrade ? options.Generation ?? Generation(mode, schedule, parsed.QueryText, rowSecurity) : null;
+        var generation = options.Upgrade ? options.Generation ?? Generation(mode, schedule, parsed.QueryText, rowSecurity, immediateApply) : null;
         var query = parsed.Query;
         BoundRecursion? recursion = null;
         if (query.With is { Recursive: true })
         {
+            // r's own maintenance runs in the writing statement, feeding this stream table through triggers on r's
+            // storage: a commit-time apply would have to order two stream tables' passes, which it does not do yet.
+            if (immediateApply == ImmediateApply.Commit)
+            {
+                // Not TRK4001: AUTO and FULL would then fall back to recomputing the query, which is not what was asked.
+                diagnostics.Error(DiagnosticCode.InvalidOption, definition.Path, query.With.Span,
+                    "a recursive CTE cannot be maintained with immediate_apply = 'commit' yet: use immediate_apply = 'statement' or refresh_mode = 'differential'");
+                return null;
+            }
             var storageName = SqlQuoting.InternalName(MaintenanceModelBuilder.WithGeneration(MaintenanceModelBuilder.BaseName(schema, name), generation), "rec");
             var resolved = RecursiveCteBinder.Bind(query, definition.Text, catalog, storageName, definition.Path, diagnostics, mode);
             if (resolved is null || diagnostics.HasErrors) return null;
@@ -301,8 +311,8 @@ public static class Compilation
         if (recursion is not null)
             passes.Add((RecursiveCteBinder.PassName, recursionPlan + IrPrinter.Print(plan)));
         var rewritten = RewritePipeline.Run(plan, options.DisabledPasses, afterPass: (pass, result) => passes.Add((pass.Name, recursionPlan + IrPrinter.Print(result))));
-        var table = new BoundStreamTable(schema, name, mode, schedule, queryText, sources, rewritten) { Generation = generation, RowSecurity = rowSecurity };
-        return new Analysis(new BoundStreamTable(schema, name, mode, schedule, queryText, sources, plan) { Generation = generation, RowSecurity = rowSecurity }, table, passes, parsed.Query.Span)
+        var table = new BoundStreamTable(schema, name, mode, schedule, queryText, sources, rewritten) { Generation = generation, RowSecurity = rowSecurity, ImmediateApply = immediateApply };
+        return new Analysis(new BoundStreamTable(schema, name, mode, schedule, queryText, sources, plan) { Generation = generation, RowSecurity = rowSecurity, ImmediateApply = immediateApply }, table, passes, parsed.Query.Span)
         {
             ColumnNames = parsed.ColumnNames,
             Recursion = recursion,
@@ -337,9 +347,9 @@ public static class Compilation
     /// compiler's version, the mode, the schedule and the query), so two different definitions never share object names
     /// and the same definition compiled twice names its objects the same way.
     /// </summary>
-    private static string Generation(RefreshMode mode, string? schedule, string queryText, bool rowSecurity) =>
+    private static string Generation(RefreshMode mode, string? schedule, string queryText, bool rowSecurity, ImmediateApply immediateApply) =>
         "g" + SqlQuoting.StableHash(string.Join("\0", ScriptEmitter.RuntimeVersion, mode.ToString(), schedule ?? "", queryText.Trim())
-            + (rowSecurity ? "\0row_security" : "")).ToString("x8");
+            + (rowSecurity ? "\0row_security" : "") + (immediateApply == ImmediateApply.Commit ? "\0immediate_apply=commit" : "")).ToString("x8");
 
     private static (string Schema, string Name) ResolveName(StreamTableDefinition parsed, SourceText definition, CompilationOptions options, DiagnosticBag diagnostics)
     {
@@ -408,6 +418,27 @@ public static class Compilation
                 diagnostics.Error(DiagnosticCode.InvalidOption, path, option.ValueSpan,
                     $"row_security '{option.Value}' is not supported (use on or off)");
                 return false;
+        }
+    }
+
+    /// <summary>
+    /// <c>immediate_apply = 'statement' | 'commit'</c> (or <c>--immediate-apply</c>): when IMMEDIATE writers apply their
+    /// changes. Compiled into the IMMEDIATE triggers whatever the mode installed, so a later switch to IMMEDIATE with
+    /// <c>trickle.alter_stream_table</c> applies the same way.
+    /// </summary>
+    private static ImmediateApply ResolveImmediateApply(StreamTableDefinition parsed, string path, CompilationOptions options, DiagnosticBag diagnostics)
+    {
+        if (options.ImmediateApply is { } flag) return flag;
+        var option = parsed.Options.FirstOrDefault(o => o.Name.Value == "immediate_apply");
+        if (option is null) return ImmediateApply.Statement;
+        switch (option.Value.Trim().ToLowerInvariant())
+        {
+            case "statement": return ImmediateApply.Statement;
+            case "commit": return ImmediateApply.Commit;
+            default:
+                diagnostics.Error(DiagnosticCode.InvalidOption, path, option.ValueSpan,
+                    $"immediate_apply '{option.Value}' is not supported (use statement or commit)");
+                return ImmediateApply.Statement;
         }
     }
 

@@ -93,6 +93,34 @@ public sealed class CompileUsageTests : IDisposable
     }
 
     [Fact]
+    public async Task InvalidImmediateApply_IsUsageError_Exits2_NamingTheAllowedValues()
+    {
+        var definition = _dir.File("st.sql", "SELECT 1");
+        var schema = _dir.File("schema.sql", "CREATE TABLE t (a int);");
+
+        var run = await CliRunner.RunAsync("compile", definition, "--schema", schema, "--immediate-apply", "later");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"{definition}:1:1: error TRK5001: invalid --immediate-apply 'later': expected statement or commit", Assert.Single(run.StderrLines));
+        Assert.Equal("", run.Stdout);
+    }
+
+    /// <summary>--immediate-apply overrides the file's option: commit turns the IMMEDIATE functions into buffer-and-queue.</summary>
+    [Theory]
+    [InlineData("commit", true)]
+    [InlineData("statement", false)]
+    public async Task ImmediateApplyFlag_OverridesTheFile(string flag, bool atCommit)
+    {
+        var definition = _dir.File("st.sql", $"CREATE STREAM TABLE st WITH (immediate_apply = '{(atCommit ? "statement" : "commit")}') AS SELECT a, count(*) AS n FROM t GROUP BY a");
+        var schema = _dir.File("schema.sql", "CREATE TABLE t (a int);");
+
+        var run = await CliRunner.RunAsync("compile", definition, "--schema", schema, "--mode", "immediate", "--immediate-apply", flag);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(atCommit, run.Stdout.Contains("CREATE FUNCTION \"trickle\".\"st__apply_at_commit\"(\"lock\" boolean)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task MissingFileArgument_IsUsageError_Exits2()
     {
         var run = await CliRunner.RunAsync("compile");
@@ -140,7 +168,7 @@ public sealed class CompileUsageTests : IDisposable
         var run = await CliRunner.RunAsync("compile", "--help");
 
         Assert.Equal(0, run.ExitCode);
-        foreach (var option in new[] { "--schema", "--connection", "--name", "--mode", "--schedule", "-o, --output", "differential|immediate|full" })
+        foreach (var option in new[] { "--schema", "--connection", "--name", "--mode", "--schedule", "--immediate-apply", "statement|commit", "-o, --output", "differential|immediate|full" })
             Assert.Contains(option, run.Stdout);
     }
 

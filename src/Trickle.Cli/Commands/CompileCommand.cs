@@ -52,6 +52,13 @@ internal sealed class CompileCommand
         HelpName = "SCHEDULE",
     };
 
+    private readonly Option<ImmediateApply?> _immediateApply = new("--immediate-apply")
+    {
+        Description = "When IMMEDIATE writers apply their changes: in each statement (the default), or at COMMIT (no deadlocks between writers that touch the same groups in different orders; a transaction sees its own changes in the stream table only after it commits); overrides immediate_apply in FILE.",
+        HelpName = "statement|commit",
+        CustomParser = ParseImmediateApply,
+    };
+
     private readonly Option<bool> _upgrade = new("--upgrade")
     {
         Description = "Emit a script that upgrades the installed stream table of this name to this definition online (build beside, swap), instead of installing it.",
@@ -76,7 +83,7 @@ internal sealed class CompileCommand
             ? "Show how a stream table would be maintained: the bound plan, each rewrite pass, the storage and delta plan."
             : "Compile a stream table definition into an installable SQL script.")
         {
-            _file, _schema, _connection, _name, _mode, _schedule, _output,
+            _file, _schema, _connection, _name, _mode, _schedule, _immediateApply, _output,
         };
         if (!explain)
         {
@@ -142,6 +149,7 @@ internal sealed class CompileCommand
             Upgrade: !_explain && parseResult.GetValue(_upgrade))
         {
             Deploy = !_explain && parseResult.GetValue(_deploy) ? new DeployOptions() : null,
+            ImmediateApply = parseResult.GetValue(_immediateApply),
         };
         var result = _explain ? _compiler.Explain(definition, catalog, options) : _compiler.Compile(definition, catalog, options);
         diagnostics.AddRange(result.Diagnostics);
@@ -186,6 +194,19 @@ internal sealed class CompileCommand
             result.AddError("--schema and --connection cannot be combined: the catalog comes from DDL files or from a database, not both");
         if (result.GetResult(_upgrade) is { Implicit: false } && result.GetResult(_deploy) is { Implicit: false })
             result.AddError("--upgrade and --deploy cannot be combined: a deploy script upgrades when it needs to");
+    }
+
+    private static ImmediateApply? ParseImmediateApply(ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Join(' ', result.Tokens.Select(t => t.Value));
+        switch (text.ToLowerInvariant())
+        {
+            case "statement": return ImmediateApply.Statement;
+            case "commit": return ImmediateApply.Commit;
+            default:
+                result.AddError($"invalid --immediate-apply '{text}': expected statement or commit");
+                return null;
+        }
     }
 
     private static RefreshMode? ParseRefreshMode(ArgumentResult result)

@@ -24,4 +24,7 @@ public sealed record BoundStreamTable(
     /// policies on it (the view is <c>security_invoker</c>).
     /// </summary>
     public bool RowSecurity { get; init; }
+
+    /// <summary><c>WITH (immediate_apply = 'commit')</c>: IMMEDIATE maintenance applies a transaction's changes at its commit.</summary>
+    public ImmediateApply ImmediateApply { get; init; }
 }

@@ -298,6 +298,16 @@ public sealed record StreamTableIdentity(
     public string ApplyDeferredFunction { get; init; } = "";
 
     /// <summary>
+    /// <c>f(lock boolean) RETURNS bigint</c>, for <c>immediate_apply = 'commit'</c>: at COMMIT, <c>trickle.apply_at_commit</c>
+    /// calls it with true for every stream table the transaction changed (taking their locks, in one fixed order), then
+    /// with false (applying the transaction's buffered changes).
+    /// </summary>
+    public string CommitApplyFunction { get; init; } = "";
+
+    /// <summary><c>WITH (immediate_apply = 'commit')</c>: IMMEDIATE writers buffer their changes and apply them at COMMIT.</summary>
+    public bool AppliesAtCommit { get; init; }
+
+    /// <summary>
     /// Transaction-local setting counting the statements writing a source whose IMMEDIATE maintenance has not run yet
     /// (one statement may write several sources, or nest writes through cascades and triggers): while one is pending,
     /// the sources are ahead of the stream table, and a delta joined with them would count changes twice.
@@ -384,6 +394,8 @@ public sealed record MaintenanceModel
     public string RepairFunction => Identity.RepairFunction;
     public string StatementBeginsFunction => Identity.StatementBeginsFunction;
     public string ApplyDeferredFunction => Identity.ApplyDeferredFunction;
+    public string CommitApplyFunction => Identity.CommitApplyFunction;
+    public bool AppliesAtCommit => Identity.AppliesAtCommit;
     public string PendingSettingLiteral => Emit.SqlQuoting.Literal(Identity.PendingSetting);
     public string DeferredSettingLiteral => Emit.SqlQuoting.Literal(Identity.DeferredSetting);
     public string GroupLocksSettingLiteral => Emit.SqlQuoting.Literal(Identity.GroupLocksSetting);

@@ -619,6 +619,8 @@ public static class MaintenanceModelBuilder
             RepairFunction = Internal("repair"),
             StatementBeginsFunction = Internal("statement_begins"),
             ApplyDeferredFunction = Internal("apply_deferred"),
+            CommitApplyFunction = Internal("apply_at_commit"),
+            AppliesAtCommit = table.ImmediateApply == ImmediateApply.Commit,
             PendingSetting = $"trickle.pending_{lockSeed:x8}",
             DeferredSetting = $"trickle.deferred_{lockSeed:x8}",
             GroupLocksSetting = $"trickle.group_locks_{lockSeed:x8}",

@@ -149,6 +149,9 @@ public sealed partial class RejectedConstructTests
         { "CREATE STREAM TABLE x\nWITH (colour = 'blue')\nAS SELECT id FROM items", "TRK5001", "2:7" },
         { "CREATE STREAM TABLE x\nWITH (row_security = maybe)\nAS SELECT id FROM items", "TRK5001", "2:22" },
         { "CREATE STREAM TABLE x\nWITH (schedule = '5 parsecs')\nAS SELECT id FROM items", "TRK5002", "2:19" },
+        { "CREATE STREAM TABLE x\nWITH (immediate_apply = 'later')\nAS SELECT id FROM items", "TRK5001", "2:25" },
+        // A recursive CTE's own maintenance runs in the writing statement: not applied at COMMIT yet.
+        { "CREATE STREAM TABLE x\nWITH (immediate_apply = 'commit')\nAS WITH RECURSIVE r(id) AS (SELECT id FROM items UNION ALL SELECT i.id FROM items i JOIN r ON i.qty = r.id)\nSELECT id FROM r", "TRK5001", "3:4" },
         { "SELECT pgtrickle.create_stream_table(\n    'x',\n    $$SELECT id FROM items$$,\n    schedule => '5 parsecs')", "TRK5002", "4:18" },
         { "SELECT pgtrickle.create_stream_table(\n    'x',\n    $$SELECT id FROM items$$,\n    refresh_mode => 'sometimes')", "TRK5001", "4:21" },
     };

@@ -50,6 +50,17 @@ public sealed class ExampleScriptSnapshotTests
         Snapshot.Match(result.Script!, new SnapshotNameExtension(mode));
     }
 
+    /// <summary>IMMEDIATE applied at COMMIT (<c>immediate_apply = 'commit'</c>): capture and queue in the statement, apply at COMMIT.</summary>
+    [Fact]
+    public void OrderTotals_ImmediateAppliedAtCommit_MatchesSnapshot()
+    {
+        var result = Compilation.Compile(ExampleSource("order_totals"), ExampleCatalog(),
+            new CompilationOptions(Mode: RefreshMode.Immediate) { ImmediateApply = ImmediateApply.Commit });
+        Assert.True(result.Success, string.Join(Environment.NewLine, result.Diagnostics));
+
+        Snapshot.Match(result.Script!);
+    }
+
     [Theory]
     [MemberData(nameof(Examples))]
     public void Example_BoundPlanAndPlanAfterEachRewritePass_MatchSnapshot(string example)

@@ -8,26 +8,26 @@ namespace Trickle.Database.Tests.Lifecycle;
 /// <summary>Compiles, installs, refreshes and checks stream tables for the lifecycle and concurrency tests.</summary>
 internal static class StreamTableHarness
 {
-    public static string Compile(string schemaDdl, string query, string name, string mode, string? schedule = null)
+    public static string Compile(string schemaDdl, string query, string name, string mode, string? schedule = null, ImmediateApply? immediateApply = null)
     {
         var diagnostics = new Trickle.Compiler.Diagnostics.DiagnosticBag();
         var catalog = Compilation.ReadSchema([new SourceText("schema.sql", schemaDdl)], diagnostics);
         if (diagnostics.HasErrors)
             throw new InvalidOperationException("schema did not compile:\n" + string.Join("\n", diagnostics.Items));
         var result = Compilation.Compile(new SourceText("query.sql", query), catalog,
-            new CompilationOptions(Name: name, Mode: Enum.Parse<RefreshMode>(mode, ignoreCase: true), Schedule: schedule));
+            new CompilationOptions(Name: name, Mode: Enum.Parse<RefreshMode>(mode, ignoreCase: true), Schedule: schedule) { ImmediateApply = immediateApply });
         if (!result.Success)
             throw new InvalidOperationException("query did not compile:\n" + string.Join("\n", result.Diagnostics));
         return result.Script!;
     }
 
     /// <summary>The script that upgrades the installed stream table <paramref name="name"/> to this definition (<c>--upgrade</c>).</summary>
-    public static string CompileUpgrade(string schemaDdl, string query, string name, string mode, string? schedule = null)
+    public static string CompileUpgrade(string schemaDdl, string query, string name, string mode, string? schedule = null, ImmediateApply? immediateApply = null)
     {
         var diagnostics = new Trickle.Compiler.Diagnostics.DiagnosticBag();
         var catalog = Compilation.ReadSchema([new SourceText("schema.sql", schemaDdl)], diagnostics);
         var result = Compilation.Compile(new SourceText("query.sql", query), catalog,
-            new CompilationOptions(Name: name, Mode: Enum.Parse<RefreshMode>(mode, ignoreCase: true), Schedule: schedule, Upgrade: true));
+            new CompilationOptions(Name: name, Mode: Enum.Parse<RefreshMode>(mode, ignoreCase: true), Schedule: schedule, Upgrade: true) { ImmediateApply = immediateApply });
         if (!result.Success)
             throw new InvalidOperationException("upgrade did not compile:\n" + string.Join("\n", result.Diagnostics));
         return result.Script!;
@@ -51,12 +51,13 @@ internal static class StreamTableHarness
 
     /// <summary>Creates the schema, compiles and installs the stream table with psql.</summary>
     public static async Task<string> CreateAndInstallAsync(
-        TestDatabase database, string schemaDdl, string? seed, string query, string name, string mode, string? schedule = null)
+        TestDatabase database, string schemaDdl, string? seed, string query, string name, string mode, string? schedule = null,
+        ImmediateApply? immediateApply = null)
     {
         await database.ExecuteAsync(schemaDdl);
         if (seed is not null)
             await database.ExecuteAsync(seed);
-        var script = Compile(schemaDdl, query, name, mode, schedule);
+        var script = Compile(schemaDdl, query, name, mode, schedule, immediateApply);
         await database.ExecutePsqlScriptAsync(script, $"install of {name} ({mode})");
         return script;
     }
@@ -224,6 +225,11 @@ internal static class StreamTableHarness
             "class r trickle.capture_failures", "class i trickle.capture_failures_stream_table",
             "type trickle.capture_failures", "type trickle._capture_failures",
             "index trickle.capture_failures_stream_table on trickle.capture_failures",
+            // IMMEDIATE applied at COMMIT.
+            "class r trickle.commit_queue", "class i trickle.commit_queue_pkey",
+            "type trickle.commit_queue", "type trickle._commit_queue",
+            "index trickle.commit_queue_pkey on trickle.commit_queue",
+            "trigger trickle.commit_queue apply_at_commit trickle.apply_at_commit()",
         ];
         // The foreign keys of stream_table_dependencies: PostgreSQL's internal triggers, named by OID.
         if (line.StartsWith("trigger trickle.stream_table_catalog \"RI_ConstraintTrigger_", StringComparison.Ordinal)
@@ -253,6 +259,8 @@ internal static class StreamTableHarness
             "entry_relations", "row_security_problems", "grant_storage_to_readers", "carry_row_security",
             // Removing Trickle.
             "uninstall",
+            // IMMEDIATE applied at COMMIT.
+            "apply_at_commit",
         ];
         // The foreign key from source_reads to the catalog: its triggers are named after their oids.
         if (line.StartsWith("trigger trickle.source_reads \"RI_ConstraintTrigger_", StringComparison.Ordinal)

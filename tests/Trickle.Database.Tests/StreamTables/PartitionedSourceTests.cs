@@ -33,7 +33,7 @@ public sealed class PartitionedSourceTests(PostgresCluster cluster, ITestOutputH
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
-        foreach (var mode in new[] { "differential", "immediate", "auto", "full" })
+        foreach (var mode in new[] { "differential", "immediate", TrickleCompiler.ImmediateAtCommit, "auto", "full" })
         {
             data.Add(mode, "SELECT region, count(*) AS n, sum(amount) AS total FROM sales GROUP BY region");
             data.Add(mode, "SELECT r.name, s.id, s.amount FROM sales AS s JOIN regions AS r USING (region) WHERE s.amount > 10");
@@ -67,7 +67,7 @@ public sealed class PartitionedSourceTests(PostgresCluster cluster, ITestOutputH
             SeedDataSql = SalesSeed,
             DefiningQuery = query,
             StreamTableName = "sales_st",
-            CompileScript = TrickleCompiler.CompileScript,
+            CompileScript = mode == TrickleCompiler.ImmediateAtCommit ? TrickleCompiler.CompileAtCommit : TrickleCompiler.CompileScript,
             WritePartitionsDirectly = true,
             // A row aimed at a partition it does not belong in, or at the parent while its partition is detached
             // (23514); a fresh key of a partition already taken through the parent in the same step (23505).
@@ -76,7 +76,7 @@ public sealed class PartitionedSourceTests(PostgresCluster cluster, ITestOutputH
             Steps = 35,
             Seed = 23,
             RequireRows = true,
-        }, Enum.Parse<RefreshMode>(mode, ignoreCase: true));
+        }, TrickleCompiler.ParseMode(mode));
 
     [Theory]
     [InlineData("differential")]

@@ -28,7 +28,7 @@ public sealed class StatementKindsTests(PostgresCluster cluster, ITestOutputHelp
     private const string CascadeQuery =
         "SELECT p.id, p.name, sum(c.amount) AS total, count(*) AS n FROM parents AS p JOIN children AS c ON c.parent_id = p.id GROUP BY p.id, p.name";
 
-    public static TheoryData<string> Modes => new() { "immediate", "differential", "auto", "full" };
+    public static TheoryData<string> Modes => new() { "immediate", TrickleCompiler.ImmediateAtCommit, "differential", "auto", "full" };
 
     [Theory]
     [MemberData(nameof(Modes))]
@@ -146,12 +146,12 @@ public sealed class StatementKindsTests(PostgresCluster cluster, ITestOutputHelp
                 """,
             DefiningQuery = CascadeQuery,
             StreamTableName = "parent_totals",
-            CompileScript = TrickleCompiler.CompileScript,
+            CompileScript = mode == TrickleCompiler.ImmediateAtCommit ? TrickleCompiler.CompileAtCommit : TrickleCompiler.CompileScript,
             ToleratedErrors = new HashSet<string> { "23503" },
             Steps = 40,
             Seed = 15,
             RequireRows = true,
-        }, Enum.Parse<RefreshMode>(mode, ignoreCase: true));
+        }, TrickleCompiler.ParseMode(mode));
 
     /// <summary>Installs the stream table, then runs each script and compares with the recomputation after each.</summary>
     private async Task ReplayAsync(string mode, string schema, string query, params string[] scripts)
@@ -164,7 +164,7 @@ public sealed class StatementKindsTests(PostgresCluster cluster, ITestOutputHelp
         foreach (var script in scripts)
         {
             await database.ExecutePsqlScriptAsync(script.TrimEnd().TrimEnd(';') + ";", script);
-            if (mode != "immediate")
+            if (TrickleCompiler.ParseMode(mode) != RefreshMode.Immediate)
                 await database.ExecuteAsync("SELECT trickle.refresh('st')");
             var comparison = await ResultComparer.CompareAsync(connection, "st", query);
             Assert.True(comparison.IsMatch, $"[{mode}] after:\n{script}\n{comparison.Describe()}");

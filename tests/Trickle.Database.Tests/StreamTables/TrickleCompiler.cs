@@ -10,21 +10,33 @@ internal static class TrickleCompiler
     /// <summary>The compilation: its script and the effective query a recomputation must run (see CompilationResult.EffectiveQuery).</summary>
     public static CompilationResult Compile(string schemaDdl, string query, string name, string mode)
     {
-        var result = Compile(schemaDdl, query, name, Enum.Parse<RefreshMode>(mode, ignoreCase: true));
+        var result = Compile(schemaDdl, query, name, ParseMode(mode), mode == ImmediateAtCommit ? ImmediateApply.Commit : null);
         if (!result.Success)
             throw new InvalidOperationException("query did not compile:\n" + string.Join("\n", result.Diagnostics));
         return result;
     }
 
     /// <summary>The compiler's verdict on a query, whether or not it compiles (the schema must).</summary>
-    public static CompilationResult Compile(string schemaDdl, string query, string name, RefreshMode mode)
+    public static CompilationResult Compile(string schemaDdl, string query, string name, RefreshMode mode, ImmediateApply? immediateApply = null)
     {
         var diagnostics = new Trickle.Compiler.Diagnostics.DiagnosticBag();
         var catalog = Compilation.ReadSchema([new SourceText("schema.sql", schemaDdl)], diagnostics);
         if (diagnostics.HasErrors)
             throw new InvalidOperationException("schema did not compile:\n" + string.Join("\n", diagnostics.Items));
-        return Compilation.Compile(new SourceText("query.sql", query), catalog, new CompilationOptions(Name: name, Mode: mode));
+        return Compilation.Compile(new SourceText("query.sql", query), catalog, new CompilationOptions(Name: name, Mode: mode) { ImmediateApply = immediateApply });
     }
+
+    /// <summary>The mode name tests use for IMMEDIATE applied at COMMIT (<c>immediate_apply = 'commit'</c>).</summary>
+    public const string ImmediateAtCommit = "immediate-commit";
+
+    /// <summary>A mode name as tests write it: a refresh mode, or <see cref="ImmediateAtCommit"/> (IMMEDIATE).</summary>
+    public static RefreshMode ParseMode(string mode) =>
+        mode == ImmediateAtCommit ? RefreshMode.Immediate : Enum.Parse<RefreshMode>(mode, ignoreCase: true);
+
+    /// <summary>A <see cref="Infrastructure.DifferentialScenario.CompileScript"/> that compiles IMMEDIATE applied at COMMIT
+    /// whatever mode the checker names (run it with <c>Modes = [Immediate]</c>).</summary>
+    public static string CompileAtCommit(string schemaDdl, string query, string name, string mode) =>
+        CompileScript(schemaDdl, query, name, ImmediateAtCommit);
 }
 
 /// <summary>

@@ -42,6 +42,7 @@ public sealed class WriterRoleTests(PostgresCluster cluster, ITestOutputHelper o
     [Theory]
     [InlineData("differential")]
     [InlineData("immediate")]
+    [InlineData(TrickleCompiler.ImmediateAtCommit)]
     [InlineData("auto")]
     [InlineData("full")]
     public async Task WriterWithOnlyDmlOnSources_KeepsWriting_AndCannotTouchTheRuntime(string mode)
@@ -72,7 +73,7 @@ public sealed class WriterRoleTests(PostgresCluster cluster, ITestOutputHelper o
             foreach (var statement in WriterStatements)
             {
                 await Execute(writer, statement);
-                if (mode != "immediate")
+                if (TrickleCompiler.ParseMode(mode) != RefreshMode.Immediate)
                     await Execute(installer, "SELECT trickle.refresh('revenue')");
                 var comparison = await ResultComparer.CompareAsync(installer, "revenue", Query);
                 Assert.True(comparison.IsMatch, $"{mode}, after: {statement}\n{comparison.Describe()}");
@@ -92,6 +93,12 @@ public sealed class WriterRoleTests(PostgresCluster cluster, ITestOutputHelper o
                 await AssertDenied(writer, $"DELETE FROM {table}");
             }
             await AssertDenied(writer, "SELECT trickle.refresh('revenue')");
+            // Applied at COMMIT: the writer cannot queue, forge or apply pending changes of any transaction, its own
+            // included; only the capture functions (SECURITY DEFINER) write the queue and the buffers.
+            await AssertDenied(writer, "INSERT INTO trickle.commit_queue VALUES (pg_current_xact_id(), 'public.revenue', 'trickle.refresh(text)')");
+            await AssertDenied(writer, "INSERT INTO trickle.revenue__changes_1 (__weight) VALUES (1)");
+            if (mode == TrickleCompiler.ImmediateAtCommit)
+                await AssertDenied(writer, "SELECT trickle.revenue__apply_at_commit(false)");
         }
         finally
         {
