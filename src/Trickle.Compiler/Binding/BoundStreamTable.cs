@@ -24,4 +24,10 @@ public sealed record BoundStreamTable(
     /// policies on it (the view is <c>security_invoker</c>).
     /// </summary>
     public bool RowSecurity { get; init; }
+
+    /// <summary>
+    /// <c>WITH (outbox = on | debezium)</c>: the layout of the change feed the install turns on (<c>trickle</c> or
+    /// <c>debezium</c>); null: no feed.
+    /// </summary>
+    public string? Outbox { get; init; }
 }
