@@ -97,6 +97,70 @@ public sealed class OutboxTests(PostgresCluster cluster, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task ModeSwitchesAndUpgrades_KeepTheReplayedFeedEqualToTheQuery()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("outbox_upgrade");
+        await database.ExecuteAsync(Schemas.Items + Schemas.ItemsSeed);
+        string[] queries =
+        [
+            "SELECT grp, count(*) AS n, sum(qty) AS total FROM items GROUP BY grp",
+            // Every row changes (n), then the rows where qty and sub sums differ.
+            "SELECT grp, count(*) + 1 AS n, sum(qty) AS total FROM items GROUP BY grp",
+            "SELECT grp, count(*) + 1 AS n, sum(sub) AS total FROM items GROUP BY grp",
+        ];
+        string[] modes = ["differential", "immediate", "auto"];
+        await database.ExecutePsqlScriptAsync(Compile(Schemas.Items, WithOutbox("totals", queries[0], "on"), "totals", modes[0]), "install");
+        await using var connection = await database.OpenConnectionAsync();
+        var tables = await TableCatalog.ReadTablesAsync(connection);
+        await ExecuteAsync(connection, "CREATE TABLE replica AS SELECT * FROM totals WITH NO DATA");
+        var generator = new DmlGenerator(tables, seed: 777, maxStatementsPerStep: 4);
+        var lastPosition = 0L;
+
+        async Task CatchUpAsync(string query, string because)
+        {
+            foreach (var change in await ReadChangesAsync(connection, "totals", lastPosition, 100_000))
+            {
+                await ApplyAsync(connection, "replica", change, because);
+                lastPosition = change.Position;
+            }
+            await AssertMatchesAsync(connection, "replica", query, $"(the feed replayed) {because}");
+        }
+
+        for (var i = 0; i < queries.Length; i++)
+        {
+            if (i > 0)
+            {
+                // The upgrade's swap appends what the new definition changes, and nothing else.
+                var before = lastPosition;
+                await database.ExecutePsqlScriptAsync(CompileUpgrade(Schemas.Items, WithOutbox("totals", queries[i], "on"), "totals", modes[i]), $"upgrade {i}");
+                await CatchUpAsync(queries[i], $"after upgrade {i}");
+                var appended = (await ReadChangesAsync(connection, "totals", before, 100_000)).Count;
+                output.WriteLine($"upgrade {i}: {appended} changes");
+                if (i == 1)
+                    Assert.Equal(await ScalarAsync<long>(connection, "SELECT count(*) FROM totals"), appended);
+            }
+            var mode = modes[i];
+            foreach (var next in new[] { "full", modes[i] })
+            {
+                for (var step = 0; step < 3; step++)
+                {
+                    await ExecuteAsync(connection, "BEGIN;\n" + generator.NextStep(await TableCatalog.ReadStatesAsync(connection, tables)).ToSql() + "\nCOMMIT;");
+                    // The last write of a step is left pending: the switch brings it in.
+                    if (mode != "immediate" && step < 2)
+                    {
+                        await RefreshAsync(connection, "totals");
+                        await CatchUpAsync(queries[i], $"query {i}, {mode}, step {step}");
+                    }
+                }
+                // The switch brings the stream table up to date under the old mode (a refresh, or a recompute).
+                await ExecuteAsync(connection, $"SELECT trickle.alter_stream_table('totals', refresh_mode => '{next}')");
+                await CatchUpAsync(queries[i], $"query {i}, after switching from {mode} to {next}");
+                mode = next;
+            }
+        }
+    }
+
+    [Fact]
     public async Task AppendingTransaction_HoldsLaterAppendersOff_SoPositionsCommitInOrder()
     {
         await using var database = await cluster.CreateDatabaseAsync("outbox_order");
@@ -203,7 +267,7 @@ public sealed class OutboxTests(PostgresCluster cluster, ITestOutputHelper outpu
 
         for (var round = 0; round < 8; round++)
         {
-            await ExecuteAsync(from, generator.NextStep(await TableCatalog.ReadStatesAsync(from, tables)).ToSql());
+            await ExecuteAsync(from, "BEGIN;\n" + generator.NextStep(await TableCatalog.ReadStatesAsync(from, tables)).ToSql() + "\nCOMMIT;");
             await RefreshAsync(from, "totals");
             // A relay that forgets its progress every other round re-sends everything retained: the inbox drops the duplicates.
             var acknowledged = round % 2 == 0 ? 0 : await ScalarAsync<long>(to, "SELECT coalesce(max(message_id::bigint), 0) FROM trickle.inbox WHERE source = 'public.totals'");

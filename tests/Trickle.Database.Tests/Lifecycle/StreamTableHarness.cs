@@ -264,7 +264,7 @@ internal static class StreamTableHarness
             "entry_relations", "row_security_problems", "grant_storage_to_readers", "carry_row_security",
             // Change feed (outbox) and inbox.
             "outbox_channel", "outbox_stage", "outbox_append", "outbox_detach", "outbox_attach", "outbox_view_rows_function",
-            "outbox_stage_all", "set_outbox", "outbox_forget", "outbox_drift", "read_changes", "register_consumer",
+            "outbox_stage_all", "outbox_after_swap", "set_outbox", "outbox_forget", "outbox_drift", "read_changes", "register_consumer",
             "unregister_consumer", "acknowledge_changes", "trim_changes", "receive_message",
             // Removing Trickle.
             "uninstall",
