@@ -67,6 +67,8 @@ public sealed class WriterRoleTests(PostgresCluster cluster, ITestOutputHelper o
             await Execute(installer, $"""
                 GRANT SELECT, INSERT, UPDATE, DELETE ON customers, orders TO "{writerRole}";
                 """);
+            // With a change feed too: its staging triggers and the append at commit run as the installer.
+            await Execute(installer, "SELECT trickle.alter_stream_table('revenue', outbox => 'on')");
 
             await using var writer = await PostgresCluster.OpenConnectionAsync(asWriter);
             foreach (var statement in WriterStatements)
@@ -92,6 +94,9 @@ public sealed class WriterRoleTests(PostgresCluster cluster, ITestOutputHelper o
                 await AssertDenied(writer, $"DELETE FROM {table}");
             }
             await AssertDenied(writer, "SELECT trickle.refresh('revenue')");
+            await AssertDenied(writer, "SELECT * FROM trickle.read_changes('revenue')");
+            // The initial rows and at least one change per writer statement that changed the stream table.
+            Assert.True(long.Parse((await Strings(installer, "SELECT count(*)::text FROM trickle.read_changes('revenue', 0, 100000)"))[0]) > 3);
         }
         finally
         {
