@@ -161,6 +161,30 @@ public sealed class OutboxTests(PostgresCluster cluster, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task RefreshWhoseBackendDiesBeforeCommit_AppendsNothing_AndTheNextRefreshAppendsItOnce()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("outbox_killed");
+        await database.ExecuteAsync(Schemas.Items + Schemas.ItemsSeed);
+        const string query = "SELECT grp, count(*) AS n, sum(qty) AS total FROM items GROUP BY grp";
+        await database.ExecutePsqlScriptAsync(Compile(Schemas.Items, WithOutbox("totals", query, "on"), "totals", "differential"), "install");
+        await using var connection = await database.OpenConnectionAsync();
+        var initial = await ReadChangesAsync(connection, "totals", 0, 1000);
+        await ExecuteAsync(connection, "UPDATE items SET qty = coalesce(qty, 0) + 10");
+
+        var victim = await database.OpenConnectionAsync();
+        await ExecuteAsync(victim, "BEGIN; SELECT trickle.refresh('totals');");
+        Assert.True(await ScalarAsync<bool>(connection, $"SELECT pg_terminate_backend({victim.ProcessID}, 10000)"));
+        await Assert.ThrowsAnyAsync<Exception>(() => ExecuteAsync(victim, "COMMIT"));
+        await victim.DisposeAsync();
+        Assert.Equal(initial, await ReadChangesAsync(connection, "totals", 0, 1000));
+
+        await RefreshAsync(connection, "totals");
+        var changes = await ReadChangesAsync(connection, "totals", initial[^1].Position, 1000);
+        Assert.Equal(initial.Count, changes.Count);
+        Assert.All(changes, c => Assert.Equal("update", c.Operation));
+    }
+
+    [Fact]
     public async Task AppendingTransaction_HoldsLaterAppendersOff_SoPositionsCommitInOrder()
     {
         await using var database = await cluster.CreateDatabaseAsync("outbox_order");
