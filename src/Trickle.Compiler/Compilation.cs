@@ -212,6 +212,7 @@ public static class Compilation
         var (schema, name) = ResolveName(parsed, definition, options, quiet);
         var schedule = ResolveSchedule(parsed, definition, options, mode, quiet);
         var rowSecurity = ResolveRowSecurity(parsed, definition.Path, quiet);
+        var outbox = ResolveOutbox(parsed, definition.Path, quiet);
         if (quiet.HasErrors) return null;
         if (ColumnListTooLong(parsed, definition.Path) is { } tooMany)
             return new CompilationResult(null, [tooMany]);
@@ -232,7 +233,7 @@ public static class Compilation
         // Tie-breakers binding appended to a top-k's ORDER BY before it met the obstacle still apply: the recomputation
         // keeps the same rows on every refresh, as the warning that names them says.
         var queryText = EffectiveQueryText(parsed, additions);
-        var model = MaintenanceModelBuilder.Verbatim(schema, name, schedule, queryText, reason, rowSecurity);
+        var model = MaintenanceModelBuilder.Verbatim(schema, name, schedule, queryText, reason, rowSecurity, outbox);
         var script = render is not null ? render(model) : explain ? ScriptEmitter.ExplainVerbatim(model) : ScriptEmitter.EmitVerbatim(model);
         return new CompilationResult(script, warnings) { EffectiveQuery = queryText };
     }
@@ -262,9 +263,10 @@ public static class Compilation
         var schedule = ResolveSchedule(parsed, definition, options, mode, diagnostics);
         var rowSecurity = ResolveRowSecurity(parsed, definition.Path, diagnostics);
         var immediateApply = ResolveImmediateApply(parsed, definition.Path, options, diagnostics);
-        foreach (var option in parsed.Options.Where(o => o.Name.Value is not ("schedule" or "refresh_mode" or "row_security" or "immediate_apply")))
+        var outbox = ResolveOutbox(parsed, definition.Path, diagnostics);
+        foreach (var option in parsed.Options.Where(o => o.Name.Value is not ("schedule" or "refresh_mode" or "row_security" or "immediate_apply" or "outbox")))
             diagnostics.Error(DiagnosticCode.InvalidOption, definition.Path, option.Name.Span,
-                $"unknown option \"{option.Name.Value}\" (known: schedule, refresh_mode, row_security, immediate_apply)");
+                $"unknown option \"{option.Name.Value}\" (known: schedule, refresh_mode, row_security, immediate_apply, outbox)");
         if (diagnostics.HasErrors) return null;
 
         // SELECT FROM t is a valid query, but its rows cannot be told apart or stored as a stream table's rows.
@@ -311,8 +313,8 @@ public static class Compilation
         if (recursion is not null)
             passes.Add((RecursiveCteBinder.PassName, recursionPlan + IrPrinter.Print(plan)));
         var rewritten = RewritePipeline.Run(plan, options.DisabledPasses, afterPass: (pass, result) => passes.Add((pass.Name, recursionPlan + IrPrinter.Print(result))));
-        var table = new BoundStreamTable(schema, name, mode, schedule, queryText, sources, rewritten) { Generation = generation, RowSecurity = rowSecurity, ImmediateApply = immediateApply };
-        return new Analysis(new BoundStreamTable(schema, name, mode, schedule, queryText, sources, plan) { Generation = generation, RowSecurity = rowSecurity, ImmediateApply = immediateApply }, table, passes, parsed.Query.Span)
+        var table = new BoundStreamTable(schema, name, mode, schedule, queryText, sources, rewritten) { Generation = generation, RowSecurity = rowSecurity, ImmediateApply = immediateApply, Outbox = outbox };
+        return new Analysis(new BoundStreamTable(schema, name, mode, schedule, queryText, sources, plan) { Generation = generation, RowSecurity = rowSecurity, ImmediateApply = immediateApply, Outbox = outbox }, table, passes, parsed.Query.Span)
         {
             ColumnNames = parsed.ColumnNames,
             Recursion = recursion,
@@ -439,6 +441,26 @@ public static class Compilation
                 diagnostics.Error(DiagnosticCode.InvalidOption, path, option.ValueSpan,
                     $"immediate_apply '{option.Value}' is not supported (use statement or commit)");
                 return ImmediateApply.Statement;
+        }
+    }
+
+    /// <summary>
+    /// <c>outbox = on | debezium | off</c>: whether the stream table feeds its changes (docs/runtime.md, "Change feed"),
+    /// and in which layout; null for off.
+    /// </summary>
+    private static string? ResolveOutbox(StreamTableDefinition parsed, string path, DiagnosticBag diagnostics)
+    {
+        var option = parsed.Options.FirstOrDefault(o => o.Name.Value == "outbox");
+        if (option is null) return null;
+        switch (option.Value.Trim().ToLowerInvariant())
+        {
+            case "on" or "true": return "trickle";
+            case "debezium": return "debezium";
+            case "off" or "false": return null;
+            default:
+                diagnostics.Error(DiagnosticCode.InvalidOption, path, option.ValueSpan,
+                    $"outbox '{option.Value}' is not supported (use on, debezium or off)");
+                return null;
         }
     }
 

@@ -27,4 +27,10 @@ public sealed record BoundStreamTable(
 
     /// <summary><c>WITH (immediate_apply = 'commit')</c>: IMMEDIATE maintenance applies a transaction's changes at its commit.</summary>
     public ImmediateApply ImmediateApply { get; init; }
+
+    /// <summary>
+    /// <c>WITH (outbox = on | debezium)</c>: the layout of the change feed the install turns on (<c>trickle</c> or
+    /// <c>debezium</c>); null: no feed.
+    /// </summary>
+    public string? Outbox { get; init; }
 }

@@ -284,6 +284,12 @@ public sealed record StreamTableIdentity(
     /// <summary><c>WITH (row_security = on)</c>: a <c>security_invoker</c> view over storage with row-level security enabled.</summary>
     public bool RowSecurity { get; init; }
 
+    /// <summary><c>WITH (outbox = …)</c>: the change feed's layout (<c>trickle</c> or <c>debezium</c>), null for none.</summary>
+    public string? Outbox { get; init; }
+
+    /// <summary>The outbox layout as a SQL literal, or NULL.</summary>
+    public string OutboxLiteral => Outbox is null ? "NULL" : Emit.SqlQuoting.Literal(Outbox);
+
     /// <summary>An upgrade's new view, over the new storage, until the swap copies its definition to the stream table.</summary>
     public string StagedView { get; init; } = "";
 
@@ -387,6 +393,29 @@ public sealed record MaintenanceModel
     public string? Generation => Identity.Generation;
     public string GenerationLiteral => Generation is null ? "NULL" : Emit.SqlQuoting.Literal(Generation);
     public bool RowSecurity => Identity.RowSecurity;
+    public string? Outbox => Identity.Outbox;
+    public string OutboxLiteral => Identity.OutboxLiteral;
+
+    /// <summary>
+    /// The output columns that identify a row of the change feed (its row_key, which pairs a removed and an added row
+    /// into an update): a grouped stream table's group keys, when each is an output column; otherwise NULL (changes
+    /// are inserts and deletes only). As a text[] literal of unquoted names.
+    /// </summary>
+    public string OutboxKeysLiteral
+    {
+        get
+        {
+            if (!Grouped || Multiplicity || Keys.Count == 0) return "NULL";
+            var names = new List<string>();
+            foreach (var key in Keys)
+            {
+                var column = ViewColumns.FirstOrDefault(c => c.Sql == "s." + key.Column);
+                if (column is null) return "NULL";
+                names.Add(column.Name[1..^1].Replace("\"\"", "\""));
+            }
+            return "ARRAY[" + string.Join(", ", names.Select(Emit.SqlQuoting.Literal)) + "]::text[]";
+        }
+    }
     public string StagedView => Identity.StagedView;
     public string ApplyFunction => Identity.ApplyFunction;
     public string FollowPartitionsFunction => Identity.FollowPartitionsFunction;
@@ -513,4 +542,8 @@ public sealed record VerbatimModel(StreamTableIdentity Identity, string QuerySql
     public string ViewRowsFunction => Identity.ViewRowsFunction;
     public string SwitchFunction => Identity.SwitchFunction;
     public bool RowSecurity => Identity.RowSecurity;
+    public string? Outbox => Identity.Outbox;
+    public string OutboxLiteral => Identity.OutboxLiteral;
+    /// <summary>A query recomputed as written has no keys: its feed has inserts and deletes only.</summary>
+    public string OutboxKeysLiteral => "NULL";
 }

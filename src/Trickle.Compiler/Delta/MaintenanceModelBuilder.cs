@@ -563,10 +563,10 @@ public static class MaintenanceModelBuilder
     }
 
     /// <summary>The model of a stream table recomputed from its query text on every refresh (see <see cref="VerbatimModel"/>).</summary>
-    public static VerbatimModel Verbatim(string schema, string name, string? schedule, string queryText, string reason, bool rowSecurity = false)
+    public static VerbatimModel Verbatim(string schema, string name, string? schedule, string queryText, string reason, bool rowSecurity = false, string? outbox = null)
     {
         var table = new BoundStreamTable(schema, name, RefreshMode.Full, schedule, queryText, [], new ScanNode(new CatalogTable(schema, name, [], []), name))
-            { RowSecurity = rowSecurity };
+            { RowSecurity = rowSecurity, Outbox = outbox };
         var identity = Identity(table) with { IrText = "" };
         var searchPath = string.Join(", ", new[] { "pg_catalog", SqlQuoting.Identifier(schema), SqlQuoting.Identifier("public"), "pg_temp" }.Distinct());
         var tag = "$function$";
@@ -612,6 +612,7 @@ public static class MaintenanceModelBuilder
             WritersLock = Internal("writers_lock"),
             Generation = table.Generation,
             RowSecurity = table.RowSecurity,
+            Outbox = table.Outbox,
             StagedView = Internal("view"),
             ApplyFunction = Internal("apply"),
             FollowPartitionsFunction = Internal("follow_partitions"),

@@ -230,6 +230,17 @@ internal static class StreamTableHarness
             "type trickle.commit_queue", "type trickle._commit_queue",
             "index trickle.commit_queue_pkey on trickle.commit_queue",
             "trigger trickle.commit_queue apply_at_commit trickle.apply_at_commit()",
+            // Change feed (outbox) and inbox (runtime 0.5).
+            "class r trickle.outbox_streams", "type trickle.outbox_streams", "type trickle._outbox_streams", "class i trickle.outbox_streams_pkey", "index trickle.outbox_streams_pkey on trickle.outbox_streams",
+            "class r trickle.outbox_trims", "type trickle.outbox_trims", "type trickle._outbox_trims", "class i trickle.outbox_trims_pkey", "index trickle.outbox_trims_pkey on trickle.outbox_trims",
+            "class r trickle.outbox", "type trickle.outbox", "type trickle._outbox", "class i trickle.outbox_pkey", "index trickle.outbox_pkey on trickle.outbox", "class i trickle.outbox_stream_table", "index trickle.outbox_stream_table on trickle.outbox",
+            "class r trickle.outbox_debezium", "type trickle.outbox_debezium", "type trickle._outbox_debezium", "class i trickle.outbox_debezium_pkey", "index trickle.outbox_debezium_pkey on trickle.outbox_debezium", "class i trickle.outbox_debezium_position", "index trickle.outbox_debezium_position on trickle.outbox_debezium",
+            "class r trickle.outbox_consumers", "type trickle.outbox_consumers", "type trickle._outbox_consumers", "class i trickle.outbox_consumers_pkey", "index trickle.outbox_consumers_pkey on trickle.outbox_consumers",
+            "class r trickle.outbox_staged", "type trickle.outbox_staged", "type trickle._outbox_staged", "class i trickle.outbox_staged_stream_table", "index trickle.outbox_staged_stream_table on trickle.outbox_staged",
+            "class r trickle.outbox_commit_marks", "type trickle.outbox_commit_marks", "type trickle._outbox_commit_marks", "class i trickle.outbox_commit_marks_pkey", "index trickle.outbox_commit_marks_pkey on trickle.outbox_commit_marks",
+            "class r trickle.inbox", "type trickle.inbox", "type trickle._inbox", "class i trickle.inbox_pkey", "index trickle.inbox_pkey on trickle.inbox",
+            "class S trickle.outbox_position",
+            "trigger trickle.outbox_commit_marks outbox_append trickle.outbox_append()",
         ];
         // The foreign keys of stream_table_dependencies: PostgreSQL's internal triggers, named by OID.
         if (line.StartsWith("trigger trickle.stream_table_catalog \"RI_ConstraintTrigger_", StringComparison.Ordinal)
@@ -257,6 +268,10 @@ internal static class StreamTableHarness
             // Row-level security (runtime 0.5).
             "row_security_filter", "read_relations", "guarded_relations", "row_security_conflict", "check_row_security",
             "entry_relations", "row_security_problems", "grant_storage_to_readers", "carry_row_security",
+            // Change feed (outbox) and inbox.
+            "outbox_channel", "outbox_stage", "outbox_append", "outbox_detach", "outbox_attach", "outbox_view_rows_function",
+            "outbox_stage_all", "outbox_after_swap", "set_outbox", "outbox_forget", "outbox_drift", "read_changes", "register_consumer",
+            "unregister_consumer", "acknowledge_changes", "trim_changes", "receive_message",
             // Removing Trickle.
             "uninstall",
             // IMMEDIATE applied at COMMIT.

@@ -249,6 +249,11 @@ public sealed class RoleSecurityTests(PostgresCluster cluster, ITestOutputHelper
                 Assert.Equal(role == operatorRole ? ["trickle.refresh(text)"] : [], executable);
                 await AssertDenied(connection, "SELECT trickle.alter_stream_table('revenue', schedule => '1s')");
                 await AssertDenied(connection, "SELECT trickle.drop_stream_table('revenue')");
+                // The change feed and the inbox: only for roles granted them (none here).
+                await AssertDenied(connection, "SELECT * FROM trickle.read_changes('revenue')");
+                await AssertDenied(connection, "SELECT trickle.register_consumer('revenue', 'c')");
+                await AssertDenied(connection, "SELECT trickle.acknowledge_changes('revenue', 'c', 1)");
+                await AssertDenied(connection, "SELECT trickle.receive_message('s', '1')");
                 await AssertDenied(connection, "SELECT * FROM trickle.refresh_all()");
                 await AssertDenied(connection, "SELECT trickle.repair_stream_table('revenue')");
                 await AssertDenied(connection, "SELECT trickle.resume_stream_table('revenue')");
@@ -261,8 +266,12 @@ public sealed class RoleSecurityTests(PostgresCluster cluster, ITestOutputHelper
             }
             // Whoever is allowed to call them, the entry points run as the stream tables' owner.
             Assert.Equal(
-                ["trickle.alter_stream_table(text,text,text)", "trickle.drop_stream_table(text,boolean)", "trickle.health(bigint)",
-                 "trickle.refresh(text)", "trickle.refresh_all()", "trickle.repair_stream_table(text)", "trickle.resume_stream_table(text)"],
+                ["trickle.acknowledge_changes(text,text,bigint)", "trickle.alter_stream_table(text,text,text,text)",
+                 "trickle.drop_stream_table(text,boolean)", "trickle.health(bigint)",
+                 "trickle.read_changes(text,bigint,integer)", "trickle.receive_message(text,text,jsonb)",
+                 "trickle.refresh(text)", "trickle.refresh_all()", "trickle.register_consumer(text,text)",
+                 "trickle.repair_stream_table(text)", "trickle.resume_stream_table(text)", "trickle.trim_changes(text)",
+                 "trickle.unregister_consumer(text,text)"],
                 await Strings(installer, """
                     SELECT p.oid::regprocedure::text FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
                     WHERE n.nspname = 'trickle' AND p.prosecdef AND p.prorettype <> 'event_trigger'::regtype

@@ -68,6 +68,8 @@ public sealed class WriterRoleTests(PostgresCluster cluster, ITestOutputHelper o
             await Execute(installer, $"""
                 GRANT SELECT, INSERT, UPDATE, DELETE ON customers, orders TO "{writerRole}";
                 """);
+            // With a change feed too: its staging triggers and the append at commit run as the installer.
+            await Execute(installer, "SELECT trickle.alter_stream_table('revenue', outbox => 'on')");
 
             await using var writer = await PostgresCluster.OpenConnectionAsync(asWriter);
             foreach (var statement in WriterStatements)
@@ -99,6 +101,9 @@ public sealed class WriterRoleTests(PostgresCluster cluster, ITestOutputHelper o
             await AssertDenied(writer, "INSERT INTO trickle.revenue__changes_1 (__weight) VALUES (1)");
             if (mode == TrickleCompiler.ImmediateAtCommit)
                 await AssertDenied(writer, "SELECT trickle.revenue__apply_at_commit(false)");
+            await AssertDenied(writer, "SELECT * FROM trickle.read_changes('revenue')");
+            // The initial rows and at least one change per writer statement that changed the stream table.
+            Assert.True(long.Parse((await Strings(installer, "SELECT count(*)::text FROM trickle.read_changes('revenue', 0, 100000)"))[0]) > 3);
         }
         finally
         {
