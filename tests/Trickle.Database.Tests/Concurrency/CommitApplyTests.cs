@@ -192,21 +192,7 @@ public sealed class CommitApplyTests(PostgresCluster cluster, ITestOutputHelper 
                 await using var transaction = await connection.BeginTransactionAsync();
                 for (var s = 0; s < 2; s++)
                 {
-                    var key = random.Next(1, 12);
-                    var sql = customers
-                        ? random.Next(3) switch
-                        {
-                            0 => $"DELETE FROM customers WHERE id = {key}",
-                            1 => $"INSERT INTO customers VALUES ({key}, 'r{random.Next(3)}') ON CONFLICT (id) DO UPDATE SET region = EXCLUDED.region",
-                            _ => $"UPDATE customers SET region = 'r{random.Next(3)}' WHERE id = {key}",
-                        }
-                        : random.Next(3) switch
-                        {
-                            0 => $"DELETE FROM orders WHERE id = {seed * 1000 + random.Next(20)}",
-                            1 => $"INSERT INTO orders VALUES ({seed * 1000 + random.Next(20)}, {key}, {random.Next(1, 50)}) ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id",
-                            _ => $"UPDATE orders SET amount = amount + 1, customer_id = {key} WHERE id = {seed * 1000 + random.Next(20)}",
-                        };
-                    await ExecuteAsync(connection, sql, transaction);
+                    await ExecuteAsync(connection, ImmediateJoinConcurrencyTests.RandomJoinWrite(random, seed, customers), transaction);
                 }
                 await transaction.CommitAsync();
             }

@@ -52,21 +52,7 @@ public sealed class ImmediateJoinConcurrencyTests(PostgresCluster cluster)
             await using var connection = await database.OpenConnectionAsync();
             for (var i = 0; i < 60; i++)
             {
-                var key = random.Next(1, 12);
-                var sql = customers
-                    ? random.Next(3) switch
-                    {
-                        0 => $"DELETE FROM customers WHERE id = {key}",
-                        1 => $"INSERT INTO customers VALUES ({key}, 'r{random.Next(3)}') ON CONFLICT (id) DO UPDATE SET region = EXCLUDED.region",
-                        _ => $"UPDATE customers SET region = 'r{random.Next(3)}' WHERE id = {key}",
-                    }
-                    : random.Next(3) switch
-                    {
-                        0 => $"DELETE FROM orders WHERE id = {seed * 1000 + random.Next(20)}",
-                        1 => $"INSERT INTO orders VALUES ({seed * 1000 + random.Next(20)}, {key}, {random.Next(1, 50)}) ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id",
-                        _ => $"UPDATE orders SET amount = amount + 1, customer_id = {key} WHERE id = {seed * 1000 + random.Next(20)}",
-                    };
-                await ExecuteAsync(connection, sql);
+                await ExecuteAsync(connection, RandomJoinWrite(random, seed, customers));
             }
         }
 
@@ -76,5 +62,28 @@ public sealed class ImmediateJoinConcurrencyTests(PostgresCluster cluster)
             return 0;
         });
         await AssertMatchesAsync(database, "region_totals", Query);
+    }
+
+    /// <summary>
+    /// One random write of a writer racing others over the customers/orders join: to customers (ids 1–11, shared by
+    /// every writer) or to orders (20 ids of the writer's own, <paramref name="seed"/> × 1000 on, joining a random
+    /// customer). CommitApplyTests races the same writers under IMMEDIATE applied at COMMIT.
+    /// </summary>
+    internal static string RandomJoinWrite(Random random, int seed, bool customers)
+    {
+        var key = random.Next(1, 12);
+        return customers
+            ? random.Next(3) switch
+            {
+                0 => $"DELETE FROM customers WHERE id = {key}",
+                1 => $"INSERT INTO customers VALUES ({key}, 'r{random.Next(3)}') ON CONFLICT (id) DO UPDATE SET region = EXCLUDED.region",
+                _ => $"UPDATE customers SET region = 'r{random.Next(3)}' WHERE id = {key}",
+            }
+            : random.Next(3) switch
+            {
+                0 => $"DELETE FROM orders WHERE id = {seed * 1000 + random.Next(20)}",
+                1 => $"INSERT INTO orders VALUES ({seed * 1000 + random.Next(20)}, {key}, {random.Next(1, 50)}) ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id",
+                _ => $"UPDATE orders SET amount = amount + 1, customer_id = {key} WHERE id = {seed * 1000 + random.Next(20)}",
+            };
     }
 }
