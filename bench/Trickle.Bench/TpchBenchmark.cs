@@ -29,7 +29,7 @@ public static class TpchBenchmark
 
     private const int DataSeed = 1;
 
-    public static async Task<int> RunAsync(double scaleFactor, int repetitions, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(double scaleFactor, int repetitions, bool createIndexes, CancellationToken cancellationToken)
     {
         var load = BenchmarkReport.LoadAverage();
         var scale = TpchScale.FromFactor(scaleFactor);
@@ -45,12 +45,12 @@ public static class TpchBenchmark
         var immediate = TpchQueries.All.Where(query => verdicts[query].Immediate is null).ToList();
 
         await using var server = await PostgresServer.StartAsync(cancellationToken: cancellationToken);
-        var refreshTable = await MeasureRefreshAsync(server, catalog, dataSql, data, differential, perBatch, repetitions, cancellationToken);
-        var writeTable = await MeasureWritesAsync(server, catalog, dataSql, data, differential, immediate, perBatch, repetitions, cancellationToken);
+        var refreshTable = await MeasureRefreshAsync(server, catalog, dataSql, data, differential, perBatch, repetitions, createIndexes, cancellationToken);
+        var writeTable = await MeasureWritesAsync(server, catalog, dataSql, data, differential, immediate, perBatch, repetitions, createIndexes, cancellationToken);
 
         Console.WriteLine($"PostgreSQL 15, TPC-H scale factor {scaleFactor.ToString(CultureInfo.InvariantCulture)} ({data.Orders.Count:N0} orders, "
             + $"{data.LineItems.Count:N0} line items), RF1 and RF2 of {perBatch} orders each, {repetitions} repetitions, "
-            + $"medians (min–max); load average at start {load}");
+            + $"medians (min–max); {(createIndexes ? "stream tables compiled with --create-indexes" : "no index beyond the schema's keys")}; load average at start {load}");
         Console.WriteLine();
         Console.WriteLine($"Accepted: {differential.Count} of {TpchQueries.Count} in DIFFERENTIAL, {immediate.Count} in IMMEDIATE.");
         Console.WriteLine();
@@ -79,7 +79,7 @@ public static class TpchBenchmark
     }
 
     private static async Task<Func<IReadOnlyDictionary<TpchQuery, Verdict>, MarkdownTable>> MeasureRefreshAsync(PostgresServer server,
-        SourceCatalog catalog, string dataSql, TpchData data, IReadOnlyList<TpchQuery> queries, int perBatch, int repetitions,
+        SourceCatalog catalog, string dataSql, TpchData data, IReadOnlyList<TpchQuery> queries, int perBatch, int repetitions, bool createIndexes,
         CancellationToken cancellationToken)
     {
         var connectionString = await LoadAsync(server, "tpch_refresh", dataSql, cancellationToken);
@@ -87,7 +87,7 @@ public static class TpchBenchmark
         foreach (var query in queries)
         {
             Console.Error.WriteLine($"installing {query.Name} (DIFFERENTIAL) and its materialized view");
-            await InstallAsync(server, connectionString, catalog, query, RefreshMode.Differential, cancellationToken);
+            await InstallAsync(server, connectionString, catalog, query, RefreshMode.Differential, createIndexes, cancellationToken);
             await StreamTableInstaller.ExecuteAsync(session,
                 $"CREATE MATERIALIZED VIEW {SqlText.Identifier(MaterializedViewName(query))} AS {SqlText.AsSubquery(query.Sql)}\n", cancellationToken);
         }
@@ -145,7 +145,7 @@ public static class TpchBenchmark
     }
 
     private static async Task<MarkdownTable> MeasureWritesAsync(PostgresServer server, SourceCatalog catalog, string dataSql, TpchData data,
-        IReadOnlyList<TpchQuery> differential, IReadOnlyList<TpchQuery> immediate, int perBatch, int repetitions,
+        IReadOnlyList<TpchQuery> differential, IReadOnlyList<TpchQuery> immediate, int perBatch, int repetitions, bool createIndexes,
         CancellationToken cancellationToken)
     {
         var configurations = new (string Title, RefreshMode? Mode, IReadOnlyList<TpchQuery> Queries)[]
@@ -164,7 +164,7 @@ public static class TpchBenchmark
                 foreach (var query in queries)
                 {
                     Console.Error.WriteLine($"installing {query.Name} ({title})");
-                    await InstallAsync(server, connectionString, catalog, query, mode!.Value, cancellationToken);
+                    await InstallAsync(server, connectionString, catalog, query, mode!.Value, createIndexes, cancellationToken);
                 }
                 var session = await PostgresServer.OpenConnectionAsync(connectionString, cancellationToken);
                 sessions.Add(session);
@@ -224,10 +224,10 @@ public static class TpchBenchmark
     }
 
     private static async Task InstallAsync(PostgresServer server, string connectionString, SourceCatalog catalog, TpchQuery query,
-        RefreshMode mode, CancellationToken cancellationToken)
+        RefreshMode mode, bool createIndexes, CancellationToken cancellationToken)
     {
         var script = StreamTableInstaller.Compile(catalog, $"{query.StreamTableName}.sql", query.Sql,
-            new CompilationOptions(Name: query.StreamTableName, Mode: mode));
+            new CompilationOptions(Name: query.StreamTableName, Mode: mode) { CreateIndexes = createIndexes });
         var installed = await server.RunPsqlScriptAsync(connectionString, script, cancellationToken);
         if (!installed.Succeeded)
             throw new InvalidOperationException($"installing {query.Name} ({mode}) failed: {installed.Describe()}");
