@@ -286,7 +286,7 @@ public static class Compilation
         // A query may read other stream tables, but not itself.
         catalog = catalog.For(schema, name);
         var generation = options.Upgrade ? options.Generation ?? Generation(mode, schedule, parsed.QueryText, rowSecurity, immediateApply) : null;
-        var query = parsed.Query;
+        var query = NameDuplicateColumnsByList(parsed.Query, parsed.ColumnNames);
         BoundRecursion? recursion = null;
         if (query.With is { Recursive: true })
         {
@@ -325,6 +325,28 @@ public static class Compilation
             BinderRewrites = binder.Rewrites,
             ExpandedViews = binder.ExpandedViews,
         };
+    }
+
+    /// <summary>
+    /// pg_ivm's column list names the stream table's columns, as CREATE TABLE AS's does, so two selected columns of one
+    /// name (<c>create_immv('mv(v1, v2)', 'SELECT t1.v, t2.v FROM …')</c>) are not a duplicate: the listed names are
+    /// given to the select list as aliases before binding, which would otherwise refuse the second <c>v</c> (TRK3008).
+    /// Only where that is needed and exact: a plain SELECT without ORDER BY or LIMIT (whose clauses could name the
+    /// aliases being replaced), whose listed positions are all expressions (a <c>*</c> stands for an unknown number of
+    /// columns until bound), and whose names the list leaves duplicated otherwise.
+    /// </summary>
+    private static Query NameDuplicateColumnsByList(Query query, IReadOnlyList<Identifier> names)
+    {
+        if (names.Count == 0 || query.Body is not SelectCore select || query.OrderBy.Count > 0 || query.Limit is not null || query.Offset is not null
+            || select.Items.Count < names.Count || select.Items.Take(names.Count).Any(i => i is not ExpressionItem))
+            return query;
+        var written = select.Items.Select(i => i is ExpressionItem e ? e.Alias?.Value ?? OutputColumnNamer.Name(e.Expression) : null).ToList();
+        if (written.Where(n => n is not null).GroupBy(n => n).All(g => g.Count() == 1))
+            return query;
+        var items = select.Items.Select((item, i) => i < names.Count
+            ? ((ExpressionItem)item) with { Alias = names[i] with { Quoted = true } }
+            : item).ToList();
+        return query with { Body = select with { Items = items } };
     }
 
     /// <summary>

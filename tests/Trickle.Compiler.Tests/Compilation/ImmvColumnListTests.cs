@@ -34,6 +34,25 @@ public sealed class ImmvColumnListTests
     }
 
     [Fact]
+    public void ColumnList_NamesTwoSelectedColumnsOfOneNameApart()
+    {
+        var script = TestCompiler.Script("SELECT create_immv('pairs(a1, a2)', 'SELECT o1.amount, o2.amount FROM orders AS o1 JOIN orders AS o2 ON o1.customer = o2.customer');", Catalog);
+
+        var view = ViewDefinition(script, "\"public\".\"pairs\"");
+        Assert.Contains("AS \"a1\",", view);
+        Assert.Contains("AS \"a2\"", view);
+    }
+
+    [Theory]
+    [InlineData("SELECT create_immv('pairs(a1)', 'SELECT o2.customer, o1.amount, o2.amount FROM orders AS o1 JOIN orders AS o2 ON o1.customer = o2.customer');")]
+    [InlineData("SELECT o1.amount, o2.amount FROM orders AS o1 JOIN orders AS o2 ON o1.customer = o2.customer")]
+    public void DuplicateNamesTheListLeaves_AreStillRefused(string definition)
+    {
+        var result = TestCompiler.Compile(definition, Catalog);
+        Assert.Contains(result.Diagnostics, d => d.IsError && d.Code == DiagnosticCode.DuplicateOutputColumn.Id);
+    }
+
+    [Fact]
     public void ShorterList_RenamesTheFirstColumns_TheRestKeepTheirNames()
     {
         var script = TestCompiler.Script($"SELECT create_immv('totals(\"Cust\")', '{Query}');", Catalog);

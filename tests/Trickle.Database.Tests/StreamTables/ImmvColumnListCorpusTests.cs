@@ -31,6 +31,18 @@ public sealed class ImmvColumnListCorpusTests(PostgresCluster cluster, ITestOutp
             "SELECT create_immv('immv_renamed_top(r, q)', 'SELECT c.region, o.qty FROM orders o JOIN customers c ON c.id = o.customer_id ORDER BY o.qty DESC LIMIT 2')",
             "SELECT * FROM (\nSELECT c.region, o.qty FROM orders o JOIN customers c ON c.id = o.customer_id ORDER BY o.qty DESC, 1 LIMIT 2\n) AS \"immv\"(\"r\", \"q\")"
         },
+        {
+            // Two selected columns of one name (a self-join): the list names them apart, as pg_ivm's own suite does.
+            "immv_self_join",
+            "SELECT create_immv('immv_self_join(first_amount, second_amount)', 'SELECT o1.amount, o2.amount FROM orders AS o1 JOIN orders AS o2 ON o1.customer_id = o2.customer_id AND o1.id < o2.id')",
+            "SELECT * FROM (\nSELECT o1.amount, o2.amount FROM orders AS o1 JOIN orders AS o2 ON o1.customer_id = o2.customer_id AND o1.id < o2.id\n) AS \"immv\"(\"first_amount\", \"second_amount\")"
+        },
+        {
+            // The same through a CTE read twice.
+            "immv_cte_twice",
+            "SELECT create_immv('immv_cte_twice(q1, q2)', 'WITH t AS (SELECT * FROM orders) SELECT t1.qty, t2.qty FROM t AS t1 JOIN t AS t2 ON t1.id = t2.id')",
+            "SELECT * FROM (\nWITH t AS (SELECT * FROM orders) SELECT t1.qty, t2.qty FROM t AS t1 JOIN t AS t2 ON t1.id = t2.id\n) AS \"immv\"(\"q1\", \"q2\")"
+        },
     };
 
     [Theory]
