@@ -48,7 +48,7 @@ public sealed class ExplainTests : IDisposable
         Assert.Contains("aggs=[avg(\"orders\".\"quantity\")]", run.Stdout);
         Assert.Contains("After avg-to-sum-and-count:\n", run.Stdout);
         Assert.Contains("aggs=[sum(\"orders\".\"quantity\"), count(\"orders\".\"quantity\")]", run.Stdout);
-        Assert.Contains("advisory locks on the touched groups only", run.Stdout);
+        Assert.Contains("row locks on the touched groups' keys only", run.Stdout);
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public sealed class ExplainTests : IDisposable
         Assert.Contains("Window partition=[\"orders\".\"customer_id\"] calls=[rank() OVER (PARTITION BY", byCustomer.Stdout);
         Assert.Contains("After window-to-partition-groups:\n", byCustomer.Stdout);
         Assert.Contains("a change recomputes only the partitions it touches (PARTITION BY \"src\".\"customer_id\"", byCustomer.Stdout);
-        Assert.Contains("advisory locks on the touched window partitions only", byCustomer.Stdout);
+        Assert.Contains("row locks on the touched window partitions' keys only", byCustomer.Stdout);
         Assert.Equal(0, overall.ExitCode);
         Assert.Contains("any change recomputes the whole result", overall.Stdout);
         Assert.Contains("one lock per stream table", overall.Stdout);

@@ -256,7 +256,6 @@ public sealed record StreamTableIdentity(
     string RecomputeFunction,
     string TruncateFunction,
     string DropFunction,
-    string GroupLockClass,
     string IrText)
 {
     /// <summary>
@@ -268,6 +267,13 @@ public sealed record StreamTableIdentity(
 
     /// <summary>Empty table IMMEDIATE writers of a grouped stream table lock shared, or alone past the group-lock bound.</summary>
     public string WritersLock { get; init; } = "";
+
+    /// <summary>
+    /// <c>(key integer PRIMARY KEY)</c>: one row per group key hash IMMEDIATE writers have locked. Writers lock the rows
+    /// of the groups they touch (inserting the missing ones); row locks on a table only its owner may read or lock,
+    /// where advisory keys could be taken by any role that can compute them.
+    /// </summary>
+    public string GroupLocks { get; init; } = "";
 
     /// <summary>
     /// <c>f(stored storage_row) RETURNS SETOF view</c>: the rows of the stream table one stored row stands for. Stream
@@ -395,7 +401,7 @@ public sealed record MaintenanceModel
     public string ViewRowsFunction => Identity.ViewRowsFunction;
     public string RefreshLock => Identity.RefreshLock;
     public string WritersLock => Identity.WritersLock;
-    public string GroupLockClass => Identity.GroupLockClass;
+    public string GroupLocks => Identity.GroupLocks;
     public string IrText => Identity.IrText;
     public string? Generation => Identity.Generation;
     public string GenerationLiteral => Generation is null ? "NULL" : Emit.SqlQuoting.Literal(Generation);
@@ -437,10 +443,12 @@ public sealed record MaintenanceModel
     public string GroupLocksSettingLiteral => Emit.SqlQuoting.Literal(Identity.GroupLocksSetting);
 
     /// <summary>
-    /// IMMEDIATE writers lock the groups they touch, one advisory lock each, held to the end of the transaction; past
-    /// this many in one transaction they take one lock for the whole stream table instead. Locks live in a shared table
-    /// sized by max_locks_per_transaction (64 by default) times the connections: a bulk DELETE touching 20,000 groups
-    /// would otherwise fail with "out of shared memory".
+    /// IMMEDIATE writers lock the groups they touch, one row of <see cref="GroupLocks"/> each, held to the end of the
+    /// transaction; past this many in one transaction they take one lock for the whole stream table instead. Row locks
+    /// take no room in PostgreSQL's shared lock table (the advisory locks they replaced did, and a bulk DELETE touching
+    /// 20,000 groups failed with "out of shared memory"), so the bound now bounds work: a bulk statement takes one table
+    /// lock rather than inserting and locking a row per group, and the group lock table grows by at most this many rows
+    /// per transaction.
     /// </summary>
     public int MaxGroupLocks => 64;
     public required bool Grouped { get; init; }
@@ -504,6 +512,8 @@ public sealed record MaintenanceModel
     public bool IsJoin => !IsSetOperation && (Relations.Count > 1 || Subqueries.Count > 0);
     public bool IsSetOperation => Branches.Count > 0;
     /// <summary>IMMEDIATE writers take one lock for the stream table when a change's delta reads other rows than its group's.</summary>
+    /// <summary>IMMEDIATE writers lock the groups (or window partitions) they touch: the stream table has a group lock table.</summary>
+    public bool UsesGroupLocks => Grouped && !LocksWholeStreamTable;
     public bool LocksWholeStreamTable => IsJoin || IsSetOperation || Window is { PartitionKeys.Count: 0 } || Sources.Any(s => s.ExpansionJoins is not null);
 
     /// <summary>What IMMEDIATE writers lock, one advisory lock per distinct value over their change rows: the groups, or the window partitions.</summary>

@@ -600,16 +600,16 @@ public static class MaintenanceModelBuilder
             Internal("recompute"),
             Internal("on_truncate"),
             Internal("drop"),
-            // The (int, int) advisory lock space of this class locks single groups during IMMEDIATE maintenance; whole-
-            // stream-table locks are table locks (RefreshLock, WritersLock), which other roles cannot take.
-            unchecked((int)lockSeed).ToString(),
             IrPrinter.Print(table.Plan))
         {
             // Named like the view rows function readers expect (Catalog.UpstreamStreamTable), with the generation if any.
             ViewRowsFunction = Internal("view_rows"),
             SwitchFunction = Internal("switch_mode"),
             RefreshLock = Internal("refresh_lock"),
+            // Every maintenance lock is a table or row lock on the owner's tables (RefreshLock, WritersLock, GroupLocks),
+            // which other roles cannot take: an advisory key printed in the script could be.
             WritersLock = Internal("writers_lock"),
+            GroupLocks = Internal("group_locks"),
             Generation = table.Generation,
             RowSecurity = table.RowSecurity,
             Outbox = table.Outbox,

@@ -65,6 +65,64 @@ public sealed class CommitApplyTests(PostgresCluster cluster, ITestOutputHelper 
         await AssertMatchesAsync(database, Name, Totals, "after both writers committed");
     }
 
+    /// <summary>
+    /// COMMIT takes the same group locks as statement apply: row locks in the owner's group lock table, no advisory
+    /// lock. A transaction that applied (SET CONSTRAINTS ALL IMMEDIATE) and stays open holds its groups' rows: another
+    /// writer's COMMIT on one of them waits for it (on its transaction, as for a row lock), one on another group does
+    /// not. A bulk transaction over 20,000 groups commits with default settings, holding no advisory lock and adding no
+    /// row to the group lock table (past 64 groups it takes the whole stream table's lock).
+    /// </summary>
+    [Fact]
+    public async Task CommitTakesRowLocksOnTheGroupLockTable_AndABulkCommitStaysBounded()
+    {
+        await using var database = await CreateAsync("commit_row_locks");
+        await using var a = await database.OpenConnectionAsync();
+        await using var b = await database.OpenConnectionAsync();
+        await using var observer = await database.OpenConnectionAsync();
+
+        await using (var transactionOfA = await a.BeginTransactionAsync(IsolationLevel.ReadCommitted))
+        {
+            await ExecuteAsync(a, "UPDATE m SET v = v + 1 WHERE id = 1; SET CONSTRAINTS ALL IMMEDIATE", transactionOfA);   // group 1, applied
+            Assert.Equal(0L, await ScalarInTransactionAsync(a, transactionOfA, "SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory'"));
+            await WithinAsync(TimeSpan.FromSeconds(10), "a commit on group 2 while A holds group 1",
+                token => ExecuteAsync(b, "UPDATE m SET v = v + 1 WHERE id = 2", null, token));
+            var writerB = ExecuteAsync(b, "UPDATE m SET v = v + 1 WHERE id = 5");   // group 1: its COMMIT waits for A
+            var waitEvent = await WaitUntilWaitingAsync(observer, b.ProcessID, TimeSpan.FromSeconds(10));
+            Assert.Equal("transactionid", waitEvent);
+            Assert.False(writerB.IsCompleted);
+            await transactionOfA.CommitAsync();
+            await WithinAsync(TimeSpan.FromSeconds(10), "B's commit after A's", async token => await writerB.WaitAsync(token));
+        }
+        await AssertMatchesAsync(observer, Name, Totals, "after A and B committed on group 1");
+
+        var keyRows = await database.ScalarAsync<long>("SELECT count(*) FROM trickle.totals__group_locks");
+        await using (var transaction = await a.BeginTransactionAsync(IsolationLevel.ReadCommitted))
+        {
+            await ExecuteAsync(a, "INSERT INTO m SELECT i, i % 20000 + 100, 1 FROM generate_series(100001, 200000) AS i", transaction);
+            await ExecuteAsync(a, "DELETE FROM m WHERE id <= 200", transaction);
+            await ExecuteAsync(a, "SET CONSTRAINTS ALL IMMEDIATE", transaction);
+            Assert.Equal(0L, await ScalarInTransactionAsync(a, transaction, "SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory'"));
+            Assert.InRange(await ScalarInTransactionAsync(a, transaction, "SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid()"), 1, 40);
+            await transaction.CommitAsync();
+        }
+        await AssertMatchesAsync(observer, Name, Totals, "after a bulk commit over 20,000 groups");
+        Assert.Equal(keyRows, await database.ScalarAsync<long>("SELECT count(*) FROM trickle.totals__group_locks"));
+    }
+
+    private static async Task<string> WaitUntilWaitingAsync(NpgsqlConnection observer, int pid, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var command = new NpgsqlCommand("SELECT wait_event FROM pg_stat_activity WHERE pid = @pid AND wait_event_type = 'Lock'", observer);
+            command.Parameters.AddWithValue("pid", pid);
+            if (await command.ExecuteScalarAsync() is string waitEvent)
+                return waitEvent;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"backend {pid} never waited on a lock within {timeout.TotalSeconds} s");
+    }
+
     /// <summary>The price of applying at COMMIT: the writing transaction reads the stream table as it was before it.</summary>
     [Fact]
     public async Task AWriterSeesItsOwnChangesInTheStreamTable_OnlyAfterCommit_OrAfterSetConstraintsImmediate()

@@ -93,8 +93,9 @@ public sealed class ImmediateConcurrencyTests(PostgresCluster cluster)
         var writerC = ExecuteAsync(c, "UPDATE m SET v = v + 1 WHERE id = 5");
         var waitEvent = await WaitUntilWaitingAsync(observer, c.ProcessID, TimeSpan.FromSeconds(10));
         Assert.False(writerC.IsCompleted, "C on group 1 should wait for A");
+        // For A's row lock on group 1's key in the owner's group lock table, which no other role can take or hold.
         Assert.Equal("Lock", waitEvent.Type);
-        Assert.Equal("advisory", waitEvent.Name);
+        Assert.Equal("transactionid", waitEvent.Name);
 
         await transactionOfA.CommitAsync();
         await WithinAsync(TimeSpan.FromSeconds(10), "C after A committed", async token => await writerC.WaitAsync(token));
@@ -102,11 +103,46 @@ public sealed class ImmediateConcurrencyTests(PostgresCluster cluster)
     }
 
     /// <summary>
+    /// Two writers creating the same new group: the second waits for the first's uncommitted key in the group lock
+    /// table (its INSERT … ON CONFLICT waits for the inserting transaction); when the first rolls back, the second
+    /// inserts the key itself and goes on. And when the first commits, the second finds the key and locks its row.
+    /// </summary>
+    [Fact]
+    public async Task TwoWritersCreatingTheSameGroup_TheSecondWaits_ThroughTheFirstsRollbackOrCommit()
+    {
+        await using var database = await CreateAsync("imm_new_key");
+        await using var a = await database.OpenConnectionAsync();
+        await using var b = await database.OpenConnectionAsync();
+        await using var observer = await database.OpenConnectionAsync();
+        const string keyOf900 = "SELECT count(*) FROM trickle.totals__group_locks WHERE key = (hash_record_extended(ROW(900), 0) % 2147483647)::integer";
+
+        foreach (var firstCommits in new[] { false, true })
+        {
+            var id = firstCommits ? 910 : 900;
+            await using var transactionOfA = await a.BeginTransactionAsync(IsolationLevel.ReadCommitted);
+            await ExecuteAsync(a, $"INSERT INTO m VALUES ({id}, 900, 1)", transactionOfA);
+            var writerB = ExecuteAsync(b, $"INSERT INTO m VALUES ({id + 1}, 900, 2)");
+            var waitEvent = await WaitUntilWaitingAsync(observer, b.ProcessID, TimeSpan.FromSeconds(10));
+            Assert.Equal("transactionid", waitEvent.Name);
+            Assert.False(writerB.IsCompleted, "B creating group 900 should wait for A, which created it first");
+            if (firstCommits)
+                await transactionOfA.CommitAsync();
+            else
+                await transactionOfA.RollbackAsync();
+            await WithinAsync(TimeSpan.FromSeconds(10), "B after A ended", async token => await writerB.WaitAsync(token));
+            Assert.Equal(1L, (long)(await new NpgsqlCommand(keyOf900, observer).ExecuteScalarAsync())!);
+            await AssertMatchesAsync(observer, Name, Totals, firstCommits ? "after A committed group 900, then B" : "after A rolled back group 900, then B");
+        }
+    }
+
+    /// <summary>
     /// A bulk write touches far more groups than the lock table holds per transaction (max_locks_per_transaction is 64 by
-    /// default): past 64 group locks a transaction takes the whole stream table's lock instead, so the application's
-    /// statement succeeds with default settings, alone or spread over many statements of one transaction. The bound is
-    /// what is asserted (the session's advisory locks), so thousands of groups prove it as well as the 20,000 the
-    /// problem was found with, and keep the test fast.
+    /// default) when each group lock was an advisory lock. Group locks are now row locks, which take no room there;
+    /// past 64 of them a transaction still takes the whole stream table's lock instead, so that a bulk statement
+    /// neither inserts nor locks a row per group (the group lock table grows by at most 64 rows per transaction). The
+    /// application's statement succeeds with default settings, alone or spread over many statements of one
+    /// transaction, and the session's entries in the shared lock table stay few whatever it touches: a DELETE of
+    /// 100,000 rows in 20,000 groups (the write the problem was found with) holds as few as one of 2,000 groups.
     /// </summary>
     [Fact]
     public async Task BulkWritesOverTensOfThousandsOfGroups_Succeed_WithDefaultLockSettings()
@@ -119,7 +155,7 @@ public sealed class ImmediateConcurrencyTests(PostgresCluster cluster)
         await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
         {
             await ExecuteAsync(connection, "DELETE FROM m WHERE id <= 2000", transaction);
-            Assert.InRange(await AdvisoryLocksHeldAsync(connection), 1, 66);
+            Assert.InRange(await LocksHeldAsync(connection), 1, 40);
             await transaction.CommitAsync();
         }
         await AssertMatchesAsync(connection, Name, Totals, "after one DELETE touching 2,000 groups");
@@ -127,27 +163,61 @@ public sealed class ImmediateConcurrencyTests(PostgresCluster cluster)
         await AssertMatchesAsync(connection, Name, Totals, "after one UPDATE moving 1,000 rows between groups");
 
         // One transaction of 60 statements, 50 new groups each: 3,000 group locks if nothing bounded them.
+        var keyRows = await GroupLockRowsAsync(connection);
         await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
         {
             for (var batch = 0; batch < 60; batch++)
                 await ExecuteAsync(connection, $"INSERT INTO m SELECT i, i, 1 FROM generate_series({100000 + batch * 50}, {100000 + batch * 50 + 49}) AS i", transaction);
-            Assert.InRange(await AdvisoryLocksHeldAsync(connection), 1, 66);
+            Assert.InRange(await LocksHeldAsync(connection), 1, 40);
             await AssertMatchesAsync(connection, Name, Totals, "inside a transaction of 60 statements");
             await transaction.CommitAsync();
         }
         await AssertMatchesAsync(connection, Name, Totals, "after a transaction of 60 statements");
+        Assert.InRange(await GroupLockRowsAsync(connection), keyRows, keyRows + 64);
+
+        // 100,000 rows in 20,000 groups written, then deleted, one statement each.
+        await ExecuteAsync(connection, "INSERT INTO m SELECT i, i % 20000, 1 FROM generate_series(200001, 300000) AS i");
+        await AssertMatchesAsync(connection, Name, Totals, "after inserting 100,000 rows in 20,000 groups");
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
+        {
+            await ExecuteAsync(connection, "DELETE FROM m WHERE id > 200000", transaction);
+            Assert.InRange(await LocksHeldAsync(connection), 1, 40);
+            await transaction.CommitAsync();
+        }
+        await AssertMatchesAsync(connection, Name, Totals, "after deleting 100,000 rows in 20,000 groups");
+        Assert.InRange(await GroupLockRowsAsync(connection), keyRows, keyRows + 64);
+
+        // Pruning: past 8 MB, the group lock table is emptied by the next writer that holds the whole stream table
+        // (no other writer is in flight then), and by a repair. 300,000 keys are some 10 MB.
+        const string manyKeys = "INSERT INTO trickle.totals__group_locks SELECT k FROM generate_series(-300000, -1) AS k ON CONFLICT DO NOTHING";
+        keyRows = await GroupLockRowsAsync(connection);
+        await ExecuteAsync(connection, manyKeys);
+        await ExecuteAsync(connection, "UPDATE m SET v = v + 1 WHERE id = 2001");
+        Assert.InRange(await GroupLockRowsAsync(connection), keyRows + 300000, keyRows + 300001);   // one group: a row lock, no pruning
+        await ExecuteAsync(connection, "UPDATE m SET v = v + 1");
+        Assert.Equal(0, await GroupLockRowsAsync(connection));
+        await AssertMatchesAsync(connection, Name, Totals, "after the writer that pruned the group lock table");
+        await ExecuteAsync(connection, manyKeys);
+        await ExecuteAsync(connection, "SELECT trickle.repair_stream_table('totals')");
+        Assert.Equal(0, await GroupLockRowsAsync(connection));
+        await ExecuteAsync(connection, "DELETE FROM m WHERE id = 2001");
+        await AssertMatchesAsync(connection, Name, Totals, "after the repair that pruned the group lock table");
     }
 
-    /// <summary>Maintenance locks this session holds: at most 64 group locks (advisory), and the writers' lock table
-    /// shared and exclusive.</summary>
-    private static async Task<long> AdvisoryLocksHeldAsync(NpgsqlConnection connection)
+    /// <summary>
+    /// Entries this session holds in PostgreSQL's shared lock table, of every kind: group locks are row locks, which
+    /// take none, so only the relations the statements touched count (no advisory lock at all).
+    /// </summary>
+    private static async Task<long> LocksHeldAsync(NpgsqlConnection connection)
     {
         await using var command = new NpgsqlCommand("""
-            SELECT count(*) FROM pg_locks
-            WHERE pid = pg_backend_pid() AND (locktype = 'advisory' OR relation = 'trickle.totals__writers_lock'::regclass)
+            SELECT CASE WHEN bool_or(locktype = 'advisory') THEN -1 ELSE count(*) END FROM pg_locks WHERE pid = pg_backend_pid()
             """, connection);
         return (long)(await command.ExecuteScalarAsync())!;
     }
+
+    private static async Task<long> GroupLockRowsAsync(NpgsqlConnection connection) =>
+        (long)(await new NpgsqlCommand("SELECT count(*) FROM trickle.totals__group_locks", connection).ExecuteScalarAsync())!;
 
     /// <summary>A transaction past the bound holds the whole stream table: writers of any group wait for it, then continue.</summary>
     [Fact]

@@ -76,6 +76,34 @@ public sealed class DriftTests(PostgresCluster cluster)
     }
 
     /// <summary>
+    /// The group lock table of a grouped IMMEDIATE stream table dropped by hand (only its owner can): health names it,
+    /// writes to the groups fail until the repair creates it again (empty), and then reach the stream table.
+    /// </summary>
+    [Fact]
+    public async Task GroupLockTableDropped_IsReportedByHealth_AndRepaired()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("drift_group_locks");
+        const string perGroup = "SELECT g, count(*) AS n, sum(amount) AS total FROM m GROUP BY g";
+        await CreateAndInstallAsync(database, Schema, Seed, perGroup, "st", "immediate");
+        await using var connection = await database.OpenConnectionAsync();
+        await ExecuteAsync(connection, "UPDATE m SET amount = amount + 1 WHERE id = 1");
+        Assert.Empty(await HealthAsync(connection));
+
+        await ExecuteAsync(connection, "DROP TABLE trickle.st__group_locks");
+        var reported = await HealthAsync(connection);
+        Assert.Contains(reported, r => r.Problem == "object missing" && r.Detail.Contains("\"trickle\".\"st__group_locks\"")
+                                       && r.Detail.Contains("trickle.repair_stream_table('public.st')"));
+        var failed = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, "UPDATE m SET amount = amount + 1 WHERE id = 2"));
+        Assert.Equal(PostgresErrorCodes.UndefinedTable, failed.SqlState);
+
+        await ExecuteAsync(connection, "SELECT trickle.repair_stream_table('st')");
+        Assert.Empty(await HealthAsync(connection));
+        await ExecuteAsync(connection, "UPDATE m SET amount = amount + 1 WHERE id = 2; INSERT INTO m VALUES (300, 9, 1)");
+        Assert.Equal(2L, await ScalarAsync<long>(connection, "SELECT count(*) FROM trickle.st__group_locks"));
+        await AssertMatchesAsync(connection, "st", perGroup, "after the repair created the group lock table again");
+    }
+
+    /// <summary>
     /// The case: a non-superuser install (no event triggers), the installer renames a column the stream table
     /// reads, or drops it with CASCADE (which takes the guard view along). The application's writes never fail; health
     /// says what happened; refresh refuses with a clear error; repair refuses until the column is back, then brings the

@@ -350,6 +350,93 @@ public sealed class RoleSecurityTests(PostgresCluster cluster, ITestOutputHelper
         }
     }
 
+    /// <summary>
+    /// IMMEDIATE writers of a grouped stream table lock the groups they touch as rows of a table only the owner may
+    /// read or lock (…__group_locks), not as advisory keys: a hostile role that holds an advisory lock on every group
+    /// key it can compute (the key hashes of every group, alone and in every advisory class the script names) stalls
+    /// no writer, and is refused every lock and every statement on the group lock table. The writer has nothing but
+    /// its DML grants on the source, in statement and in commit apply.
+    /// </summary>
+    [Theory]
+    [InlineData("immediate")]
+    [InlineData(TrickleCompiler.ImmediateAtCommit)]
+    public async Task AnotherRole_CannotStallImmediateGroupWriters(string mode)
+    {
+        await using var database = await cluster.CreateDatabaseAsync("sec_group_locks");
+        var installerRole = database.Name + "_installer";
+        var writerRole = database.Name + "_writer";
+        var hostileRole = database.Name + "_hostile";
+        var asInstaller = await CreateInstaller(database, installerRole);
+        await database.ExecuteAsync($"""
+            CREATE ROLE "{writerRole}" LOGIN NOSUPERUSER;
+            CREATE ROLE "{hostileRole}" LOGIN NOSUPERUSER;
+            """);
+        var asWriter = As(database, writerRole);
+        var asHostile = As(database, hostileRole);
+        const string grouped = "SELECT customer_id, count(*) AS orders, sum(amount) AS revenue FROM orders GROUP BY customer_id";
+        try
+        {
+            await using var installer = await PostgresCluster.OpenConnectionAsync(asInstaller);
+            await Execute(installer, Schema + Seed);
+            var script = TrickleCompiler.CompileScript(Schema, grouped, "per_customer", mode);
+            var installed = await cluster.RunPsqlScriptAsync(asInstaller, script);
+            Assert.True(installed.Succeeded, installed.Describe());
+            await Execute(installer, $"""
+                GRANT SELECT, INSERT, UPDATE, DELETE ON orders TO "{writerRole}";
+                GRANT USAGE ON SCHEMA trickle TO "{hostileRole}";
+                """);
+            // Every group has been written once, so the group lock table holds each group's key.
+            await Execute(installer, "UPDATE orders SET amount = amount + 1");
+            var lockedKeys = await Strings(installer, "SELECT key::text FROM trickle.per_customer__group_locks ORDER BY key");
+
+            // The hostile role computes each group's key as the script does, and holds it in every form it can.
+            await using var hostile = await PostgresCluster.OpenConnectionAsync(asHostile);
+            var keys = await Strings(hostile, """
+                SELECT DISTINCT ((hash_record_extended(ROW(g::integer), 0) % 2147483647)::integer)::text
+                FROM generate_series(1, 9) AS g ORDER BY 1
+                """);
+            Assert.Equal(lockedKeys.OrderBy(k => k, StringComparer.Ordinal), keys.OrderBy(k => k, StringComparer.Ordinal));
+            var classes = System.Text.RegularExpressions.Regex.Matches(script, @"pg_advisory_(?:xact_)?lock(?:_shared)?\((-?\d+), ")
+                .Select(m => m.Groups[1].Value).Distinct().ToList();
+            foreach (var key in keys)
+            {
+                await Execute(hostile, $"SELECT pg_advisory_lock({key})");
+                foreach (var @class in classes)
+                    await Execute(hostile, $"SELECT pg_advisory_lock({@class}, {key})");
+            }
+            foreach (var attempt in new[]
+                     {
+                         "BEGIN; LOCK TABLE trickle.per_customer__group_locks IN ACCESS SHARE MODE",
+                         "BEGIN; SELECT FROM trickle.per_customer__group_locks FOR NO KEY UPDATE",
+                         "BEGIN; SELECT FROM trickle.per_customer__group_locks FOR KEY SHARE",
+                         "INSERT INTO trickle.per_customer__group_locks VALUES (1)",
+                         "UPDATE trickle.per_customer__group_locks SET key = key",
+                         "DELETE FROM trickle.per_customer__group_locks",
+                         "TRUNCATE trickle.per_customer__group_locks",
+                     })
+            {
+                var denied = await Assert.ThrowsAsync<PostgresException>(() => Execute(hostile, attempt));
+                Assert.True(denied.SqlState == PostgresErrorCodes.InsufficientPrivilege, $"{attempt}: {denied.SqlState} {denied.MessageText}");
+                await Execute(hostile, "ROLLBACK");
+            }
+
+            // The writer, with no grant on schema trickle, writes every group at once while the hostile role holds on.
+            await using var writer = await PostgresCluster.OpenConnectionAsync(asWriter);
+            await Execute(writer, "SET lock_timeout = '2s'");
+            await Execute(writer, "BEGIN; UPDATE orders SET amount = amount + 1 WHERE customer_id = 1; INSERT INTO orders VALUES (9001, 2, 10); COMMIT");
+            await Execute(writer, "DELETE FROM orders WHERE customer_id = 3");
+            var comparison = await ResultComparer.CompareAsync(installer, "per_customer", grouped);
+            Assert.True(comparison.IsMatch, comparison.Describe());
+            Assert.Empty(await Strings(installer, "SELECT problem FROM trickle.health()"));
+            Assert.Equal(0, await Scalar(writer, "SELECT count(*) FROM pg_namespace AS n WHERE n.nspname = 'trickle' AND has_schema_privilege(n.oid, 'USAGE')"));
+        }
+        finally
+        {
+            foreach (var connectionString in new[] { asInstaller, asWriter, asHostile })
+                NpgsqlConnection.ClearPool(new NpgsqlConnection(connectionString));
+        }
+    }
+
     [Fact]
     public async Task RoleThatCreatesInPublic_CannotCaptureANameOfARecomputedQuery()
     {
