@@ -1214,14 +1214,6 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         }.Bind(query);
         if (inner is null) return null;
         var (plan, sources) = inner.Value;
-        // A subquery kept whole inside one that the pass flattens ends up read by the query itself.
-        if (ScanNode.ScansOf(plan).FirstOrDefault(scan => scan.IsSubquery && !scan.Flattenable) is { } nested && !flattenable)
-        {
-            // The nested one is what cannot be kept yet: point at it where it has a position of its own.
-            diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, nested.Span != SourceSpan.None ? nested.Span : at.Span, "a subquery kept whole (one that aggregates, ranks or keeps its first rows) inside another is not supported yet; "
-                + "make the inner one a stream table of its own and read that: stream tables can read stream tables");
-            return null;
-        }
         var outputs = plan switch
         {
             ProjectNode project => project.Columns,
