@@ -7,7 +7,7 @@ namespace Trickle.Database.Tests.StreamTables;
 /// <summary>
 /// Subqueries kept whole whose own input is a subquery kept whole (TPC-H Q15's max over a grouped CTE, Q18's top-k over
 /// groups joined to an IN over groups): each level is maintained from the delta of the level below it, in the same
-/// statement. On a small schema of parts, their lines and suppliers, under the differential checker in every mode. The
+/// statement; and Q20's IN over a subquery that compares with a correlated <c>0.5 * sum(…)</c>. On a small schema of parts, their lines and suppliers, under the differential checker in every mode. The
 /// grouped columns are nullable and repeat, so the random writes make NULL groups, groups that vanish and come back, and
 /// several inner groups with the same aggregate (duplicates the outer level counts).
 /// </summary>
@@ -17,12 +17,14 @@ public sealed class NestedSubqueryCorpusTests(PostgresCluster cluster, ITestOutp
     private const string Schema = """
         CREATE TABLE part (p_partkey integer PRIMARY KEY, p_brand text, p_size integer);
         CREATE TABLE supplier (s_suppkey integer PRIMARY KEY, s_region text, s_name text);
+        CREATE TABLE offer (o_partkey integer, o_suppkey integer, o_cost numeric(10,2), PRIMARY KEY (o_partkey, o_suppkey));
         CREATE TABLE line (l_id integer PRIMARY KEY, l_partkey integer, l_suppkey integer, l_quantity numeric(10,2), l_price numeric(10,2));
         """;
 
     private const string Seed = """
         INSERT INTO part SELECT i, CASE WHEN i % 2 = 0 THEN 'A' ELSE 'B' END, i % 4 FROM generate_series(1, 8) AS i;
         INSERT INTO supplier SELECT i, CASE WHEN i % 3 = 0 THEN 'EAST' ELSE 'WEST' END, 's' || i FROM generate_series(1, 5) AS i;
+        INSERT INTO offer SELECT p, s, ((p * 7 + s * 3) % 5) + 1 FROM generate_series(1, 8) AS p, generate_series(1, 5) AS s WHERE (p + s) % 3 <> 0;
         INSERT INTO line SELECT i, i % 8 + 1, i % 5 + 1, (i * 7) % 11, (i * 13) % 17 + 1 FROM generate_series(1, 40) AS i;
         INSERT INTO line VALUES (41, NULL, 1, 3, 4), (42, 2, NULL, NULL, 5), (43, 3, 2, 4, NULL), (44, NULL, NULL, 2, 2);
         """;
@@ -39,6 +41,10 @@ public sealed class NestedSubqueryCorpusTests(PostgresCluster cluster, ITestOutp
         { "joined_max_of_sums", "SELECT p.p_brand, g.best FROM part p, (SELECT x.l_partkey, max(x.quantity) AS best FROM (SELECT l_partkey, l_suppkey, sum(l_quantity) AS quantity FROM line GROUP BY l_partkey, l_suppkey) AS x GROUP BY x.l_partkey) AS g WHERE g.l_partkey = p.p_partkey" },
         // Q18's shape: the first rows of groups that join an IN over groups filtered by HAVING.
         { "top_groups_in_grouped_having", "SELECT l.l_partkey, sum(l.l_quantity) AS quantity FROM line l WHERE l.l_partkey IN (SELECT l_partkey FROM line GROUP BY l_partkey HAVING sum(l_quantity) > 20) GROUP BY l.l_partkey ORDER BY 2 DESC, 1 LIMIT 3" },
+        // Q20's shape: IN over a subquery that is an IN over a table and a comparison with a correlated 0.5 * sum(…), which
+        // is NULL for an offer without lines (that offer is not kept): the LEFT JOIN onto the sums becomes an inner join
+        // (pass null-rejected-left-join-to-inner), and the IN's subquery, grouped by what it selects, reads those sums.
+        { "in_over_in_and_correlated_fraction", "SELECT s_name FROM supplier WHERE s_region = 'WEST' AND s_suppkey IN (SELECT o_suppkey FROM offer WHERE o_partkey IN (SELECT p_partkey FROM part WHERE p_brand = 'A') AND o_cost > (SELECT 0.5 * sum(l_quantity) FROM line WHERE l_partkey = o_partkey AND l_suppkey = o_suppkey))" },
     };
 
     [Theory]
