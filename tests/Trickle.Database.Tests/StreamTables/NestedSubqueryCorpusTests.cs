@@ -41,6 +41,14 @@ public sealed class NestedSubqueryCorpusTests(PostgresCluster cluster, ITestOutp
         { "joined_max_of_sums", "SELECT p.p_brand, g.best FROM part p, (SELECT x.l_partkey, max(x.quantity) AS best FROM (SELECT l_partkey, l_suppkey, sum(l_quantity) AS quantity FROM line GROUP BY l_partkey, l_suppkey) AS x GROUP BY x.l_partkey) AS g WHERE g.l_partkey = p.p_partkey" },
         // Q18's shape: the first rows of groups that join an IN over groups filtered by HAVING.
         { "top_groups_in_grouped_having", "SELECT l.l_partkey, sum(l.l_quantity) AS quantity FROM line l WHERE l.l_partkey IN (SELECT l_partkey FROM line GROUP BY l_partkey HAVING sum(l_quantity) > 20) GROUP BY l.l_partkey ORDER BY 2 DESC, 1 LIMIT 3" },
+        // The first groups by count, kept whole inside the join's subquery kept whole; ties broken by the key.
+        { "first_groups_joined", "SELECT p.p_brand, x.lines FROM part p JOIN (SELECT l_partkey, count(*) AS lines FROM line GROUP BY l_partkey ORDER BY 2 DESC, 1 LIMIT 3) AS x ON x.l_partkey = p.p_partkey" },
+        // The padded side of a LEFT JOIN is the nested one: suppliers without lines (or only NULL-part lines) padded.
+        { "left_join_onto_max_of_counts", "SELECT s.s_name, x.most FROM supplier s LEFT JOIN (SELECT g.l_suppkey, max(g.n) AS most FROM (SELECT l_suppkey, l_partkey, count(*) AS n FROM line GROUP BY l_suppkey, l_partkey) AS g GROUP BY g.l_suppkey) AS x ON x.l_suppkey = s.s_suppkey" },
+        // DISTINCT over groups: counted rows over a subquery kept whole, read by an aggregate.
+        { "distinct_counts_summed", "SELECT sum(b.n) AS total, count(*) AS counts FROM (SELECT DISTINCT a.n FROM (SELECT l_partkey, count(*) AS n FROM line GROUP BY l_partkey) AS a) AS b" },
+        // A window over the groups of a subquery kept whole, ranking tied counts alike.
+        { "ranks_of_groups", "SELECT a.l_partkey, rank() OVER (ORDER BY a.n DESC) AS rnk FROM (SELECT l_partkey, count(*) AS n FROM line GROUP BY l_partkey) AS a" },
         // Q20's shape: IN over a subquery that is an IN over a table and a comparison with a correlated 0.5 * sum(…), which
         // is NULL for an offer without lines (that offer is not kept): the LEFT JOIN onto the sums becomes an inner join
         // (pass null-rejected-left-join-to-inner), and the IN's subquery, grouped by what it selects, reads those sums.
