@@ -120,7 +120,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
             // NOT EXISTS (and NOT IN, bound as one) joins last: it is a LEFT JOIN, which only the last join of a query may be.
             foreach (var conjunct in conjuncts.OrderBy(c => IsNotExists(c) || Unparenthesize(c) is InSubqueryExpression { Negated: true } ? 1 : 0))
             {
-                var existence = oneTest && scope.Relations.Count == 1 && plan is ScanNode { IsSubquery: false } && !TestsView(conjunct) && !IsInOverGroups(conjunct)
+                var existence = oneTest && scope.Relations.Count == 1 && plan is ScanNode { IsSubquery: false } && !TestsView(conjunct) && !IsInOverGroups(conjunct) && !TestsNestingSubquery(conjunct)
                     ? BindExistence(conjunct, scope, binder, plan)
                     : BindExistenceAsJoin(conjunct, scope, binder, plan, sources, joinFilters);
                 if (existence is not null) plan = existence;
@@ -761,6 +761,18 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
     /// inner join, the groups being unique on their key. Refused: NOT IN (a NULL group key makes it NULL for every row,
     /// which an anti-join does not compute), a correlated subquery, and one whose selected value is not its only key.
     /// </summary>
+    /// <summary>
+    /// A test whose subquery's WHERE tests subqueries of its own (TPC-H Q20's IN over an IN and a correlated scalar
+    /// subquery): the semi-join of one table binds that WHERE as a plain condition, where subqueries cannot be, so it is
+    /// bound as a join onto the subquery, whose own tests decorrelate as any query's.
+    /// </summary>
+    private static bool TestsNestingSubquery(Expression conjunct)
+    {
+        var tested = conjunct is UnaryExpression { Operator: var op } not && op.Equals("NOT", StringComparison.OrdinalIgnoreCase) ? Unparenthesize(not.Operand) : Unparenthesize(conjunct);
+        var query = tested switch { ExistsExpression e => e.Query, InSubqueryExpression i => i.Query, QuantifiedComparison q => q.Query, _ => null };
+        return query?.Body is SelectCore { Where: { } where } && Descendants(where).Any(d => d is ExistsExpression or InSubqueryExpression or ScalarSubquery or ArraySubquery or QuantifiedComparison { Query: not null });
+    }
+
     private static bool IsInOverGroups(Expression conjunct) => Unparenthesize(conjunct) is InSubqueryExpression { Query.Body: SelectCore { GroupBy: not null } };
 
     private RelNode BindInGroupKeys(Expression conjunct, Query query, SelectCore grouped, Expression operand, bool anti,
@@ -1214,14 +1226,6 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         }.Bind(query);
         if (inner is null) return null;
         var (plan, sources) = inner.Value;
-        // A subquery kept whole inside one that the pass flattens ends up read by the query itself.
-        if (ScanNode.ScansOf(plan).FirstOrDefault(scan => scan.IsSubquery && !scan.Flattenable) is { } nested && !flattenable)
-        {
-            // The nested one is what cannot be kept yet: point at it where it has a position of its own.
-            diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, nested.Span != SourceSpan.None ? nested.Span : at.Span, "a subquery kept whole (one that aggregates, ranks or keeps its first rows) inside another is not supported yet; "
-                + "make the inner one a stream table of its own and read that: stream tables can read stream tables");
-            return null;
-        }
         var outputs = plan switch
         {
             ProjectNode project => project.Columns,

@@ -495,8 +495,15 @@ public sealed record MaintenanceModel
     /// <summary>Join-delta terms of an outer join's preserved tables, when they are several, in a DIFFERENTIAL refresh.</summary>
     public IReadOnlyList<JoinTerm> DifferentialPreservedTerms { get; init; } = [];
 
-    /// <summary>Subqueries kept whole, maintained in the same statement before the query that joins them.</summary>
+    /// <summary>
+    /// Every subquery kept whole under this model, nested ones included, each after the subqueries it reads (its own
+    /// kept-whole inputs): the order a statement maintains them in, since an outer level consumes the delta of the level
+    /// below it. Storage, drop and recomputation walk this list.
+    /// </summary>
     public IReadOnlyList<SubqueryModel> Subqueries { get; init; } = [];
+
+    /// <summary>The subqueries kept whole this model's FROM list reads itself: those its rows CTEs recompute.</summary>
+    public IReadOnlyList<SubqueryModel> DirectSubqueries { get; init; } = [];
 
     /// <summary>Set when the query reads a linear recursive CTE: its storage is one of <see cref="Sources"/>.</summary>
     public RecursionModel? Recursion { get; init; }
@@ -509,7 +516,7 @@ public sealed record MaintenanceModel
     public SourceGuardModel? SourceGuard { get; init; }
 
     /// <summary>The delta goes through the join terms: several relations, or one that is a subquery kept whole.</summary>
-    public bool IsJoin => !IsSetOperation && (Relations.Count > 1 || Subqueries.Count > 0);
+    public bool IsJoin => !IsSetOperation && (Relations.Count > 1 || DirectSubqueries.Count > 0);
     public bool IsSetOperation => Branches.Count > 0;
     /// <summary>IMMEDIATE writers take one lock for the stream table when a change's delta reads other rows than its group's.</summary>
     /// <summary>IMMEDIATE writers lock the groups (or window partitions) they touch: the stream table has a group lock table.</summary>

@@ -23,7 +23,11 @@ public static class MaintenanceModelBuilder
     /// The source tables of a stream table and the columns its change buffers hold: the union of what the query and
     /// every subquery kept whole read, so that one buffer per table serves them all.
     /// </summary>
-    private sealed record SourceLayout(List<CatalogTable> Tables, IReadOnlyDictionary<CatalogTable, List<CatalogColumn>> Columns);
+    private sealed record SourceLayout(List<CatalogTable> Tables, IReadOnlyDictionary<CatalogTable, List<CatalogColumn>> Columns)
+    {
+        /// <summary>Subqueries kept whole numbered so far, at every depth: their storage and CTE names are unique per statement.</summary>
+        public int SubqueriesNumbered { get; set; }
+    }
 
     private static MaintenanceModel? Build(BoundStreamTable table, string filePath, SourceSpan querySpan, DiagnosticBag diagnostics,
         SourceLayout? layout, string? storage)
@@ -54,14 +58,13 @@ public static class MaintenanceModelBuilder
         var subqueryScans = scans.Where(s => s.IsSubquery).ToList();
         // A subquery kept whole is joined by inner joins, or is the padded side of a LEFT JOIN.
         var paddedSubquery = outer is { Type: JoinType.Left } && outer.Nullable.IsSubquery && outer.PreservedJoin.All(s => !s.IsSubquery);
-        if (subqueryScans.Count > 0 && (outer is not null && !paddedSubquery || layout is not null))
+        // A subquery kept whole may itself read subqueries kept whole: its model consumes their deltas as the query
+        // consumes its own (composition), so nesting needs no rule of its own.
+        if (subqueryScans.Count > 0 && outer is not null && !paddedSubquery)
         {
-            // Nested inside another subquery kept whole, the inner one's own position says which subquery is refused.
             var at = layout is not null && subqueryScans[0].Span != SourceSpan.None ? subqueryScans[0].Span : querySpan;
-            diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, at, outer is not null
-                ? "a subquery that aggregates or removes duplicates is maintained in inner joins, or as the right side of a LEFT JOIN of a table; elsewhere under an outer join or EXISTS it is not supported yet"
-                : "a subquery kept whole (one that aggregates, ranks or keeps its first rows) inside another is not supported yet; "
-                    + "make the inner one a stream table of its own and read that: stream tables can read stream tables");
+            diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, at,
+                "a subquery that aggregates or removes duplicates is maintained in inner joins, or as the right side of a LEFT JOIN of a table; elsewhere under an outer join or EXISTS it is not supported yet");
             return null;
         }
         var isJoin = scans.Count > 1 || subqueryScans.Count > 0;
@@ -134,8 +137,10 @@ public static class MaintenanceModelBuilder
                 ? model with { ExpandedColumns = ExpandedColumns(scan), ExpansionJoins = ExpansionJoins(scan, "c") }
                 : model;
         })
-            // A subquery's model reads only its own sources; the stream table's captures changes of all of them.
-            .Where(source => storage is null || relationModels.Any(r => r.SourceIndex == source.Index))
+            // A subquery's model reads only its own sources and those of the subqueries it reads, at any depth; the
+            // stream table's captures changes of all of them.
+            .Where(source => storage is null || relationModels.Any(r => r.SourceIndex == source.Index)
+                || subqueries.Any(q => q.SourceIndexes.Contains(source.Index)))
             .ToList();
 
         var joinedColumns = isJoin
@@ -352,7 +357,8 @@ public static class MaintenanceModelBuilder
             SourceFilter = sourceFilter,
             Window = windowModel,
             SourcesDisplay = string.Join(", ", sources.Select(s => s.DisplayName)),
-            Subqueries = subqueries,
+            Subqueries = [.. subqueries.SelectMany(q => (IEnumerable<SubqueryModel>)[.. q.Model.Subqueries, q])],
+            DirectSubqueries = subqueries,
         };
     }
 
@@ -422,7 +428,7 @@ public static class MaintenanceModelBuilder
         var subqueries = new List<SubqueryModel>();
         foreach (var scan in subqueryScans)
         {
-            var index = subqueries.Count + 1;
+            var index = ++layout.SubqueriesNumbered;
             var inner = Build(table with { Plan = scan.Subplan! }, filePath, querySpan, diagnostics, layout,
                 SqlQuoting.Qualified("trickle", SqlQuoting.InternalName(BaseName(table), $"sub{index}_storage")));
             if (inner is null) return null;
@@ -455,9 +461,17 @@ public static class MaintenanceModelBuilder
             reads.AddRange(levelUsed.Select(u => (Scan: level.First(s => s.Name == u.Relation), u.Column))
                 .Where(x => !x.Scan.IsSubquery).Select(x => (x.Scan.Table, x.Column)));
         }
+        void AddSubqueries(IReadOnlyList<ScanNode> level)
+        {
+            foreach (var subquery in level.Where(s => s.IsSubquery))
+            {
+                var inner = ScanNode.ScansOf(subquery.Subplan!);
+                Add(inner, ReferencedColumns(subquery.Subplan!));
+                AddSubqueries(inner);
+            }
+        }
         Add(scans, used);
-        foreach (var subquery in scans.Where(s => s.IsSubquery))
-            Add(ScanNode.ScansOf(subquery.Subplan!), ReferencedColumns(subquery.Subplan!));
+        AddSubqueries(scans);
         return new SourceLayout(tables, tables.ToDictionary(t => t, t => t.Columns.Where(c => reads.Contains((t, c.Name))).ToList()));
     }
 
@@ -530,7 +544,8 @@ public static class MaintenanceModelBuilder
             OuterJoin = null,
             InnerCondition = null,
             SourceFilter = null,
-            Subqueries = subqueries,
+            Subqueries = [.. subqueries.SelectMany(q => (IEnumerable<SubqueryModel>)[.. q.Model.Subqueries, q])],
+            DirectSubqueries = subqueries,
             Branches = node.Branches.Select((branch, b) => new BranchModel(b + 1, SourceIndexOf(scans[b]),
                 branch.Columns.Select(c => overChanges.Print(c.Expression)).ToList(),
                 filters[b] is null ? null : overChanges.Print(filters[b]!))).ToList(),
