@@ -33,12 +33,35 @@ var constructs = new Command("constructs", "Measures, per maintained construct o
     repetitions,
 };
 constructs.SetAction((parseResult, cancellationToken) => ConstructBenchmark.RunAsync(parseResult.GetValue(repetitions), cancellationToken));
+var scaleFactor = new Option<double>("--scale")
+{
+    Description = "TPC-H scale factor of the generated data (1 is 1,500,000 orders).",
+    DefaultValueFactory = _ => 0.01,
+};
+var tpchRepetitions = new Option<int>("--repetitions")
+{
+    Description = "RF1+RF2 transactions measured.",
+    DefaultValueFactory = _ => 5,
+};
+var tpchIndexes = new Option<bool>("--create-indexes")
+{
+    Description = "Compile the stream tables with --create-indexes: the lookup indexes their delta queries need are created on the sources (in every configuration, the one without stream tables excepted).",
+};
+var tpch = new Command("tpch", "Measures the 22 TPC-H queries: each accepted one's refresh after RF1+RF2 against REFRESH MATERIALIZED VIEW, and what installing them adds to RF1 and RF2.")
+{
+    scaleFactor,
+    tpchRepetitions,
+    tpchIndexes,
+};
+tpch.SetAction((parseResult, cancellationToken) =>
+    TpchBenchmark.RunAsync(parseResult.GetValue(scaleFactor), parseResult.GetValue(tpchRepetitions), parseResult.GetValue(tpchIndexes), cancellationToken));
 var root = new RootCommand("Measures Trickle's refresh cost, write-path overhead and compile speed on a throwaway PostgreSQL cluster.")
 {
     quick,
     output,
     scheduler,
     constructs,
+    tpch,
 };
 root.SetAction((parseResult, cancellationToken) =>
     BenchmarkRun.RunAsync(parseResult.GetValue(quick) ? BenchProfile.Quick : BenchProfile.Full, parseResult.GetValue(output), cancellationToken));

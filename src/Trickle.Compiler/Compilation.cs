@@ -126,6 +126,8 @@ public static class Compilation
                 },
         };
         model = model with { UnavailableModes = UnavailableModes(definition, catalog, options, analysis.Rewritten.Mode) };
+        if (analysis.CreateIndexes)
+            model = model with { SourceIndexes = SourceIndexModel.From(IndexAdvice.For(analysis.Rewritten.Plan, model.AnyRescan)) };
         return new CompilationResult(render(model, analysis), diagnostics.Items, analysis.IrText) { EffectiveQuery = analysis.Rewritten.QueryText };
     }
 
@@ -266,9 +268,10 @@ public static class Compilation
         var immediateApply = ResolveImmediateApply(parsed, definition.Path, options, diagnostics);
         var outbox = ResolveOutbox(parsed, definition.Path, diagnostics);
         var publish = ResolvePublish(parsed, definition.Path, diagnostics);
-        foreach (var option in parsed.Options.Where(o => o.Name.Value is not ("schedule" or "refresh_mode" or "row_security" or "immediate_apply" or "outbox" or "publish")))
+        var createIndexes = ResolveCreateIndexes(parsed, definition.Path, options, diagnostics);
+        foreach (var option in parsed.Options.Where(o => o.Name.Value is not ("schedule" or "refresh_mode" or "row_security" or "immediate_apply" or "outbox" or "publish" or "create_indexes")))
             diagnostics.Error(DiagnosticCode.InvalidOption, definition.Path, option.Name.Span,
-                $"unknown option \"{option.Name.Value}\" (known: schedule, refresh_mode, row_security, immediate_apply, outbox, publish)");
+                $"unknown option \"{option.Name.Value}\" (known: schedule, refresh_mode, row_security, immediate_apply, outbox, publish, create_indexes)");
         if (diagnostics.HasErrors) return null;
 
         // SELECT FROM t is a valid query, but its rows cannot be told apart or stored as a stream table's rows.
@@ -319,6 +322,7 @@ public static class Compilation
         return new Analysis(new BoundStreamTable(schema, name, mode, schedule, queryText, sources, plan) { Generation = generation, RowSecurity = rowSecurity, ImmediateApply = immediateApply, Outbox = outbox, Publish = publish }, table, passes, parsed.Query.Span)
         {
             ColumnNames = parsed.ColumnNames,
+            CreateIndexes = createIndexes,
             Recursion = recursion,
             BinderRewrites = binder.Rewrites,
             ExpandedViews = binder.ExpandedViews,
@@ -447,6 +451,26 @@ public static class Compilation
     }
 
     /// <summary>
+    /// <c>create_indexes = on | off</c> (or <c>--create-indexes</c>): whether the install script creates, on the sources,
+    /// the indexes <c>trickle explain</c> lists that the delta queries look rows up by.
+    /// </summary>
+    private static bool ResolveCreateIndexes(StreamTableDefinition parsed, string path, CompilationOptions options, DiagnosticBag diagnostics)
+    {
+        if (options.CreateIndexes is { } flag) return flag;
+        var option = parsed.Options.FirstOrDefault(o => o.Name.Value == "create_indexes");
+        if (option is null) return false;
+        switch (option.Value.Trim().ToLowerInvariant())
+        {
+            case "on" or "true": return true;
+            case "off" or "false": return false;
+            default:
+                diagnostics.Error(DiagnosticCode.InvalidOption, path, option.ValueSpan,
+                    $"create_indexes '{option.Value}' is not supported (use on or off)");
+                return false;
+        }
+    }
+
+    /// <summary>
     /// <c>outbox = on | debezium | off</c>: whether the stream table feeds its changes (docs/runtime.md, "Change feed"),
     /// and in which layout; null for off.
     /// </summary>
@@ -525,6 +549,9 @@ public static class Compilation
 
         /// <summary>pg_ivm's column list: new names for the first output columns (see <see cref="StreamTableDefinition.ColumnNames"/>).</summary>
         public IReadOnlyList<Identifier> ColumnNames { get; init; } = [];
+
+        /// <summary><c>create_indexes = on</c> (or <c>--create-indexes</c>): the script creates the indexes the delta queries need.</summary>
+        public bool CreateIndexes { get; init; }
 
         /// <summary>What binding rewrote before the passes ran (a LATERAL subquery into a join, …), one line each.</summary>
         public IReadOnlyList<string> BinderRewrites { get; init; } = [];

@@ -15,6 +15,9 @@ public sealed record CompilationOptions(string? Name = null, RefreshMode? Mode =
     /// <summary><c>--immediate-apply</c>: overrides <c>WITH (immediate_apply = …)</c> of the input file.</summary>
     public ImmediateApply? ImmediateApply { get; init; }
 
+    /// <summary><c>--create-indexes</c>: overrides <c>WITH (create_indexes = …)</c> of the input file.</summary>
+    public bool? CreateIndexes { get; init; }
+
     /// <summary>
     /// Rewrite passes to skip, by name (<c>flatten-subqueries</c>, …): for tests and for isolating a pass when a plan
     /// looks wrong. A construct only a skipped pass makes maintainable is then refused as it was without it.

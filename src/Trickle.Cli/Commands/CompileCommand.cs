@@ -59,6 +59,11 @@ internal sealed class CompileCommand
         CustomParser = ParseImmediateApply,
     };
 
+    private readonly Option<bool> _createIndexes = new("--create-indexes")
+    {
+        Description = "Have the script create, on the source tables, the indexes the delta queries look rows up by (those trickle explain lists), where no index leads with those columns; needs the sources' owner. Overrides create_indexes in FILE.",
+    };
+
     private readonly Option<bool> _upgrade = new("--upgrade")
     {
         Description = "Emit a script that upgrades the installed stream table of this name to this definition online (build beside, swap), instead of installing it.",
@@ -87,6 +92,7 @@ internal sealed class CompileCommand
         };
         if (!explain)
         {
+            Command.Options.Add(_createIndexes);
             Command.Options.Add(_upgrade);
             Command.Options.Add(_deploy);
         }
@@ -150,6 +156,8 @@ internal sealed class CompileCommand
         {
             Deploy = !_explain && parseResult.GetValue(_deploy) ? new DeployOptions() : null,
             ImmediateApply = parseResult.GetValue(_immediateApply),
+            // Only when given: without the flag, WITH (create_indexes = …) in FILE decides.
+            CreateIndexes = !_explain && parseResult.GetValue(_createIndexes) ? true : null,
         };
         var result = _explain ? _compiler.Explain(definition, catalog, options) : _compiler.Compile(definition, catalog, options);
         diagnostics.AddRange(result.Diagnostics);

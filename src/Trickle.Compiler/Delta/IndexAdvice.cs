@@ -12,6 +12,44 @@ namespace Trickle.Compiler.Delta;
 public sealed record IndexSuggestion(string Table, IReadOnlyList<string> Columns, IReadOnlyList<string> Reasons, string? CoveredBy)
 {
     public string Statement => $"CREATE INDEX ON {Table} ({string.Join(", ", Columns)});";
+
+    /// <summary>The source's name, unquoted.</summary>
+    public string TableName { get; init; } = "";
+
+    /// <summary>The columns, unquoted, in the order of <see cref="Columns"/>.</summary>
+    public IReadOnlyList<string> ColumnNames { get; init; } = [];
+}
+
+/// <summary>
+/// An index the install script creates on a source (<c>create_indexes = on</c>), unless the table already has a valid,
+/// non-partial btree index whose first key columns are these (checked at install: the compiler may not know the
+/// database's indexes). Named after the table and columns, with the prefix <c>trickle_</c> so a DBA can tell it apart.
+/// </summary>
+/// <param name="Table">the source, qualified and quoted</param>
+/// <param name="Name">the index's name, quoted, at most 63 bytes</param>
+/// <param name="Columns">its key columns, quoted, in the order indexed</param>
+/// <param name="ColumnLiterals">the same columns as string literals, for the install-time check</param>
+/// <param name="Reasons">which lookups use it, one line each</param>
+public sealed record SourceIndexModel(string Table, string Name, IReadOnlyList<string> Columns, IReadOnlyList<string> ColumnLiterals, IReadOnlyList<string> Reasons)
+{
+    public static IReadOnlyList<SourceIndexModel> From(IEnumerable<IndexSuggestion> suggestions) => suggestions
+        .Where(s => s.CoveredBy is null && s.ColumnNames.Count > 0)
+        .Select(s => new SourceIndexModel(s.Table,
+            SqlQuoting.Identifier(IndexName(s.TableName, s.ColumnNames)),
+            s.Columns,
+            s.ColumnNames.Select(SqlQuoting.Literal).ToList(),
+            s.Reasons))
+        .ToList();
+
+    /// <summary><c>trickle_orders_o_custkey</c>; within 63 bytes, a longer one clipped with a hash of the whole.</summary>
+    private static string IndexName(string table, IReadOnlyList<string> columns)
+    {
+        var full = "trickle_" + table + "_" + string.Join("_", columns);
+        if (System.Text.Encoding.UTF8.GetByteCount(full) <= 63)
+            return full;
+        var hash = SqlQuoting.WideHash(full);
+        return SqlQuoting.TruncateUtf8(full, 63 - hash.Length - 1) + "_" + hash;
+    }
 }
 
 /// <summary>
@@ -65,7 +103,11 @@ public static class IndexAdvice
                 var coveredBy = Leads(table.PrimaryKey, columns) ? "the primary key"
                     : table.Indexes.FirstOrDefault(i => Leads(i.Columns, columns)) is { } index ? "index " + SqlQuoting.Identifier(index.Name) : null;
                 return new IndexSuggestion(g.Key.Item1, columns.Select(SqlQuoting.Identifier).ToList(),
-                    g.Select(l => l.Reason).Distinct().ToList(), coveredBy);
+                    g.Select(l => l.Reason).Distinct().ToList(), coveredBy)
+                {
+                    TableName = table.Name,
+                    ColumnNames = columns,
+                };
             })
             .OrderBy(s => s.Table, StringComparer.Ordinal).ThenBy(s => string.Join(",", s.Columns), StringComparer.Ordinal)
             .ToList();

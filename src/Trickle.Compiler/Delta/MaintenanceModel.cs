@@ -378,6 +378,13 @@ public sealed record MaintenanceModel
     /// installed whatever the mode installed, so that <c>trickle.alter_stream_table</c> can switch to it.
     /// </summary>
     public IReadOnlyList<UnavailableMode> UnavailableModes { get; init; } = [];
+
+    /// <summary>
+    /// <c>create_indexes = on</c>: the indexes on sources the delta queries look rows up by, which the script creates
+    /// where the source has none leading with those columns. Empty when the option is off.
+    /// </summary>
+    public IReadOnlyList<SourceIndexModel> SourceIndexes { get; init; } = [];
+
     /// <summary>The incremental modes are available: buffers, capture and maintenance functions are installed.</summary>
     public bool Incremental => UnavailableModes.All(u => u.Mode != "differential");
     public string ScheduleLiteral => Identity.ScheduleLiteral;

@@ -67,7 +67,7 @@ public sealed class IndexAdviceTests
 
         Assert.True(result.Success, string.Join(Environment.NewLine, result.Diagnostics));
         Assert.Contains("""
-            Indexes the delta queries look rows up by (without one, each lookup reads the whole table):
+            Indexes the delta queries look rows up by (without one, each lookup reads the whole table; WITH (create_indexes = on) or --create-indexes has the script create the missing ones):
               CREATE INDEX ON "public"."customer" ("c_custkey");  -- exists: the primary key
                   changes to orders look up its rows by c_custkey
               CREATE INDEX ON "public"."orders" ("o_custkey");
