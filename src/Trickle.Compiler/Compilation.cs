@@ -215,6 +215,7 @@ public static class Compilation
         var schedule = ResolveSchedule(parsed, definition, options, mode, quiet);
         var rowSecurity = ResolveRowSecurity(parsed, definition.Path, quiet);
         var outbox = ResolveOutbox(parsed, definition.Path, quiet);
+        var publish = ResolvePublish(parsed, definition.Path, quiet);
         if (quiet.HasErrors) return null;
         if (ColumnListTooLong(parsed, definition.Path) is { } tooMany)
             return new CompilationResult(null, [tooMany]);
@@ -235,7 +236,7 @@ public static class Compilation
         // Tie-breakers binding appended to a top-k's ORDER BY before it met the obstacle still apply: the recomputation
         // keeps the same rows on every refresh, as the warning that names them says.
         var queryText = EffectiveQueryText(parsed, additions);
-        var model = MaintenanceModelBuilder.Verbatim(schema, name, schedule, queryText, reason, rowSecurity, outbox);
+        var model = MaintenanceModelBuilder.Verbatim(schema, name, schedule, queryText, reason, rowSecurity, outbox, publish);
         var script = render is not null ? render(model) : explain ? ScriptEmitter.ExplainVerbatim(model) : ScriptEmitter.EmitVerbatim(model);
         return new CompilationResult(script, warnings) { EffectiveQuery = queryText };
     }
@@ -266,10 +267,11 @@ public static class Compilation
         var rowSecurity = ResolveRowSecurity(parsed, definition.Path, diagnostics);
         var immediateApply = ResolveImmediateApply(parsed, definition.Path, options, diagnostics);
         var outbox = ResolveOutbox(parsed, definition.Path, diagnostics);
+        var publish = ResolvePublish(parsed, definition.Path, diagnostics);
         var createIndexes = ResolveCreateIndexes(parsed, definition.Path, options, diagnostics);
-        foreach (var option in parsed.Options.Where(o => o.Name.Value is not ("schedule" or "refresh_mode" or "row_security" or "immediate_apply" or "outbox" or "create_indexes")))
+        foreach (var option in parsed.Options.Where(o => o.Name.Value is not ("schedule" or "refresh_mode" or "row_security" or "immediate_apply" or "outbox" or "publish" or "create_indexes")))
             diagnostics.Error(DiagnosticCode.InvalidOption, definition.Path, option.Name.Span,
-                $"unknown option \"{option.Name.Value}\" (known: schedule, refresh_mode, row_security, immediate_apply, outbox, create_indexes)");
+                $"unknown option \"{option.Name.Value}\" (known: schedule, refresh_mode, row_security, immediate_apply, outbox, publish, create_indexes)");
         if (diagnostics.HasErrors) return null;
 
         // SELECT FROM t is a valid query, but its rows cannot be told apart or stored as a stream table's rows.
@@ -316,8 +318,8 @@ public static class Compilation
         if (recursion is not null)
             passes.Add((RecursiveCteBinder.PassName, recursionPlan + IrPrinter.Print(plan)));
         var rewritten = RewritePipeline.Run(plan, options.DisabledPasses, afterPass: (pass, result) => passes.Add((pass.Name, recursionPlan + IrPrinter.Print(result))));
-        var table = new BoundStreamTable(schema, name, mode, schedule, queryText, sources, rewritten) { Generation = generation, RowSecurity = rowSecurity, ImmediateApply = immediateApply, Outbox = outbox };
-        return new Analysis(new BoundStreamTable(schema, name, mode, schedule, queryText, sources, plan) { Generation = generation, RowSecurity = rowSecurity, ImmediateApply = immediateApply, Outbox = outbox }, table, passes, parsed.Query.Span)
+        var table = new BoundStreamTable(schema, name, mode, schedule, queryText, sources, rewritten) { Generation = generation, RowSecurity = rowSecurity, ImmediateApply = immediateApply, Outbox = outbox, Publish = publish };
+        return new Analysis(new BoundStreamTable(schema, name, mode, schedule, queryText, sources, plan) { Generation = generation, RowSecurity = rowSecurity, ImmediateApply = immediateApply, Outbox = outbox, Publish = publish }, table, passes, parsed.Query.Span)
         {
             ColumnNames = parsed.ColumnNames,
             CreateIndexes = createIndexes,
@@ -507,6 +509,25 @@ public static class Compilation
                 diagnostics.Error(DiagnosticCode.InvalidOption, path, option.ValueSpan,
                     $"outbox '{option.Value}' is not supported (use on, debezium or off)");
                 return null;
+        }
+    }
+
+    /// <summary>
+    /// <c>publish = on | off</c>: whether the install keeps a mirror table of the stream table's rows for logical
+    /// replication (docs/runtime.md, "Publishing a stream table").
+    /// </summary>
+    private static bool ResolvePublish(StreamTableDefinition parsed, string path, DiagnosticBag diagnostics)
+    {
+        var option = parsed.Options.FirstOrDefault(o => o.Name.Value == "publish");
+        if (option is null) return false;
+        switch (option.Value.Trim().ToLowerInvariant())
+        {
+            case "on" or "true": return true;
+            case "off" or "false": return false;
+            default:
+                diagnostics.Error(DiagnosticCode.InvalidOption, path, option.ValueSpan,
+                    $"publish '{option.Value}' is not supported (use on or off)");
+                return false;
         }
     }
 

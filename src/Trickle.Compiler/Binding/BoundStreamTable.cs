@@ -33,4 +33,7 @@ public sealed record BoundStreamTable(
     /// <c>debezium</c>); null: no feed.
     /// </summary>
     public string? Outbox { get; init; }
+
+    /// <summary><c>WITH (publish = on)</c>: the install keeps a mirror table of the rows for logical replication.</summary>
+    public bool Publish { get; init; }
 }

@@ -296,6 +296,9 @@ public sealed record StreamTableIdentity(
     /// <summary>The outbox layout as a SQL literal, or NULL.</summary>
     public string OutboxLiteral => Outbox is null ? "NULL" : Emit.SqlQuoting.Literal(Outbox);
 
+    /// <summary><c>WITH (publish = on)</c>: a mirror table of the rows for logical replication (publication.sql.sbn).</summary>
+    public bool Publish { get; init; }
+
     /// <summary>An upgrade's new view, over the new storage, until the swap copies its definition to the stream table.</summary>
     public string StagedView { get; init; } = "";
 
@@ -408,6 +411,7 @@ public sealed record MaintenanceModel
     public bool RowSecurity => Identity.RowSecurity;
     public string? Outbox => Identity.Outbox;
     public string OutboxLiteral => Identity.OutboxLiteral;
+    public bool Publish => Identity.Publish;
 
     /// <summary>
     /// The output columns that identify a row of the change feed (its row_key, which pairs a removed and an added row
@@ -568,6 +572,7 @@ public sealed record VerbatimModel(StreamTableIdentity Identity, string QuerySql
     public bool RowSecurity => Identity.RowSecurity;
     public string? Outbox => Identity.Outbox;
     public string OutboxLiteral => Identity.OutboxLiteral;
+    public bool Publish => Identity.Publish;
     /// <summary>A query recomputed as written has no keys: its feed has inserts and deletes only.</summary>
     public string OutboxKeysLiteral => "NULL";
 }

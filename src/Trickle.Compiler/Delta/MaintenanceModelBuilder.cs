@@ -578,10 +578,10 @@ public static class MaintenanceModelBuilder
     }
 
     /// <summary>The model of a stream table recomputed from its query text on every refresh (see <see cref="VerbatimModel"/>).</summary>
-    public static VerbatimModel Verbatim(string schema, string name, string? schedule, string queryText, string reason, bool rowSecurity = false, string? outbox = null)
+    public static VerbatimModel Verbatim(string schema, string name, string? schedule, string queryText, string reason, bool rowSecurity = false, string? outbox = null, bool publish = false)
     {
         var table = new BoundStreamTable(schema, name, RefreshMode.Full, schedule, queryText, [], new ScanNode(new CatalogTable(schema, name, [], []), name))
-            { RowSecurity = rowSecurity, Outbox = outbox };
+            { RowSecurity = rowSecurity, Outbox = outbox, Publish = publish };
         var identity = Identity(table) with { IrText = "" };
         var searchPath = string.Join(", ", new[] { "pg_catalog", SqlQuoting.Identifier(schema), SqlQuoting.Identifier("public"), "pg_temp" }.Distinct());
         var tag = "$function$";
@@ -628,6 +628,7 @@ public static class MaintenanceModelBuilder
             Generation = table.Generation,
             RowSecurity = table.RowSecurity,
             Outbox = table.Outbox,
+            Publish = table.Publish,
             StagedView = Internal("view"),
             ApplyFunction = Internal("apply"),
             FollowPartitionsFunction = Internal("follow_partitions"),

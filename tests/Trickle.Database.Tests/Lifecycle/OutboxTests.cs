@@ -340,6 +340,64 @@ public sealed class OutboxTests(PostgresCluster cluster, ITestOutputHelper outpu
         Assert.Equal(before.ToList(), (await SnapshotObjectsAsync(database)).ToList());
     }
 
+    [Fact]
+    public async Task ReadingAFeed_RequiresSelectOnItsStreamTable()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("outbox_rights");
+        await database.ExecuteAsync(Schemas.Items + Schemas.ItemsSeed);
+        await database.ExecutePsqlScriptAsync(Compile(Schemas.Items, WithOutbox("totals_a", "SELECT grp, count(*) AS n FROM items GROUP BY grp", "on"), "totals_a", "differential"), "install a");
+        await database.ExecutePsqlScriptAsync(Compile(Schemas.Items, WithOutbox("totals_b", "SELECT grp, sum(qty) AS total FROM items GROUP BY grp", "on"), "totals_b", "differential"), "install b");
+        var readerA = database.Name + "_reader_a";
+        var readerB = database.Name + "_reader_b";
+        // Both relay roles hold EXECUTE on every consumer function; each may SELECT only its own stream table.
+        await database.ExecuteAsync($"""
+            CREATE ROLE "{readerA}" LOGIN NOSUPERUSER;
+            CREATE ROLE "{readerB}" LOGIN NOSUPERUSER;
+            GRANT USAGE ON SCHEMA trickle TO "{readerA}", "{readerB}";
+            GRANT EXECUTE ON FUNCTION trickle.read_changes(text, bigint, integer), trickle.register_consumer(text, text),
+                trickle.acknowledge_changes(text, text, bigint), trickle.unregister_consumer(text, text), trickle.trim_changes(text)
+                TO "{readerA}", "{readerB}";
+            GRANT SELECT ON totals_a TO "{readerA}";
+            GRANT SELECT ON totals_b TO "{readerB}";
+            """);
+        var asA = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = readerA }.ConnectionString;
+        var asB = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = readerB }.ConnectionString;
+        try
+        {
+            await using var a = await PostgresCluster.OpenConnectionAsync(asA);
+            await using var b = await PostgresCluster.OpenConnectionAsync(asB);
+            Assert.Equal(3, (await ReadChangesAsync(a, "totals_a", 0, 1000)).Count);
+            Assert.Equal(3, (await ReadChangesAsync(b, "totals_b", 0, 1000)).Count);
+            foreach (var (connection, other) in new[] { (a, "totals_b"), (b, "totals_a") })
+            {
+                foreach (var call in new[]
+                         {
+                             $"SELECT * FROM trickle.read_changes('{other}')", $"SELECT trickle.register_consumer('{other}', 'x')",
+                             $"SELECT trickle.acknowledge_changes('{other}', 'x', 1)", $"SELECT trickle.unregister_consumer('{other}', 'x')",
+                             $"SELECT trickle.trim_changes('{other}')",
+                         })
+                {
+                    var denied = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, call));
+                    Assert.Equal("42501", denied.SqlState);
+                    Assert.Contains("permission denied for the change feed", denied.MessageText);
+                }
+            }
+            // The right follows the grant: revoked, the feed is closed; granted, it opens, consumers included.
+            await database.ExecuteAsync($"REVOKE SELECT ON totals_a FROM \"{readerA}\"; GRANT SELECT ON totals_b TO \"{readerA}\"");
+            await Assert.ThrowsAsync<PostgresException>(() => ReadChangesAsync(a, "totals_a", 0, 1000));
+            Assert.Equal(0L, await ScalarAsync<long>(a, "SELECT trickle.register_consumer('totals_b', 'relay_a')"));
+            await ExecuteAsync(a, "SELECT trickle.acknowledge_changes('totals_b', 'relay_a', 1)");
+            // Its acknowledgement counts for retention (through position 1, before totals_b's first change).
+            Assert.Equal(3, (await ReadChangesAsync(b, "totals_b", 1, 1000)).Count);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearPool(new NpgsqlConnection(asA));
+            NpgsqlConnection.ClearPool(new NpgsqlConnection(asB));
+            await database.ExecuteAsync($"DROP OWNED BY \"{readerA}\", \"{readerB}\"; DROP ROLE \"{readerA}\"; DROP ROLE \"{readerB}\"");
+        }
+    }
+
     private static string WithOutbox(string name, string query, string outbox) =>
         $"CREATE STREAM TABLE {name} WITH (outbox = {outbox}) AS {query}";
 

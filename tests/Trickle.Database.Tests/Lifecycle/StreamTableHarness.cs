@@ -272,6 +272,10 @@ internal static class StreamTableHarness
             "outbox_channel", "outbox_stage", "outbox_append", "outbox_detach", "outbox_attach", "outbox_view_rows_function",
             "outbox_stage_all", "outbox_after_swap", "set_outbox", "outbox_forget", "outbox_drift", "read_changes", "register_consumer",
             "unregister_consumer", "acknowledge_changes", "trim_changes", "receive_message",
+            "outbox_forget_feed", "outbox_require_reader",
+            // Publishing a stream table (a mirror table for logical replication).
+            "publication_mirror", "publication_apply_changes", "publication_apply", "publication_sync", "publication_check_columns",
+            "set_publish", "publish_stream_table", "publication_drift", "publication_repair",
             // Removing Trickle.
             "uninstall",
             // IMMEDIATE applied at COMMIT.
