@@ -174,6 +174,52 @@ public sealed class RefreshModeTests(PostgresCluster cluster)
     }
 
     /// <summary>
+    /// A full refresh measured once (at install, on cold caches) and never again would keep AUTO applying changes after
+    /// a recomputation became the cheaper choice. Once 20 refreshes in a row were differential and one is estimated at
+    /// half the measured full refresh or more, AUTO recomputes once to measure it again; a much cheaper differential
+    /// refresh, or a full refresh among the last 20, keeps applying.
+    /// </summary>
+    [Fact]
+    public async Task Auto_AfterTwentyDifferentialRefreshes_NearTheFullCost_MeasuresAFullRefreshAgain()
+    {
+        await using var database = await cluster.CreateDatabaseAsync("auto_remeasure");
+        await CreateAndInstallAsync(database, Schema, Seed, Totals, "st", "auto");
+        await database.ExecuteAsync("""
+            ANALYZE m;
+            DELETE FROM trickle.refresh_history;
+            INSERT INTO trickle.refresh_history (schema_name, table_name, started_at, duration_ms, strategy, reason, rows_in, rows_out)
+            VALUES ('public', 'st', now(), 1.5, 'full', 'install', NULL, 4);
+            INSERT INTO trickle.refresh_history (schema_name, table_name, started_at, duration_ms, strategy, reason, rows_in, rows_out)
+            SELECT 'public', 'st', now(), 1.1, 'differential', 'test', 10, 1 FROM generate_series(1, 19);
+            """);
+        const string Choice = "SELECT strategy FROM trickle.choose_refresh_strategy('public', 'st', 10, 1e6)";
+        // 19 differential refreshes and the install: a full refresh is among the last 20.
+        Assert.Equal("differential", await database.ScalarAsync<string>(Choice));
+
+        await database.ExecuteAsync("""
+            INSERT INTO trickle.refresh_history (schema_name, table_name, started_at, duration_ms, strategy, reason, rows_in, rows_out)
+            VALUES ('public', 'st', now(), 1.1, 'differential', 'test', 10, 1)
+            """);
+        await database.ExecuteAsync("UPDATE m SET v = v + 1 WHERE id = 1");
+        await RefreshAsync(database, "st");
+        await AssertMatchesAsync(database, "st", Totals, "after the re-measuring recomputation");
+        Assert.Equal("full: re-measuring a full refresh: none of the last 20 refreshes was one, and a differential one is estimated at 1.1 ms against 1.5 ms measured for a full one",
+            await database.ScalarAsync<string>("SELECT strategy || ': ' || reason FROM trickle.refresh_history WHERE table_name = 'st' ORDER BY id DESC LIMIT 1"));
+        // Measured now: the next ones follow the figures again (whichever they favour), without re-measuring.
+        Assert.DoesNotContain("re-measuring", await database.ScalarAsync<string>("SELECT reason FROM trickle.choose_refresh_strategy('public', 'st', 10, 1e6)"));
+
+        // Differential refreshes far cheaper than the full one are never interrupted.
+        await database.ExecuteAsync("""
+            DELETE FROM trickle.refresh_history;
+            INSERT INTO trickle.refresh_history (schema_name, table_name, started_at, duration_ms, strategy, reason, rows_in, rows_out)
+            VALUES ('public', 'st', now(), 100, 'full', 'install', NULL, 4);
+            INSERT INTO trickle.refresh_history (schema_name, table_name, started_at, duration_ms, strategy, reason, rows_in, rows_out)
+            SELECT 'public', 'st', now(), 1.1, 'differential', 'test', 10, 1 FROM generate_series(1, 30);
+            """);
+        Assert.Equal("differential", await database.ScalarAsync<string>(Choice));
+    }
+
+    /// <summary>
     /// Small differential refreshes of one size that were cheap say nothing of the cost per row: AUTO keeps the
     /// share-of-the-sources rule for a batch it has not measured, as before any measurement.
     /// </summary>
