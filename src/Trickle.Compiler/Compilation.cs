@@ -269,9 +269,9 @@ public static class Compilation
         var outbox = ResolveOutbox(parsed, definition.Path, diagnostics);
         var publish = ResolvePublish(parsed, definition.Path, diagnostics);
         var createIndexes = ResolveCreateIndexes(parsed, definition.Path, options, diagnostics);
-        foreach (var option in parsed.Options.Where(o => o.Name.Value is not ("schedule" or "refresh_mode" or "row_security" or "immediate_apply" or "outbox" or "publish" or "create_indexes")))
+        foreach (var option in parsed.Options.Where(o => !KnownOptions.Contains(o.Name.Value)))
             diagnostics.Error(DiagnosticCode.InvalidOption, definition.Path, option.Name.Span,
-                $"unknown option \"{option.Name.Value}\" (known: schedule, refresh_mode, row_security, immediate_apply, outbox, publish, create_indexes)");
+                $"unknown option \"{option.Name.Value}\" (known: {string.Join(", ", KnownOptions)})");
         if (diagnostics.HasErrors) return null;
 
         // SELECT FROM t is a valid query, but its rows cannot be told apart or stored as a stream table's rows.
@@ -432,13 +432,20 @@ public static class Compilation
         return parsed.Form == DefinitionForm.CreateImmvCall ? RefreshMode.Immediate : RefreshMode.Auto;
     }
 
+    /// <summary>The options of <c>CREATE STREAM TABLE … WITH (…)</c>, in the order the unknown-option error lists them.</summary>
+    private static readonly string[] KnownOptions = ["schedule", "refresh_mode", "row_security", "immediate_apply", "outbox", "publish", "create_indexes"];
+
     /// <summary>
     /// <c>row_security = on</c>: the stream table's view reads its storage with the reader's rights (<c>security_invoker</c>)
     /// and the storage has row-level security enabled, so the owner's policies on the storage filter what each reader sees.
     /// </summary>
-    private static bool ResolveRowSecurity(StreamTableDefinition parsed, string path, DiagnosticBag diagnostics)
+    private static bool ResolveRowSecurity(StreamTableDefinition parsed, string path, DiagnosticBag diagnostics) =>
+        ResolveOnOff(parsed, "row_security", path, diagnostics);
+
+    /// <summary>An option that is on or off (<c>on</c>/<c>true</c>, <c>off</c>/<c>false</c>), off when absent; another value is TRK5001 at it.</summary>
+    private static bool ResolveOnOff(StreamTableDefinition parsed, string name, string path, DiagnosticBag diagnostics)
     {
-        var option = parsed.Options.FirstOrDefault(o => o.Name.Value == "row_security");
+        var option = parsed.Options.FirstOrDefault(o => o.Name.Value == name);
         if (option is null) return false;
         switch (option.Value.Trim().ToLowerInvariant())
         {
@@ -446,7 +453,7 @@ public static class Compilation
             case "off" or "false": return false;
             default:
                 diagnostics.Error(DiagnosticCode.InvalidOption, path, option.ValueSpan,
-                    $"row_security '{option.Value}' is not supported (use on or off)");
+                    $"{name} '{option.Value}' is not supported (use on or off)");
                 return false;
         }
     }
@@ -476,21 +483,8 @@ public static class Compilation
     /// <c>create_indexes = on | off</c> (or <c>--create-indexes</c>): whether the install script creates, on the sources,
     /// the indexes <c>trickle explain</c> lists that the delta queries look rows up by.
     /// </summary>
-    private static bool ResolveCreateIndexes(StreamTableDefinition parsed, string path, CompilationOptions options, DiagnosticBag diagnostics)
-    {
-        if (options.CreateIndexes is { } flag) return flag;
-        var option = parsed.Options.FirstOrDefault(o => o.Name.Value == "create_indexes");
-        if (option is null) return false;
-        switch (option.Value.Trim().ToLowerInvariant())
-        {
-            case "on" or "true": return true;
-            case "off" or "false": return false;
-            default:
-                diagnostics.Error(DiagnosticCode.InvalidOption, path, option.ValueSpan,
-                    $"create_indexes '{option.Value}' is not supported (use on or off)");
-                return false;
-        }
-    }
+    private static bool ResolveCreateIndexes(StreamTableDefinition parsed, string path, CompilationOptions options, DiagnosticBag diagnostics) =>
+        options.CreateIndexes ?? ResolveOnOff(parsed, "create_indexes", path, diagnostics);
 
     /// <summary>
     /// <c>outbox = on | debezium | off</c>: whether the stream table feeds its changes (docs/runtime.md, "Change feed"),
@@ -516,20 +510,8 @@ public static class Compilation
     /// <c>publish = on | off</c>: whether the install keeps a mirror table of the stream table's rows for logical
     /// replication (docs/runtime.md, "Publishing a stream table").
     /// </summary>
-    private static bool ResolvePublish(StreamTableDefinition parsed, string path, DiagnosticBag diagnostics)
-    {
-        var option = parsed.Options.FirstOrDefault(o => o.Name.Value == "publish");
-        if (option is null) return false;
-        switch (option.Value.Trim().ToLowerInvariant())
-        {
-            case "on" or "true": return true;
-            case "off" or "false": return false;
-            default:
-                diagnostics.Error(DiagnosticCode.InvalidOption, path, option.ValueSpan,
-                    $"publish '{option.Value}' is not supported (use on or off)");
-                return false;
-        }
-    }
+    private static bool ResolvePublish(StreamTableDefinition parsed, string path, DiagnosticBag diagnostics) =>
+        ResolveOnOff(parsed, "publish", path, diagnostics);
 
     /// <summary>
     /// The schedule normalised (<see cref="Schedule"/>); a bad one is reported at the offending part of the option's
