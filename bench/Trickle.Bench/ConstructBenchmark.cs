@@ -103,12 +103,8 @@ public static class ConstructBenchmark
         return 0;
     }
 
-    private static async Task InstallAsync(PostgresServer server, string connectionString, Trickle.Compiler.Catalog.SourceCatalog catalog,
-        Construct construct, RefreshMode mode, CancellationToken cancellationToken)
-    {
-        var script = StreamTableInstaller.Compile(catalog, "construct.sql", construct.Query, new CompilationOptions(Name: "construct", Mode: mode));
-        var installed = await server.RunPsqlScriptAsync(connectionString, script, cancellationToken);
-        if (!installed.Succeeded)
-            throw new InvalidOperationException($"installing {construct.Title} ({mode}) failed: {installed.Describe()}");
-    }
+    private static Task InstallAsync(PostgresServer server, string connectionString, Trickle.Compiler.Catalog.SourceCatalog catalog,
+        Construct construct, RefreshMode mode, CancellationToken cancellationToken) =>
+        StreamTableInstaller.InstallAsync(server, connectionString, catalog, "construct", construct.Query,
+            new CompilationOptions(Name: "construct", Mode: mode), cancellationToken);
 }

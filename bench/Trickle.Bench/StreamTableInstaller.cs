@@ -38,12 +38,17 @@ public sealed class StreamTableInstaller(PostgresServer server, OrdersWorkload w
         InstallStreamTableAsync(name, query, mode, _catalog, cancellationToken);
 
     /// <summary>Installs a stream table compiled against <paramref name="catalog"/>, for queries over other tables.</summary>
-    public async Task InstallStreamTableAsync(string name, string query, RefreshMode mode, SourceCatalog catalog, CancellationToken cancellationToken)
+    public Task InstallStreamTableAsync(string name, string query, RefreshMode mode, SourceCatalog catalog, CancellationToken cancellationToken) =>
+        InstallAsync(server, workload.ConnectionString, catalog, name, query, new CompilationOptions(Name: name, Mode: mode), cancellationToken);
+
+    /// <summary>Compiles <paramref name="query"/> as stream table <paramref name="name"/> and installs it with psql into any database of the server.</summary>
+    public static async Task InstallAsync(PostgresServer server, string connectionString, SourceCatalog catalog, string name, string query,
+        CompilationOptions options, CancellationToken cancellationToken)
     {
-        var script = Compile(catalog, $"{name}.sql", query, new CompilationOptions(Name: name, Mode: mode));
-        var result = await server.RunPsqlScriptAsync(workload.ConnectionString, script, cancellationToken);
+        var script = Compile(catalog, $"{name}.sql", query, options);
+        var result = await server.RunPsqlScriptAsync(connectionString, script, cancellationToken);
         if (!result.Succeeded)
-            throw new InvalidOperationException($"installing stream table {name} failed: {result.Describe()}");
+            throw new InvalidOperationException($"installing stream table {name} ({options.Mode}) failed: {result.Describe()}");
     }
 
     public Task InstallMaterializedViewAsync(string name, string query, CancellationToken cancellationToken) =>

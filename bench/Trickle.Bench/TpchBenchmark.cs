@@ -223,15 +223,10 @@ public static class TpchBenchmark
         return connectionString;
     }
 
-    private static async Task InstallAsync(PostgresServer server, string connectionString, SourceCatalog catalog, TpchQuery query,
-        RefreshMode mode, bool createIndexes, CancellationToken cancellationToken)
-    {
-        var script = StreamTableInstaller.Compile(catalog, $"{query.StreamTableName}.sql", query.Sql,
-            new CompilationOptions(Name: query.StreamTableName, Mode: mode) { CreateIndexes = createIndexes });
-        var installed = await server.RunPsqlScriptAsync(connectionString, script, cancellationToken);
-        if (!installed.Succeeded)
-            throw new InvalidOperationException($"installing {query.Name} ({mode}) failed: {installed.Describe()}");
-    }
+    private static Task InstallAsync(PostgresServer server, string connectionString, SourceCatalog catalog, TpchQuery query,
+        RefreshMode mode, bool createIndexes, CancellationToken cancellationToken) =>
+        StreamTableInstaller.InstallAsync(server, connectionString, catalog, query.StreamTableName, query.Sql,
+            new CompilationOptions(Name: query.StreamTableName, Mode: mode) { CreateIndexes = createIndexes }, cancellationToken);
 
     private static async Task RunTransactionAsync(NpgsqlConnection session, IEnumerable<TpchStatement> statements, CancellationToken cancellationToken)
     {
