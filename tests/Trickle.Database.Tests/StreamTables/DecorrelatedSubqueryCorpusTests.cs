@@ -14,20 +14,9 @@ namespace Trickle.Database.Tests.StreamTables;
 [Collection(PostgresCollection.Name)]
 public sealed class DecorrelatedSubqueryCorpusTests(PostgresCluster cluster, ITestOutputHelper output)
 {
-    private const string Schema = """
-        CREATE TABLE part (p_partkey integer PRIMARY KEY, p_brand text, p_size integer);
-        CREATE TABLE supplier (s_suppkey integer PRIMARY KEY, s_region text, s_name text);
-        CREATE TABLE offer (o_partkey integer, o_suppkey integer, o_cost numeric(10,2), PRIMARY KEY (o_partkey, o_suppkey));
-        CREATE TABLE line (l_id integer PRIMARY KEY, l_partkey integer, l_suppkey integer, l_quantity numeric(10,2), l_price numeric(10,2));
-        """;
+    private const string Schema = Schemas.PartsLines;
 
-    private const string Seed = """
-        INSERT INTO part SELECT i, CASE WHEN i % 2 = 0 THEN 'A' ELSE 'B' END, i % 4 FROM generate_series(1, 8) AS i;
-        INSERT INTO supplier SELECT i, CASE WHEN i % 3 = 0 THEN 'EAST' ELSE 'WEST' END, 's' || i FROM generate_series(1, 5) AS i;
-        INSERT INTO offer SELECT p, s, ((p * 7 + s * 3) % 5) + 1 FROM generate_series(1, 8) AS p, generate_series(1, 5) AS s WHERE (p + s) % 3 <> 0;
-        INSERT INTO line SELECT i, i % 8 + 1, i % 5 + 1, (i * 7) % 11, (i * 13) % 17 + 1 FROM generate_series(1, 40) AS i;
-        INSERT INTO line VALUES (41, NULL, 1, 3, 4), (42, 2, NULL, NULL, 5), (43, 3, 2, 4, NULL);
-        """;
+    private const string Seed = Schemas.PartsLinesSeed;
 
     public static TheoryData<string, string> Queries => new()
     {

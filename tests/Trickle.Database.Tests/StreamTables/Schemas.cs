@@ -44,6 +44,26 @@ internal static class Schemas
         """;
 
     /// <summary>Customers and orders: nullable join keys, an order whose customer does not exist, a customer without orders.</summary>
+    /// <summary>
+    /// Parts, the suppliers that offer them and lines sold, TPC-H's shape in miniature, with nullable keys and
+    /// quantities: the schema of the correlated and nested subquery corpora.
+    /// </summary>
+    public const string PartsLines = """
+        CREATE TABLE part (p_partkey integer PRIMARY KEY, p_brand text, p_size integer);
+        CREATE TABLE supplier (s_suppkey integer PRIMARY KEY, s_region text, s_name text);
+        CREATE TABLE offer (o_partkey integer, o_suppkey integer, o_cost numeric(10,2), PRIMARY KEY (o_partkey, o_suppkey));
+        CREATE TABLE line (l_id integer PRIMARY KEY, l_partkey integer, l_suppkey integer, l_quantity numeric(10,2), l_price numeric(10,2));
+        """;
+
+    /// <summary>Eight parts, five suppliers, most offers, and 43 lines, three of them with a NULL key or value.</summary>
+    public const string PartsLinesSeed = """
+        INSERT INTO part SELECT i, CASE WHEN i % 2 = 0 THEN 'A' ELSE 'B' END, i % 4 FROM generate_series(1, 8) AS i;
+        INSERT INTO supplier SELECT i, CASE WHEN i % 3 = 0 THEN 'EAST' ELSE 'WEST' END, 's' || i FROM generate_series(1, 5) AS i;
+        INSERT INTO offer SELECT p, s, ((p * 7 + s * 3) % 5) + 1 FROM generate_series(1, 8) AS p, generate_series(1, 5) AS s WHERE (p + s) % 3 <> 0;
+        INSERT INTO line SELECT i, i % 8 + 1, i % 5 + 1, (i * 7) % 11, (i * 13) % 17 + 1 FROM generate_series(1, 40) AS i;
+        INSERT INTO line VALUES (41, NULL, 1, 3, 4), (42, 2, NULL, NULL, 5), (43, 3, 2, 4, NULL);
+        """;
+
     public const string CustomersOrders = """
         CREATE TABLE customers (id integer PRIMARY KEY, region text, tier smallint);
         CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer, amount numeric(8,2), qty integer, status text);
