@@ -193,8 +193,11 @@ public sealed class RefreshModeTests(PostgresCluster cluster)
             SELECT 'public', 'st', now(), 1.1, 'differential', 'test', 10, 1 FROM generate_series(1, 19);
             """);
         const string Choice = "SELECT strategy FROM trickle.choose_refresh_strategy('public', 'st', 10, 1e6)";
-        // 19 differential refreshes and the install: a full refresh is among the last 20.
+        // 19 differential refreshes and the install: a full refresh is among the last 20. One size only: the cost per
+        // change row is unknown, and the reason says what is known instead of "until refreshes are measured".
         Assert.Equal("differential", await database.ScalarAsync<string>(Choice));
+        Assert.Equal("10 pending change rows are 0.00% of the 1000000 source rows (threshold 25% while the cost per change row is unmeasured; the cheapest recent differential refresh took 1.1 ms, a full refresh 1.5 ms)",
+            await database.ScalarAsync<string>("SELECT reason FROM trickle.choose_refresh_strategy('public', 'st', 10, 1e6)"));
 
         await database.ExecuteAsync("""
             INSERT INTO trickle.refresh_history (schema_name, table_name, started_at, duration_ms, strategy, reason, rows_in, rows_out)
