@@ -1559,31 +1559,8 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         Descendants(expression).OfType<FunctionCall>().Any(IsAggregateCall);
 
     /// <summary>The expression and every expression inside it, not descending into subqueries (they have their own scope).</summary>
-    private static IEnumerable<Expression> Descendants(Expression root)
-    {
-        var stack = new Stack<object>();
-        stack.Push(root);
-        while (stack.Count > 0)
-        {
-            var current = stack.Pop();
-            if (current is Expression expression)
-                yield return expression;
-            if (current is Query) continue;
-            foreach (var property in current.GetType().GetProperties())
-            {
-                if (property.Name is "Span" or "EqualityContract") continue;
-                var value = property.GetValue(current);
-                switch (value)
-                {
-                    case SyntaxNode node: stack.Push(node); break;
-                    case System.Collections.IEnumerable list and not string:
-                        foreach (var element in list)
-                            if (element is SyntaxNode child) stack.Push(child);
-                        break;
-                }
-            }
-        }
-    }
+    private static IEnumerable<Expression> Descendants(Expression root) =>
+        SyntaxWalk.DescendantsAndSelf(root, node => node is not Query).OfType<Expression>();
 
     private void Unsupported(SyntaxNode node, string message) =>
         diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, node.Span, message);
