@@ -9,6 +9,7 @@ public static class RewritePipeline
     [
         new RightToLeftJoin(),
         new FlattenSubqueries(),
+        new SemiJoinOnComparisonToExtremes(),
         new NullRejectedLeftJoinToInner(),
         new SemiJoinOnGroupKeysToJoin(),
         new GroupingSetsToUnion(),
