@@ -808,6 +808,9 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         return query?.Body is SelectCore { Where: { } where } && Descendants(where).Any(d => d is ExistsExpression or InSubqueryExpression or ScalarSubquery or ArraySubquery or QuantifiedComparison { Query: not null });
     }
 
+    private static bool TestsSubqueries(Expression expression) =>
+        Descendants(expression).Any(d => d is ExistsExpression or InSubqueryExpression or ScalarSubquery or ArraySubquery or QuantifiedComparison { Query: not null });
+
     private static bool IsInOverGroups(Expression conjunct) => Unparenthesize(conjunct) is InSubqueryExpression { Query.Body: SelectCore { GroupBy: not null } };
 
     private RelNode BindInGroupKeys(Expression conjunct, Query query, SelectCore grouped, Expression operand, bool anti,
