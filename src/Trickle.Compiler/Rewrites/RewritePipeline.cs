@@ -12,6 +12,7 @@ public static class RewritePipeline
         new SemiJoinOnComparisonToExtremes(),
         new NullRejectedLeftJoinToInner(),
         new SemiJoinOnGroupKeysToJoin(),
+        new OuterJoinBesideSubqueriesToKeptRows(),
         new GroupingSetsToUnion(),
         new DistinctToGroups(),
         new DistinctOnToFirstRows(),
