@@ -9,8 +9,10 @@ public static class RewritePipeline
     [
         new RightToLeftJoin(),
         new FlattenSubqueries(),
+        new SemiJoinOnComparisonToExtremes(),
         new NullRejectedLeftJoinToInner(),
         new SemiJoinOnGroupKeysToJoin(),
+        new OuterJoinBesideSubqueriesToKeptRows(),
         new GroupingSetsToUnion(),
         new DistinctToGroups(),
         new DistinctOnToFirstRows(),
