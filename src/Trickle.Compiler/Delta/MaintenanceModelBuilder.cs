@@ -338,6 +338,15 @@ public static class MaintenanceModelBuilder
             fromSql = $"(SELECT {selectSql} FROM {fromSql}{(sourceFilter is null ? "" : $" WHERE {sourceFilter}")}{orderSql}) AS \"win\"";
             sourceFilter = null;
         }
+        // IMMEDIATE writers of a join on one key lock its values instead of the whole stream table (see JoinKeyLocks).
+        if (isJoin && chainSide is null && window is null && topK is null && outer is null or { Type: JoinType.Left, PreservedOuterJoin: null }
+            && JoinKeyLocks.For(scans, conditions, outer?.Condition, outer?.NullableNames ?? [], aggregate.GroupKeys) is { } keyColumns)
+            sources = sources.Select(source => source with
+            {
+                JoinLockColumns = scans.Where(s => sourceTables.IndexOf(s.Table) + 1 == source.Index)
+                    .SelectMany(s => keyColumns[s.Name]).Select(c => SqlQuoting.Identifier(c.ColumnName)).Distinct().ToList(),
+                JoinLockHashCast = HashCastFor(keyColumns.Values.First()[0].Type),
+            }).ToList();
         return new MaintenanceModel
         {
             Identity = storage is null ? Identity(table) : Identity(table) with { Storage = storage },
