@@ -10,6 +10,7 @@ public static class RewritePipeline
         new RightToLeftJoin(),
         new FlattenSubqueries(),
         new NullRejectedLeftJoinToInner(),
+        new PaddedJoinToSubquery(),
         new SemiJoinOnGroupKeysToJoin(),
         new GroupingSetsToUnion(),
         new DistinctToGroups(),
