@@ -946,7 +946,11 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                 var flattenablePreserved = join.Kind is JoinKind.Left or JoinKind.Right
                     && Leaves(keptWholeNullable.Item1).All(l => l is FromRelation { Relation.Subplan: null } or FromRelation { Relation.Flattenable: true })
                     && !HasDerived(keptWholeNullable.Item2);
-                if (join.Kind is JoinKind.Left or JoinKind.Right or JoinKind.Full && (HasDerived(left) || HasDerived(right)) && !paddedSubquery && !flattenablePreserved)
+                // An outer join of two relations, either of them a subquery kept whole (not one flattened here, whose
+                // filter would drop the rows it should pad): the Delta phase pads one relation with the other.
+                var twoRelations = join.Kind is JoinKind.Left or JoinKind.Right or JoinKind.Full
+                    && left is FromRelation && right is FromRelation;
+                if (join.Kind is JoinKind.Left or JoinKind.Right or JoinKind.Full && (HasDerived(left) || HasDerived(right)) && !paddedSubquery && !flattenablePreserved && !twoRelations)
                 {
                     Unsupported(join, "a subquery or CTE inside an outer join is not supported yet");
                     return null;
