@@ -9,7 +9,8 @@ namespace Trickle.Database.Tests.StreamTables;
 /// another join, nested FULL joins, a CROSS JOIN inside a LEFT JOIN, chains of four tables, and aggregates and DISTINCT
 /// over them, under the differential checker in every mode. The tables have NULL join keys and duplicate rows; the
 /// random writes insert, delete (a row losing its last match is padded again, one gaining its first is padded no
-/// more) and update join columns of every table.
+/// more) and update join columns of every table. Also an outer join of two relations with a subquery kept whole (aggregating,
+/// top-k, windowed) on its preserved side or on both sides of a FULL JOIN.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class OuterJoinShapeCorpusTests(PostgresCluster cluster, ITestOutputHelper output)
@@ -43,6 +44,11 @@ public sealed class OuterJoinShapeCorpusTests(PostgresCluster cluster, ITestOutp
         { "aggregate_over_full_full", "SELECT c.m, count(*) AS n, count(a.id) AS na, sum(b.w) AS sw, min(a.v) AS mn, max(c.x) AS mx FROM oa a FULL JOIN ob b ON b.k = a.k FULL JOIN oc c ON c.m = b.m GROUP BY c.m" },
         { "aggregate_over_right_padded_join", "SELECT count(*) AS n, sum(a.v) AS sv, count(b.k) AS nb FROM oa a JOIN ob b ON b.k = a.k RIGHT JOIN od d ON d.m = b.m" },
         { "distinct_over_full_right", "SELECT DISTINCT b.m, c.x FROM oa a RIGHT JOIN ob b ON b.k = a.k FULL JOIN oc c ON c.m = b.m" },
+        // A subquery kept whole on either side of an outer join of two relations.
+        { "full_join_aggregating_subquery", "SELECT a.id, a.k, g.m, g.n, g.total FROM oa a FULL JOIN (SELECT k, max(m) AS m, count(*) AS n, sum(w) AS total FROM ob GROUP BY k) AS g ON g.k = a.k" },
+        { "aggregating_subquery_left_join_table", "SELECT g.m, g.n, c.x FROM (SELECT m, count(*) AS n FROM ob GROUP BY m) AS g LEFT JOIN oc c ON c.m = g.m" },
+        { "full_join_top_k_subquery", "SELECT t.id, t.v, c.x FROM (SELECT id, k, v FROM oa ORDER BY v DESC NULLS LAST, id LIMIT 3) AS t FULL JOIN oc c ON c.m = t.k" },
+        { "full_join_window_subquery", "SELECT w.id, w.rk, d.y FROM (SELECT id, k, rank() OVER (PARTITION BY k ORDER BY v) AS rk FROM oa) AS w FULL JOIN od d ON d.m = w.k" },
         { "filter_over_padded_join", "SELECT a.id, b.w, c.x FROM oa a FULL JOIN ob b ON b.k = a.k FULL JOIN oc c ON c.m = b.m WHERE coalesce(a.v, 0) < 35 OR c.x IS NULL" },
     };
 
