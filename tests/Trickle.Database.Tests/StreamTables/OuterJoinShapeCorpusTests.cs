@@ -44,6 +44,10 @@ public sealed class OuterJoinShapeCorpusTests(PostgresCluster cluster, ITestOutp
         { "aggregate_over_full_full", "SELECT c.m, count(*) AS n, count(a.id) AS na, sum(b.w) AS sw, min(a.v) AS mn, max(c.x) AS mx FROM oa a FULL JOIN ob b ON b.k = a.k FULL JOIN oc c ON c.m = b.m GROUP BY c.m" },
         { "aggregate_over_right_padded_join", "SELECT count(*) AS n, sum(a.v) AS sv, count(b.k) AS nb FROM oa a JOIN ob b ON b.k = a.k RIGHT JOIN od d ON d.m = b.m" },
         { "distinct_over_full_right", "SELECT DISTINCT b.m, c.x FROM oa a RIGHT JOIN ob b ON b.k = a.k FULL JOIN oc c ON c.m = b.m" },
+        // The second USING compares the first's merged column, COALESCE(ob.m, oc.m), not ob.m.
+        { "full_using_chain_star", "SELECT * FROM ob FULL JOIN oc USING (m) FULL JOIN od USING (m)" },
+        { "full_using_then_left_using", "SELECT m, ob.w, oc.x, od.y FROM ob FULL JOIN oc USING (m) LEFT JOIN od USING (m)" },
+        { "self_join_across_padded_join", "SELECT a.id, a2.id AS id2, b.w FROM oa a LEFT JOIN (oa a2 JOIN ob b ON b.k = a2.k) ON a2.v = a.v - 10" },
         // A subquery kept whole on either side of an outer join of two relations.
         { "full_join_aggregating_subquery", "SELECT a.id, a.k, g.m, g.n, g.total FROM oa a FULL JOIN (SELECT k, max(m) AS m, count(*) AS n, sum(w) AS total FROM ob GROUP BY k) AS g ON g.k = a.k" },
         { "aggregating_subquery_left_join_table", "SELECT g.m, g.n, c.x FROM (SELECT m, count(*) AS n FROM ob GROUP BY m) AS g LEFT JOIN oc c ON c.m = g.m" },
