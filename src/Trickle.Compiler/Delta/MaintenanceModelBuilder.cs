@@ -48,7 +48,7 @@ public static class MaintenanceModelBuilder
             if (ContainsOuterJoin(table.Plan))
             {
                 diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan,
-                    "an outer join or EXISTS/IN subquery is maintained between two tables (a LEFT/FULL JOIN b ON …, or one table with one subquery test); chained or nested ones are not supported yet");
+                    "this combination of outer joins or EXISTS/IN subqueries is not supported yet: an outer join is maintained between two relations (tables, a join on its NULL-padded side, or a subquery kept whole), after inner joins and in chains of LEFT JOINs, with an inner join of one table after it; an EXISTS/IN test on one table");
                 return null;
             }
             diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan,
