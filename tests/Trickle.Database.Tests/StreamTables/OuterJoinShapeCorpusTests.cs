@@ -6,11 +6,12 @@ namespace Trickle.Database.Tests.StreamTables;
 
 /// <summary>
 /// Outer joins whose padded side is itself a join (pass <c>padded-join-to-subquery</c>): FULL and RIGHT joins after
-/// another join, nested FULL joins, a CROSS JOIN inside a LEFT JOIN, chains of four tables, and aggregates and DISTINCT
-/// over them, under the differential checker in every mode. The tables have NULL join keys and duplicate rows; the
-/// random writes insert, delete (a row losing its last match is padded again, one gaining its first is padded no
-/// more) and update join columns of every table. Also an outer join of two relations with a subquery kept whole (aggregating,
-/// top-k, windowed) on its preserved side or on both sides of a FULL JOIN.
+/// another join, nested FULL joins, a CROSS JOIN inside a LEFT JOIN, chains of four tables, FULL JOIN … USING chains,
+/// and aggregates, DISTINCT, window functions and top-k over them; also an outer join of two relations with a
+/// subquery kept whole (aggregating, top-k, windowed) on its preserved side or on both sides of a FULL JOIN. Under the
+/// differential checker in every mode. The tables have NULL join keys and duplicate rows; the random writes insert,
+/// delete (a row losing its last match is padded again, one gaining its first is padded no more) and update join
+/// columns of every table.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class OuterJoinShapeCorpusTests(PostgresCluster cluster, ITestOutputHelper output)
@@ -53,6 +54,8 @@ public sealed class OuterJoinShapeCorpusTests(PostgresCluster cluster, ITestOutp
         { "aggregating_subquery_left_join_table", "SELECT g.m, g.n, c.x FROM (SELECT m, count(*) AS n FROM ob GROUP BY m) AS g LEFT JOIN oc c ON c.m = g.m" },
         { "full_join_top_k_subquery", "SELECT t.id, t.v, c.x FROM (SELECT id, k, v FROM oa ORDER BY v DESC NULLS LAST, id LIMIT 3) AS t FULL JOIN oc c ON c.m = t.k" },
         { "full_join_window_subquery", "SELECT w.id, w.rk, d.y FROM (SELECT id, k, rank() OVER (PARTITION BY k ORDER BY v) AS rk FROM oa) AS w FULL JOIN od d ON d.m = w.k" },
+        { "window_over_padded_join", "SELECT a.id, c.x, row_number() OVER (PARTITION BY c.m ORDER BY a.id, b.w, c.x) AS rn FROM oa a LEFT JOIN ob b ON b.k = a.k FULL JOIN oc c ON c.m = b.m" },
+        { "top_k_over_padded_join", "SELECT a.id, b.w, c.x FROM oa a LEFT JOIN ob b ON b.k = a.k FULL JOIN oc c ON c.m = b.m ORDER BY a.id, b.w, c.x LIMIT 3" },
         { "filter_over_padded_join", "SELECT a.id, b.w, c.x FROM oa a FULL JOIN ob b ON b.k = a.k FULL JOIN oc c ON c.m = b.m WHERE coalesce(a.v, 0) < 35 OR c.x IS NULL" },
     };
 
