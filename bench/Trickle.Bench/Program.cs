@@ -55,6 +55,8 @@ var tpch = new Command("tpch", "Measures the 22 TPC-H queries: each accepted one
 };
 tpch.SetAction((parseResult, cancellationToken) =>
     TpchBenchmark.RunAsync(parseResult.GetValue(scaleFactor), parseResult.GetValue(tpchRepetitions), parseResult.GetValue(tpchIndexes), cancellationToken));
+var compileOnly = new Command("compile", "Measures compile speed alone (warm in-process with BenchmarkDotNet, cold `trickle compile`), without a PostgreSQL server.");
+compileOnly.SetAction((parseResult, cancellationToken) => BenchmarkRun.CompileOnlyAsync(BenchProfile.Full, cancellationToken));
 var root = new RootCommand("Measures Trickle's refresh cost, write-path overhead and compile speed on a throwaway PostgreSQL cluster.")
 {
     quick,
@@ -62,6 +64,7 @@ var root = new RootCommand("Measures Trickle's refresh cost, write-path overhead
     scheduler,
     constructs,
     tpch,
+    compileOnly,
 };
 root.SetAction((parseResult, cancellationToken) =>
     BenchmarkRun.RunAsync(parseResult.GetValue(quick) ? BenchProfile.Quick : BenchProfile.Full, parseResult.GetValue(output), cancellationToken));
@@ -124,6 +127,18 @@ namespace Trickle.Bench
                 if (server.IsExternal)
                     await server.DropDatabaseAsync(databaseName, CancellationToken.None);
             }
+        }
+
+        /// <summary>The compile section of the full run on its own: compile speed needs no server and no data.</summary>
+        public static async Task<int> CompileOnlyAsync(BenchProfile profile, CancellationToken cancellationToken)
+        {
+            var clock = Stopwatch.StartNew();
+            void Log(string message) => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
+            var compileBenchmark = new CompileBenchmark(FindRepositoryRoot(), profile, Log);
+            compileBenchmark.CheckCasesCompile();
+            Console.WriteLine($"load average at start: {BenchmarkReport.LoadAverage()}");
+            Console.WriteLine(await compileBenchmark.RunAsync(cancellationToken));
+            return 0;
         }
 
         private static async Task<string> ServerVersionAsync(string connectionString, CancellationToken cancellationToken)

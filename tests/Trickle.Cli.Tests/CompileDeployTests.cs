@@ -42,6 +42,19 @@ public sealed class CompileDeployTests : IDisposable
         Assert.Contains("--upgrade and --deploy cannot be combined", run.Stderr);
     }
 
+    [Theory]
+    [InlineData("migrations", "generate", "--definitions", "--out")]
+    [InlineData("dbt", "compile", "--manifest", "--output")]
+    public async Task SourceTables_FromNeitherOrBothOfSchemaAndConnection_UsageError_Exit2(string command, string subcommand, string input, string output)
+    {
+        var neither = await CliRunner.RunAsync(command, subcommand, input, Definition, output, Path.GetTempPath());
+        Assert.Equal(2, neither.ExitCode);
+        Assert.Contains("give one of --schema DDL.sql or --connection CONNSTR", neither.Stderr);
+        var both = await CliRunner.RunAsync(command, subcommand, input, Definition, output, Path.GetTempPath(), "--schema", Schema, "--connection", "Host=/nowhere");
+        Assert.Equal(2, both.ExitCode);
+        Assert.Contains("give one of --schema DDL.sql or --connection CONNSTR", both.Stderr);
+    }
+
     [Fact]
     public void DbtManifest_ReturnsOnlyStreamTableModels_WithTheirSqlConfigAndDependencies()
     {

@@ -72,6 +72,24 @@ public sealed class ExplainTests : IDisposable
     }
 
     [Fact]
+    public async Task Explain_ImmediateJoin_SaysWhetherWritersLockTheJoinKeyOrTheWholeStreamTable()
+    {
+        // Stored per customer, joined on the customer: writers lock customer ids. Stored per region: one lock.
+        var perCustomer = _dir.File("per_customer.sql",
+            "SELECT c.id, count(o.id) AS n FROM customers c LEFT JOIN orders o ON o.customer_id = c.id GROUP BY c.id");
+        var perRegion = _dir.File("per_region.sql",
+            "SELECT c.region, count(*) AS n FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.region");
+
+        var byKey = await CliRunner.RunAsync("explain", perCustomer, "--schema", Schema, "--mode", "immediate");
+        var whole = await CliRunner.RunAsync("explain", perRegion, "--schema", Schema, "--mode", "immediate");
+
+        Assert.Equal(0, byKey.ExitCode);
+        Assert.Contains("IMMEDIATE locking: row locks on the join key's values in the written rows only", byKey.Stdout);
+        Assert.Equal(0, whole.ExitCode);
+        Assert.Contains("IMMEDIATE locking: one lock per stream table", whole.Stdout);
+    }
+
+    [Fact]
     public async Task Explain_LateralTopK_ShowsTheRewriteIntoARankedJoin_AndHowTheRankedRowsAreKept()
     {
         var definition = _dir.File("latest.sql",

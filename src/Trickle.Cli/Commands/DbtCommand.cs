@@ -27,18 +27,7 @@ internal sealed class DbtCommand
         Required = true,
     };
 
-    private readonly Option<string[]> _schema = new("--schema")
-    {
-        Description = "A DDL file with the source tables (repeatable). Offline and deterministic.",
-        HelpName = "DDL.sql",
-        Arity = ArgumentArity.OneOrMore,
-    };
-
-    private readonly Option<string?> _connection = new("--connection")
-    {
-        Description = "Read the source tables from a live PostgreSQL database (Npgsql connection string) instead of DDL files.",
-        HelpName = "CONNSTR",
-    };
+    private readonly CatalogSourceOptions _catalogSource = new();
 
     private readonly Option<string> _output = new("--output", "-o")
     {
@@ -52,15 +41,9 @@ internal sealed class DbtCommand
         _compiler = compiler;
         var compile = new Command("compile", "Compile the dbt models materialized as stream_table into the scripts the stream_table materialization runs.")
         {
-            _manifest, _schema, _connection, _output,
+            _manifest, _output,
         };
-        compile.Validators.Add(result =>
-        {
-            var hasSchema = result.GetResult(_schema) is { Implicit: false };
-            var hasConnection = result.GetResult(_connection) is { Implicit: false };
-            if (hasSchema == hasConnection)
-                result.AddError("give one of --schema DDL.sql or --connection CONNSTR to know the source tables");
-        });
+        _catalogSource.AddTo(compile);
         compile.SetAction(RunAsync);
         Command = new Command("dbt", "Stream tables as dbt models (the dbt package is in integrations/dbt).") { compile };
     }
@@ -90,8 +73,7 @@ internal sealed class DbtCommand
             return CliApp.ExitFailure;
         }
 
-        var catalog = await DefinitionSet.ReadCatalogAsync(_compiler, parseResult.GetValue(_schema) ?? [], parseResult.GetValue(_connection),
-            manifestPath, diagnostics, cancellationToken);
+        var catalog = await _catalogSource.ReadAsync(_compiler, parseResult, manifestPath, diagnostics, cancellationToken);
         if (catalog is null)
             return CliApp.ExitFailure;
 

@@ -26,18 +26,7 @@ internal sealed class MigrationsCommand
         Required = true,
     };
 
-    private readonly Option<string[]> _schema = new("--schema")
-    {
-        Description = "A DDL file with the source tables (repeatable). Offline and deterministic.",
-        HelpName = "DDL.sql",
-        Arity = ArgumentArity.OneOrMore,
-    };
-
-    private readonly Option<string?> _connection = new("--connection")
-    {
-        Description = "Read the source tables from a live PostgreSQL database (Npgsql connection string) instead of DDL files.",
-        HelpName = "CONNSTR",
-    };
+    private readonly CatalogSourceOptions _catalogSource = new();
 
     private readonly Option<string> _out = new("--out")
     {
@@ -61,15 +50,9 @@ internal sealed class MigrationsCommand
         _compiler = compiler;
         var generate = new Command("generate", "Add the migrations the definitions need: the runtime when it changed, and a re-runnable deploy script for each new or changed stream table.")
         {
-            _definitions, _schema, _connection, _out, _flyway, _check,
+            _definitions, _out, _flyway, _check,
         };
-        generate.Validators.Add(result =>
-        {
-            var hasSchema = result.GetResult(_schema) is { Implicit: false };
-            var hasConnection = result.GetResult(_connection) is { Implicit: false };
-            if (hasSchema == hasConnection)
-                result.AddError("give one of --schema DDL.sql or --connection CONNSTR to know the source tables");
-        });
+        _catalogSource.AddTo(generate);
         generate.SetAction(RunAsync);
         Command = new Command("migrations", "Keep a folder of numbered, reviewable, re-runnable migration scripts for the stream tables.") { generate };
     }
@@ -94,8 +77,7 @@ internal sealed class MigrationsCommand
                 inputs.Add(new DefinitionInput(source, new CompilationOptions { Deploy = new DeployOptions(IncludeRuntime: false) }));
         if (diagnostics.HasErrors)
             return CliApp.ExitFailure;
-        var catalog = await DefinitionSet.ReadCatalogAsync(_compiler, parseResult.GetValue(_schema) ?? [], parseResult.GetValue(_connection),
-            folder, diagnostics, cancellationToken);
+        var catalog = await _catalogSource.ReadAsync(_compiler, parseResult, folder, diagnostics, cancellationToken);
         if (catalog is null)
             return CliApp.ExitFailure;
         var compiled = DefinitionSet.Compile(inputs, catalog, _compiler, diagnostics);

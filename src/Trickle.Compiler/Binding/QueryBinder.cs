@@ -653,6 +653,30 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         return (correlations, rest);
     }
 
+    private static readonly HashSet<string> OrderComparisons = ["<>", "!=", "<", "<=", ">", ">="];
+
+    /// <summary>
+    /// True when the subquery's WHERE reads the outer query only in equalities <c>inner = outer</c>, at least one, and in
+    /// exactly one other comparison <c>inner op outer</c> (op one of &lt;&gt; &lt; &lt;= &gt; &gt;=), each side reading one query only.
+    /// </summary>
+    private static bool CorrelatedByOneComparison(SelectCore inner, NamedTable innerTable, IReadOnlyCollection<string> outerNames, ISet<string> unqualifiedOuter)
+    {
+        bool IsOuter(Expression e) => Descendants(e).OfType<ColumnReference>().ToList() is { Count: > 0 } references
+            && references.All(c => NamesOuter(c, [innerTable], outerNames, unqualifiedOuter));
+        bool Reads(Expression e) => ReadsOuter(e, [innerTable], outerNames, unqualifiedOuter);
+        var (equalities, comparisons) = (0, 0);
+        foreach (var conjunct in inner.Where is null ? [] : Conjuncts(inner.Where))
+        {
+            if (!Reads(conjunct)) continue;
+            if (conjunct is not BinaryExpression binary
+                || !(IsOuter(binary.Right) && !Reads(binary.Left) || IsOuter(binary.Left) && !Reads(binary.Right))) return false;
+            if (binary.Operator == "=") equalities++;
+            else if (OrderComparisons.Contains(binary.Operator)) comparisons++;
+            else return false;
+        }
+        return equalities > 0 && comparisons == 1;
+    }
+
     private static bool NamesOuter(ColumnReference column, IReadOnlyList<NamedTable> innerTables, IReadOnlyCollection<string> outerNames,
         ISet<string>? unqualifiedOuter = null) =>
         column.Parts.Count >= 2 && outerNames.Contains(column.Parts[^2].Value)
@@ -704,6 +728,17 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         {
             Unsupported(conjunct, $"this subquery is not supported yet: a subquery tested with EXISTS, IN or = ANY must read one table, without GROUP BY, LIMIT or aggregates; {help}");
             return plan;
+        }
+        // [NOT] EXISTS correlated by equalities and one other comparison (TPC-H Q21's l2.l_suppkey <> l1.l_suppkey) is bound
+        // as what it means, a semi- or anti-join onto the inner table on its whole condition; pass
+        // semi-join-on-comparison-to-extremes decorrelates it (the binder only resolves names here).
+        if (operand is null && existsTests is null
+            && CorrelatedByOneComparison(inner, innerTable, outer.Relations.Select(r => r.Name).ToList(), UnqualifiedOuterNames(innerTable, outer)))
+        {
+            var test = BindExistence(conjunct, outer, outerBinder, plan);
+            if (test is not JoinNode { Type: JoinType.Semi or JoinType.Anti, Right: ScanNode tested } join || ReferenceEquals(test, plan)) return plan;
+            if (!sources.Contains(tested.Table)) sources.Add(tested.Table);
+            return join with { Right = tested with { Span = conjunct.Span } };
         }
         var split = SplitCorrelation(inner, [innerTable], outer.Relations.Select(r => r.Name).ToList(), "an EXISTS or IN subquery", help,
             UnqualifiedOuterNames(innerTable, outer));
@@ -772,6 +807,9 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         var query = tested switch { ExistsExpression e => e.Query, InSubqueryExpression i => i.Query, QuantifiedComparison q => q.Query, _ => null };
         return query?.Body is SelectCore { Where: { } where } && Descendants(where).Any(d => d is ExistsExpression or InSubqueryExpression or ScalarSubquery or ArraySubquery or QuantifiedComparison { Query: not null });
     }
+
+    private static bool TestsSubqueries(Expression expression) =>
+        Descendants(expression).Any(d => d is ExistsExpression or InSubqueryExpression or ScalarSubquery or ArraySubquery or QuantifiedComparison { Query: not null });
 
     private static bool IsInOverGroups(Expression conjunct) => Unparenthesize(conjunct) is InSubqueryExpression { Query.Body: SelectCore { GroupBy: not null } };
 
@@ -1126,7 +1164,9 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         if (query.With is not null || query.Limit is not null || query.Offset is not null
             || query.Body is not SelectCore { From: [NamedTable { Name.Parts.Count: var parts } table], GroupBy: null, Having: null, Distinct: DistinctKind.None } select
             || _commonTables.ContainsKey(table.Name.Last.Value) && parts == 1
-            || select.Items.Any(i => i is ExpressionItem item && ContainsAggregate(item.Expression)))
+            || select.Items.Any(i => i is ExpressionItem item && ContainsAggregate(item.Expression))
+            // Subqueries in its WHERE (TPC-H Q22) are bound as any query's: the subquery whole, flattened by the pass.
+            || select.Where is not null && TestsSubqueries(select.Where))
         {
             if (query is { Limit: null, Offset: null, Body: SelectCore { Windows.Count: 0, Distinct: not DistinctKind.DistinctOn } aggregated }
                 && (aggregated.Distinct == DistinctKind.Distinct || Aggregates(aggregated)))
@@ -1564,31 +1604,8 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
         Descendants(expression).OfType<FunctionCall>().Any(IsAggregateCall);
 
     /// <summary>The expression and every expression inside it, not descending into subqueries (they have their own scope).</summary>
-    private static IEnumerable<Expression> Descendants(Expression root)
-    {
-        var stack = new Stack<object>();
-        stack.Push(root);
-        while (stack.Count > 0)
-        {
-            var current = stack.Pop();
-            if (current is Expression expression)
-                yield return expression;
-            if (current is Query) continue;
-            foreach (var property in current.GetType().GetProperties())
-            {
-                if (property.Name is "Span" or "EqualityContract") continue;
-                var value = property.GetValue(current);
-                switch (value)
-                {
-                    case SyntaxNode node: stack.Push(node); break;
-                    case System.Collections.IEnumerable list and not string:
-                        foreach (var element in list)
-                            if (element is SyntaxNode child) stack.Push(child);
-                        break;
-                }
-            }
-        }
-    }
+    private static IEnumerable<Expression> Descendants(Expression root) =>
+        SyntaxWalk.DescendantsAndSelf(root, node => node is not Query).OfType<Expression>();
 
     private void Unsupported(SyntaxNode node, string message) =>
         diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, node.Span, message);

@@ -290,25 +290,5 @@ internal static class RecursiveCteBinder
     };
 
     /// <summary>Every syntax node under <paramref name="root"/>, nested queries included.</summary>
-    private static IEnumerable<SyntaxNode> Nodes(SyntaxNode root)
-    {
-        var stack = new Stack<SyntaxNode>([root]);
-        while (stack.Count > 0)
-        {
-            var current = stack.Pop();
-            if (!ReferenceEquals(current, root)) yield return current;
-            foreach (var property in current.GetType().GetProperties())
-            {
-                if (property.Name is "Span" or "EqualityContract") continue;
-                switch (property.GetValue(current))
-                {
-                    case SyntaxNode node: stack.Push(node); break;
-                    case System.Collections.IEnumerable list and not string:
-                        foreach (var element in list)
-                            if (element is SyntaxNode child) stack.Push(child);
-                        break;
-                }
-            }
-        }
-    }
+    private static IEnumerable<SyntaxNode> Nodes(SyntaxNode root) => SyntaxWalk.DescendantsAndSelf(root).Skip(1);
 }

@@ -51,6 +51,13 @@ public sealed record SourceModel(
     public string? ExpansionJoins { get; init; }
     public string? ExpandedColumns { get; init; }
 
+    /// <summary>
+    /// The columns of this source in a join's one key class, whose values in a change its IMMEDIATE writers lock instead
+    /// of the whole stream table (see <see cref="JoinKeyLocks"/>); empty when they take the whole stream table's lock.
+    /// </summary>
+    public IReadOnlyList<string> JoinLockColumns { get; init; } = [];
+    public string JoinLockHashCast { get; init; } = "";
+
     /// <summary>Join-delta terms of an outer join's preserved tables when only this source changed.</summary>
     public IReadOnlyList<JoinTerm> ImmediatePreservedTerms { get; init; } = [];
 
@@ -530,8 +537,16 @@ public sealed record MaintenanceModel
     public bool IsSetOperation => Branches.Count > 0;
     /// <summary>IMMEDIATE writers take one lock for the stream table when a change's delta reads other rows than its group's.</summary>
     /// <summary>IMMEDIATE writers lock the groups (or window partitions) they touch: the stream table has a group lock table.</summary>
-    public bool UsesGroupLocks => Grouped && !LocksWholeStreamTable;
-    public bool LocksWholeStreamTable => IsJoin || IsSetOperation || Window is { PartitionKeys.Count: 0 } || Sources.Any(s => s.ExpansionJoins is not null);
+    public bool UsesGroupLocks => (Grouped && !LocksWholeStreamTable) || UsesJoinKeyLocks;
+    public bool LocksWholeStreamTable => (IsJoin && !UsesJoinKeyLocks) || IsSetOperation || Window is { PartitionKeys.Count: 0 } || Sources.Any(s => s.ExpansionJoins is not null);
+
+    /// <summary>
+    /// IMMEDIATE writers of this join lock the values of its one join key in their changes (row locks in the group lock
+    /// table), not the whole stream table: every source has key columns, and no source is another stream table (whose
+    /// captured rows are its storage's, not its view's) nor a recursive CTE's storage.
+    /// </summary>
+    public bool UsesJoinKeyLocks => IsJoin && DirectSubqueries.Count == 0 && Recursion is null
+        && Sources.All(s => s.JoinLockColumns.Count > 0 && !s.IsStreamTable);
 
     /// <summary>What IMMEDIATE writers lock, one advisory lock per distinct value over their change rows: the groups, or the window partitions.</summary>
     public IReadOnlyList<LockKey> LockKeys => Window is { } window

@@ -45,6 +45,15 @@ public static class MaintenanceModelBuilder
         if (!TryMatch(table.Plan, out var project, out var having, out var aggregate, out var conditions, out var scans, out var outer,
                 out var window, out var windowFilters, out var topK))
         {
+            // A semi- or anti-join the passes left over joins: refused where its EXISTS is written.
+            if (SubqueryTestOverJoins(table.Plan) is { } test)
+            {
+                diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, test.Span,
+                    "this EXISTS subquery is maintained over a query of several tables when it is correlated by equalities and one comparison"
+                    + " (< <= > >= <>) of a column of a type with min and max, tests on one table sharing its equalities"
+                    + " (pass semi-join-on-comparison-to-extremes); not this one yet");
+                return null;
+            }
             if (ContainsOuterJoin(table.Plan))
             {
                 diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan,
@@ -333,6 +342,15 @@ public static class MaintenanceModelBuilder
             fromSql = $"(SELECT {selectSql} FROM {fromSql}{(sourceFilter is null ? "" : $" WHERE {sourceFilter}")}{orderSql}) AS \"win\"";
             sourceFilter = null;
         }
+        // IMMEDIATE writers of a join on one key lock its values instead of the whole stream table (see JoinKeyLocks).
+        if (isJoin && chainSide is null && window is null && topK is null && outer is null or { Type: JoinType.Left, PreservedOuterJoin: null }
+            && JoinKeyLocks.For(scans, conditions, outer?.Condition, outer?.NullableNames ?? [], aggregate.GroupKeys) is { } keyColumns)
+            sources = sources.Select(source => source with
+            {
+                JoinLockColumns = scans.Where(s => sourceTables.IndexOf(s.Table) + 1 == source.Index)
+                    .SelectMany(s => keyColumns[s.Name]).Select(c => SqlQuoting.Identifier(c.ColumnName)).Distinct().ToList(),
+                JoinLockHashCast = HashCastFor(keyColumns.Values.First()[0].Type),
+            }).ToList();
         return new MaintenanceModel
         {
             Identity = storage is null ? Identity(table) : Identity(table) with { Storage = storage },
@@ -829,6 +847,12 @@ public static class MaintenanceModelBuilder
         }
         return FlattenJoins(node, conditions, scans);
     }
+
+    /// <summary>The subquery scan of a semi- or anti-join whose kept side is not one table, if it was written somewhere.</summary>
+    private static ScanNode? SubqueryTestOverJoins(RelNode node) =>
+        node is JoinNode { Type: JoinType.Semi or JoinType.Anti, Left: not ScanNode, Right: ScanNode { Span: var span } right } && span != SourceSpan.None
+            ? right
+            : RelNode.InputsOf(node).Select(SubqueryTestOverJoins).FirstOrDefault(s => s is not null);
 
     private static bool ContainsOuterJoin(RelNode node) => node switch
     {

@@ -36,6 +36,11 @@ internal sealed class RenderContext : TemplateContext
         if (Accessors.TryGetValue(target.GetType(), out var shared))
             return shared;
         var accessor = base.GetMemberAccessorImpl(target);
-        return accessor is null ? null : Accessors.GetOrAdd(target.GetType(), accessor);
+        if (accessor is null)
+            return null;
+        // Compiled getters only for Scriban's reflection accessor of a plain .NET type; anything else it picked stays.
+        if (accessor is Scriban.Runtime.Accessors.TypedObjectAccessor)
+            accessor = CompiledMemberAccessor.For(target.GetType(), accessor, MemberRenamer, this, target);
+        return Accessors.GetOrAdd(target.GetType(), accessor);
     }
 }

@@ -41,11 +41,11 @@ public static class ScriptEmitter
     {
         var verbatim = install is VerbatimModel;
         var installTemplate = verbatim ? "verbatim_full.sql.sbn" : "stream_table.sql.sbn";
-        var installBody = Normalize(RenderParts(install, verbatim, [installTemplate])[0]);
+        var installBody = RenderParts(install, verbatim, [installTemplate])[0];
         var hash = Sha256(installBody);
-        var shapeHash = Sha256(Normalize(RenderParts(WithoutModeAndSchedule(install), verbatim, [installTemplate])[0]));
+        var shapeHash = Sha256(RenderParts(WithoutModeAndSchedule(install), verbatim, [installTemplate])[0]);
         var phases = upgrade is null ? [] : RenderParts(upgrade, verbatim: false,
-            ["upgrade_prepare.sql.sbn", "upgrade_populate.sql.sbn", "upgrade_catch_up.sql.sbn", "upgrade_swap.sql.sbn"]).Select(Normalize).ToList();
+            ["upgrade_prepare.sql.sbn", "upgrade_populate.sql.sbn", "upgrade_catch_up.sql.sbn", "upgrade_swap.sql.sbn"]).ToList();
         IReadOnlyList<string> parts = [installBody, .. phases];
         var outerTag = FreeTag("deploy", parts);
         var bodyTag = FreeTag("deploy_body", [.. parts, outerTag]);
@@ -74,7 +74,7 @@ public static class ScriptEmitter
         var script = RenderParts(upgrade ?? install, verbatim, ["deploy.sql.sbn"], extra)[0];
         var definition = new DeployedDefinition(Unliteral(identity.SchemaLiteral), Unliteral(identity.NameLiteral), identity.DisplayName,
             hash, shapeHash, identity.Mode, identity.ScheduleLiteral == "NULL" ? null : Unliteral(identity.ScheduleLiteral), revision);
-        return new DeployedScript(Normalize(script), definition);
+        return new DeployedScript(script, definition);
     }
 
     /// <summary>
@@ -83,7 +83,7 @@ public static class ScriptEmitter
     /// </summary>
     public static string EmitRuntime()
     {
-        var runtime = Normalize(RenderParts(new object(), verbatim: true, ["runtime.sql.sbn"])[0]);
+        var runtime = Normalize(RuntimeText.Value);
         var extra = new ScriptObject
         {
             ["runtime_hash"] = Sha256(runtime),
@@ -91,15 +91,15 @@ public static class ScriptEmitter
         };
         var bodyTag = FreeTag("runtime_body", [runtime]);
         extra["runtime_body"] = bodyTag + "\n" + runtime.TrimEnd('\n') + "\n" + bodyTag;
-        return Normalize(RenderParts(new object(), verbatim: true, ["runtime_deploy.sql.sbn"], extra)[0]);
+        return RenderParts(new object(), verbatim: true, ["runtime_deploy.sql.sbn"], extra)[0];
     }
 
     /// <summary>The hash the first line of <see cref="EmitRuntime"/>'s script names the runtime by.</summary>
-    public static string RuntimeHash() => Sha256(Normalize(RenderParts(new object(), verbatim: true, ["runtime.sql.sbn"])[0]));
+    public static string RuntimeHash() => Sha256(Normalize(RuntimeText.Value));
 
     /// <summary>The sha256 a deploy script records for this model: of its install script without the runtime.</summary>
     public static string DefinitionHash(object install) =>
-        Sha256(Normalize(RenderParts(install, install is VerbatimModel, [install is VerbatimModel ? "verbatim_full.sql.sbn" : "stream_table.sql.sbn"])[0]));
+        Sha256(RenderParts(install, install is VerbatimModel, [install is VerbatimModel ? "verbatim_full.sql.sbn" : "stream_table.sql.sbn"])[0]);
 
     /// <summary>The model as if compiled with a fixed mode and no schedule: what a change of only those leaves alike.</summary>
     private static object WithoutModeAndSchedule(object model) => model switch
@@ -125,9 +125,27 @@ public static class ScriptEmitter
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
 
     private static string Render(object model, bool verbatim, bool upgrade = false) =>
-        Normalize(RenderParts(model, verbatim, [upgrade ? "upgrade.sql.sbn" : "script.sql.sbn"])[0]);
+        RenderParts(model, verbatim, [upgrade ? "upgrade.sql.sbn" : "script.sql.sbn"])[0];
 
-    /// <summary>Renders templates in order in one context (variables one sets, the next sees), each to its own text.</summary>
+    /// <summary>
+    /// The runtime's text (runtime.sql.sbn), rendered once per process: it depends on the version only, and it is two
+    /// thirds of every script, so rendering it again took a fifth of a warm compile and made a large-object-heap string
+    /// each time. Scripts write it where the template says <c>{{ runtime_text }}</c>.
+    /// </summary>
+    private static readonly Lazy<string> RuntimeText = new(() => RenderTemplate("runtime.sql.sbn"));
+
+    private static string RenderTemplate(string name)
+    {
+        var globals = new ScriptObject();
+        globals.SetValue("version", RuntimeVersion, readOnly: true);
+        globals.SetValue("version_literal", SqlQuoting.Literal(RuntimeVersion), readOnly: true);
+        var context = new RenderContext();
+        context.PushGlobal(Functions.Value);
+        context.PushGlobal(globals);
+        return TemplateLibrary.Instance.Get(name).Render(context);
+    }
+
+    /// <summary>Renders templates in order in one context (variables one sets, the next sees), each to its own normalized text.</summary>
     private static IReadOnlyList<string> RenderParts(object model, bool verbatim, IReadOnlyList<string> templates, ScriptObject? extra = null)
     {
         var globals = new ScriptObject();
@@ -136,6 +154,7 @@ public static class ScriptEmitter
         globals.SetValue("version_literal", SqlQuoting.Literal(RuntimeVersion), readOnly: true);
         globals.SetValue("install_lock_key", ((long)SqlQuoting.StableHash("trickle:install")).ToString(), readOnly: true);
         globals.SetValue("verbatim", verbatim, readOnly: true);
+        globals.SetValue("runtime_text", RuntimeText.Value, readOnly: true);
         if (model is MaintenanceModel maintained)
             globals.SetValue("plan_comment", string.Join("\n", maintained.IrText.TrimEnd().Split('\n').Select(l => "--   " + l)), readOnly: true);
 
@@ -144,7 +163,19 @@ public static class ScriptEmitter
         context.PushGlobal(globals);
         if (extra is not null) context.PushGlobal(extra);
         if (!verbatim) TemplateLibrary.Instance.Get("prelude.sql.sbn").Render(context);
-        return templates.Select(name => TemplateLibrary.Instance.Get(name).Render(context)).ToList();
+        return templates.Select(name =>
+        {
+            // Render returns the output's text, which this output gives normalized.
+            context.PushOutput(new NormalizingOutput());
+            try
+            {
+                return TemplateLibrary.Instance.Get(name).Render(context);
+            }
+            finally
+            {
+                context.PopOutput();
+            }
+        }).ToList();
     }
 
     /// <summary>
@@ -177,28 +208,8 @@ public static class ScriptEmitter
 
     private static string Indent(string plan) => string.Join("\n", plan.TrimEnd().Split('\n').Select(l => "  " + l));
 
-    /// <summary>Unix newlines, no trailing spaces, at most one blank line in a row, one final newline.</summary>
-    /// <remarks>One pass over the text into one builder: scripts are hundreds of kilobytes, rendered on every compile.</remarks>
-    private static string Normalize(string text)
-    {
-        var result = new System.Text.StringBuilder(text.Length);
-        var lastWasBlank = true;   // no blank line at the start
-        var start = 0;
-        while (start <= text.Length)
-        {
-            var end = text.IndexOf('\n', start);
-            if (end < 0) end = text.Length;
-            var line = text.AsSpan(start, end - start).TrimEnd();   // also drops the '\r' of a "\r\n"
-            if (line.Length > 0 || !lastWasBlank)
-            {
-                result.Append(line).Append('\n');
-                lastWasBlank = line.Length == 0;
-            }
-            start = end + 1;
-        }
-        while (result.Length > 0 && result[^1] == '\n') result.Length--;
-        return result.Append('\n').ToString();
-    }
+    /// <summary>Unix newlines, no trailing spaces, at most one blank line in a row, one final newline (see <see cref="NormalizingOutput"/>).</summary>
+    private static string Normalize(string text) => new NormalizingOutput().Append(text.AsSpan()).ToString();
 
     /// <summary>
     /// The template functions, imported once: importing a type wraps each method for reflection calls, and doing it for

@@ -15,7 +15,10 @@ namespace Trickle.Compiler.Rewrites;
 /// <list type="bullet">
 /// <item>on the NULL-padded side of an outer join (or either side of FULL, or inside an EXISTS test): its filter would
 /// no longer pad the rows it rejects, and an expression such as <c>coalesce(x, 0)</c> would not be NULL on padded rows;</item>
-/// <item>when a column is defined by a volatile call (<c>random()</c>): reading it in two places would call it twice.</item>
+/// <item>when a column is defined by a volatile call (<c>random()</c>): reading it in two places would call it twice;</item>
+/// <item>when it tests subqueries of one table (a semi- or anti-join, from its WHERE's EXISTS, IN or NOT EXISTS) and the
+/// query joins it with other relations: merged, the semi-join would sit inside the query's joins, which the Delta phase
+/// does not maintain, where kept whole (counted rows) it is a relation of an inner join.</item>
 /// </list>
 /// On the preserved side of a LEFT JOIN (or of semi- and anti-joins) it merges: the rows there pass through the outer
 /// join unchanged, so its filter holds the same above the join as below it.
@@ -56,18 +59,20 @@ public sealed class FlattenSubqueries : RewritePass
         private RelNode FromTree(RelNode node)
         {
             var filters = new List<BoundExpression>();
-            var tree = From(node, nullable: false, filters);
+            var tree = From(node, nullable: false, filters, alone: node is ScanNode);
             return filters.Count == 0 ? tree
                 : new FilterNode(tree, BoundPredicates.Conjunction(filters)!);
         }
 
         /// <param name="nullable">the node's rows may be NULL-padded or only tested (the right of LEFT, semi and anti joins, either side of FULL)</param>
-        private RelNode From(RelNode node, bool nullable, List<BoundExpression> filters)
+        /// <param name="alone">the node is the query's whole FROM</param>
+        private RelNode From(RelNode node, bool nullable, List<BoundExpression> filters, bool alone = false)
         {
             switch (node)
             {
                 case ScanNode { Flattenable: true } subquery:
-                    return !nullable && Merge(subquery, filters) is { } merged ? merged : subquery with { Flattenable = false };
+                    return !nullable && (alone || !TestsSubqueries(subquery.Subplan!)) && Merge(subquery, filters) is { } merged
+                        ? merged : subquery with { Flattenable = false };
                 case JoinNode join:
                     var (leftNullable, rightNullable) = join.Type switch
                     {
@@ -115,6 +120,9 @@ public sealed class FlattenSubqueries : RewritePass
             JoinNode join => join with { Left = Renamed(join.Left, names), Right = Renamed(join.Right, names) },
             _ => node,
         };
+
+        private static bool TestsSubqueries(RelNode plan) =>
+            plan is JoinNode { Type: JoinType.Semi or JoinType.Anti } || RelNode.InputsOf(plan).Any(TestsSubqueries);
 
         private static bool IsJoinTree(RelNode node) => node switch
         {

@@ -9,9 +9,11 @@ public static class RewritePipeline
     [
         new RightToLeftJoin(),
         new FlattenSubqueries(),
+        new SemiJoinOnComparisonToExtremes(),
         new NullRejectedLeftJoinToInner(),
         new PaddedJoinToSubquery(),
         new SemiJoinOnGroupKeysToJoin(),
+        new OuterJoinBesideSubqueriesToKeptRows(),
         new GroupingSetsToUnion(),
         new DistinctToGroups(),
         new DistinctOnToFirstRows(),

@@ -7,8 +7,8 @@ namespace Trickle.Database.Tests.Concurrency;
 
 /// <summary>
 /// An IMMEDIATE join's delta reads the other table as it is. Two writers whose new rows join each other, each unable
-/// to see the other's uncommitted row, would both miss the joined row; the stream-table lock makes the second wait
-/// and then see the first.
+/// to see the other's uncommitted row, would both miss the joined row; the stream-table lock (or, for a join on one
+/// key, the lock of that key's value) makes the second wait and then see the first.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class ImmediateJoinConcurrencyTests(PostgresCluster cluster)
@@ -62,6 +62,69 @@ public sealed class ImmediateJoinConcurrencyTests(PostgresCluster cluster)
             return 0;
         });
         await AssertMatchesAsync(database, "region_totals", Query);
+    }
+
+    /// <summary>
+    /// Joins whose writers lock the join key's values instead of the stream table (Delta/JoinKeyLocks.cs): every relation
+    /// is joined on one key, and a storage key is that key from a relation never padded — per customer over a LEFT
+    /// JOIN, and counted rows that show the order's customer.
+    /// </summary>
+    public static TheoryData<string, string> KeyLockedJoins => new()
+    {
+        { "per_customer", "SELECT c.id, count(o.id) AS n, COALESCE(sum(o.amount), 0) AS total FROM customers c LEFT JOIN orders o ON o.customer_id = c.id GROUP BY c.id" },
+        { "order_rows", "SELECT o.id, o.customer_id, c.region, o.amount FROM orders o JOIN customers c ON c.id = o.customer_id" },
+    };
+
+    [Theory]
+    [MemberData(nameof(KeyLockedJoins))]
+    public async Task KeyLockedJoin_WritersOfOtherKeysDoNotWait_WritersOfTheSameKeyDo(string name, string query)
+    {
+        await using var database = await cluster.CreateDatabaseAsync($"imm_join_keys_{name}");
+        await CreateAndInstallAsync(database, Schema, "INSERT INTO customers VALUES (1, 'north'), (2, 'south')", query, name, "immediate");
+        await using var first = await database.OpenConnectionAsync();
+        await using var other = await database.OpenConnectionAsync();
+        await using var same = await database.OpenConnectionAsync();
+
+        await using var firstTransaction = await first.BeginTransactionAsync();
+        await ExecuteAsync(first, "INSERT INTO orders VALUES (1, 1, 10)", firstTransaction);
+        // Customer 2's writers share no join key value with the open transaction: they neither wait nor miss a row.
+        await WithinAsync(TimeSpan.FromSeconds(10), "a write of customer 2's rows beside customer 1's open one", async _ =>
+        {
+            await ExecuteAsync(other, "INSERT INTO orders VALUES (2, 2, 20)");
+            await ExecuteAsync(other, "UPDATE customers SET region = 'west' WHERE id = 2");
+            return 0;
+        });
+        // Customer 1's row joins the open order: its writer waits, then sees the order.
+        var sameKey = ExecuteAsync(same, "UPDATE customers SET region = 'east' WHERE id = 1");
+        await Task.Delay(300);
+        Assert.False(sameKey.IsCompleted, "a writer of the same join key value should wait for the open transaction");
+        await firstTransaction.CommitAsync();
+        await WithinAsync(TimeSpan.FromSeconds(10), "the customer update", async _ => await sameKey);
+
+        await AssertMatchesAsync(database, name, query);
+    }
+
+    [Theory]
+    [MemberData(nameof(KeyLockedJoins))]
+    public async Task KeyLockedJoin_WritersOnBothTables_ManyTransactions_EndEqualToRecomputation(string name, string query)
+    {
+        await using var database = await cluster.CreateDatabaseAsync($"imm_join_key_writers_{name}");
+        await CreateAndInstallAsync(database, Schema, "INSERT INTO customers SELECT g, 'r' || (g % 3) FROM generate_series(1, 10) g", query, name, "immediate");
+
+        async Task Writer(int seed, bool customers)
+        {
+            var random = new Random(seed);
+            await using var connection = await database.OpenConnectionAsync();
+            for (var i = 0; i < 60; i++)
+                await ExecuteAsync(connection, RandomJoinWrite(random, seed, customers));
+        }
+
+        await WithinAsync(TimeSpan.FromSeconds(60), "the writers", async _ =>
+        {
+            await Task.WhenAll(Writer(1, customers: false), Writer(2, customers: false), Writer(3, customers: true), Writer(4, customers: true));
+            return 0;
+        });
+        await AssertMatchesAsync(database, name, query);
     }
 
     /// <summary>
