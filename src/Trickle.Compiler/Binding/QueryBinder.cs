@@ -984,7 +984,11 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
                 var flattenablePreserved = join.Kind is JoinKind.Left or JoinKind.Right
                     && Leaves(keptWholeNullable.Item1).All(l => l is FromRelation { Relation.Subplan: null } or FromRelation { Relation.Flattenable: true })
                     && !HasDerived(keptWholeNullable.Item2);
-                if (join.Kind is JoinKind.Left or JoinKind.Right or JoinKind.Full && (HasDerived(left) || HasDerived(right)) && !paddedSubquery && !flattenablePreserved)
+                // An outer join of two relations, either of them a subquery kept whole (not one flattened here, whose
+                // filter would drop the rows it should pad): the Delta phase pads one relation with the other.
+                var twoRelations = join.Kind is JoinKind.Left or JoinKind.Right or JoinKind.Full
+                    && left is FromRelation && right is FromRelation;
+                if (join.Kind is JoinKind.Left or JoinKind.Right or JoinKind.Full && (HasDerived(left) || HasDerived(right)) && !paddedSubquery && !flattenablePreserved && !twoRelations)
                 {
                     Unsupported(join, "a subquery or CTE inside an outer join is not supported yet");
                     return null;
@@ -1040,13 +1044,16 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
     private static VisibleColumn Coalesced(VisibleColumn left, VisibleColumn right, Identifier name)
     {
         var type = TypeRules.Common([left.Column.Type, right.Column.Type]);
-        var definition = new BoundFunctionCall(name.Span, type, "coalesce",
-        [
-            new BoundColumn(name.Span, left.Column.Type, left.Relation.Name, left.Column.Name),
-            new BoundColumn(name.Span, right.Column.Type, right.Relation.Name, right.Column.Name),
-        ]);
+        var definition = new BoundFunctionCall(name.Span, type, "coalesce", [ValueOf(left, name), ValueOf(right, name)]);
         return new VisibleColumn(name.Value, left.Relation, new CatalogColumn(name.Value, type, false), definition);
     }
+
+    /// <summary>
+    /// What a column named in USING reads: its definition where it has one — merged by an earlier FULL JOIN … USING it is
+    /// COALESCE(a.m, b.m), not a.m (a row of b padded by a has NULL in a.m) — else the relation's own column.
+    /// </summary>
+    private static BoundExpression ValueOf(VisibleColumn column, Identifier name) =>
+        column.Definition ?? new BoundColumn(name.Span, column.Column.Type, column.Relation.Name, column.Column.Name);
 
     private static FromDerived? WindowedDerived(IEnumerable<FromTree> trees) => trees
         .SelectMany(Leaves).OfType<FromDerived>().FirstOrDefault(d => d.Windows.Count > 0);
@@ -1297,9 +1304,7 @@ internal sealed partial class QueryBinder(SourceCatalog catalog, string filePath
     {
         var conditions = new List<BoundExpression>();
         foreach (var (left, right, name) in join.Merged)
-            conditions.Add(new BoundBinary(name.Span, SqlType.Boolean,
-                new BoundColumn(name.Span, left.Column.Type, left.Relation.Name, left.Column.Name), "=",
-                new BoundColumn(name.Span, right.Column.Type, right.Relation.Name, right.Column.Name)));
+            conditions.Add(new BoundBinary(name.Span, SqlType.Boolean, ValueOf(left, name), "=", ValueOf(right, name)));
         if (join.On is not null)
         {
             RejectAggregates(join.On, "JOIN conditions");

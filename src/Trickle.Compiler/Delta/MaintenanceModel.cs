@@ -168,6 +168,12 @@ public sealed record PaddedSide(
     public bool NullableIsSubquery => NullableSourceIndex > SubqueryModel.SourceIndexBase;
 
     /// <summary>
+    /// A subquery kept whole on the preserved side (one side of a FULL join of a padded join) is stored as it was
+    /// before the batch: its rows as they were are its stored rows, with no changes to take back.
+    /// </summary>
+    public bool PreservedIsSubquery => PreservedSourceIndex > SubqueryModel.SourceIndexBase;
+
+    /// <summary>
     /// The preserved side is an inner join of several tables (<c>a JOIN b ON … LEFT JOIN n ON …</c>). It is then read as
     /// one relation <see cref="PreservedAlias"/> of flat columns (<c>"preserved"."src1.id"</c>): as it is now through
     /// <see cref="PreservedTable"/>, its changes through the <c>preserved_changes</c> CTE (the join delta of its tables).

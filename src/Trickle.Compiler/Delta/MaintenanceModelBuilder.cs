@@ -57,7 +57,7 @@ public static class MaintenanceModelBuilder
             if (ContainsOuterJoin(table.Plan))
             {
                 diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan,
-                    "an outer join or EXISTS/IN subquery is maintained between two tables (a LEFT/FULL JOIN b ON …, or one table with one subquery test); chained or nested ones are not supported yet");
+                    "this combination of outer joins or EXISTS/IN subqueries is not supported yet: an outer join is maintained between two relations (tables, a join on its NULL-padded side, or a subquery kept whole), after inner joins and in chains of LEFT JOINs, with an inner join of one table after it; an EXISTS/IN test on one table");
                 return null;
             }
             diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, querySpan,
@@ -67,9 +67,12 @@ public static class MaintenanceModelBuilder
         var subqueryScans = scans.Where(s => s.IsSubquery).ToList();
         // A subquery kept whole is joined by inner joins, or is the padded side of a LEFT JOIN.
         var paddedSubquery = outer is { Type: JoinType.Left } && outer.Nullable.IsSubquery && outer.PreservedJoin.All(s => !s.IsSubquery);
+        // A LEFT or FULL join of two relations pads one relation with another: either may be a subquery kept whole (a
+        // padded join, which pass padded-join-to-subquery holds as one), its rows stored as they were before the batch.
+        var twoRelations = outer is { Type: JoinType.Left or JoinType.Full, PreservedOuterJoin: null, PreservedJoin.Count: 1 };
         // A subquery kept whole may itself read subqueries kept whole: its model consumes their deltas as the query
         // consumes its own (composition), so nesting needs no rule of its own.
-        if (subqueryScans.Count > 0 && outer is not null && !paddedSubquery)
+        if (subqueryScans.Count > 0 && outer is not null && !paddedSubquery && !twoRelations)
         {
             var at = layout is not null && subqueryScans[0].Span != SourceSpan.None ? subqueryScans[0].Span : querySpan;
             diagnostics.Error(DiagnosticCode.UnsupportedConstruct, filePath, at,
@@ -273,7 +276,8 @@ public static class MaintenanceModelBuilder
         var chainSide = outerJoin?.PaddedSides[0] is { PreservedModel: not null } chained ? chained : null;
         IReadOnlyList<JoinTerm> ChainTerms(IEnumerable<int> changedSources)
         {
-            var changed = changedSources.ToHashSet();
+            // A padded subquery kept whole changes with its sources.
+            var changed = Changed(changedSources);
             if (chainSide!.PreservedSourceIndexes.Any(changed.Contains)) changed.Add(chainSide.PreservedSourceIndex);
             var preservedRelation = new RelationModel(chainSide.PreservedAlias, chainSide.PreservedSourceIndex, chainSide.PreservedTable, chainSide.PreservedColumns);
             return JoinTerms([preservedRelation, relationModels[^1]], changed);
@@ -814,7 +818,8 @@ public static class MaintenanceModelBuilder
         }
         // (a LEFT JOIN b ON c) LEFT JOIN n ON …: the preserved side is itself an outer join (of any shape this method
         // accepts, so chains of any length), maintained as rows of its own.
-        if (node is JoinNode { Type: JoinType.Left, Left: JoinNode preservedOuter, Right: ScanNode { IsSubquery: false } last } chainedOuter
+        // The padded side may be a subquery kept whole (a padded join, after pass padded-join-to-subquery).
+        if (node is JoinNode { Type: JoinType.Left, Left: JoinNode preservedOuter, Right: ScanNode last } chainedOuter
             && ContainsOuterJoin(preservedOuter) && ScanNode.ScansOf(preservedOuter) is var outerJoinScans && outerJoinScans.All(s => !s.IsSubquery))
         {
             outer = new OuterJoinPlan(outerJoinScans[0], last, chainedOuter.Condition, JoinType.Left) { PreservedJoin = outerJoinScans, PreservedOuterJoin = preservedOuter };

@@ -11,6 +11,7 @@ public static class RewritePipeline
         new FlattenSubqueries(),
         new SemiJoinOnComparisonToExtremes(),
         new NullRejectedLeftJoinToInner(),
+        new PaddedJoinToSubquery(),
         new SemiJoinOnGroupKeysToJoin(),
         new OuterJoinBesideSubqueriesToKeptRows(),
         new GroupingSetsToUnion(),

@@ -28,16 +28,14 @@ public sealed partial class RejectedConstructTests
     public static TheoryData<string, string, string> RejectedQueries => new()
     {
         // Joins and subqueries
-        { "SELECT i.id\nFROM items i\n  JOIN events e ON e.qty = i.qty\n  RIGHT JOIN events f ON f.qty = i.qty", "TRK4001", "1:1" },
+        // An outer join padding a join is maintained (pass padded-join-to-subquery); an inner join of a join after one is not yet.
+        { "SELECT i.id\nFROM items i\n  LEFT JOIN events e ON e.qty = i.qty\n  JOIN (events f JOIN items j ON j.id = f.qty) ON f.qty = i.qty", "TRK4001", "1:1" },
         // FULL JOIN is maintained between two tables; PostgreSQL itself runs it only with an equality between the sides.
         { "SELECT i.id\nFROM items i\n  FULL JOIN events e\n    ON e.qty > i.qty", "TRK3014", "4:8" },
         { "SELECT i.id\nFROM items i\n  FULL JOIN events e\n    ON e.qty = i.qty OR e.kind = i.grp", "TRK3014", "4:8" },
         { "SELECT i.id\nFROM items i\n  FULL JOIN events e\n    ON i.qty = i.id AND e.kind = 'x'", "TRK3014", "4:8" },
-        { "SELECT i.id\nFROM items i\n  JOIN events e ON e.qty = i.qty\n  FULL JOIN events f ON f.qty = i.qty", "TRK4001", "1:1" },
         { "SELECT x\nFROM items i\n  FULL JOIN (SELECT qty AS x FROM events) AS d ON d.x = i.qty", "TRK4001", "2:6" },
         { "SELECT qty,\n       count(*) AS n\nFROM items i\n  FULL JOIN events e USING (qty)\nGROUP BY i.grp", "TRK3005", "1:8" },
-        { "SELECT i.id\nFROM items i\n  LEFT JOIN events e ON e.qty = i.qty\n  FULL JOIN events f ON f.qty = i.qty", "TRK4001", "1:1" },
-        { "SELECT i.id\nFROM items i\n  LEFT JOIN events e ON e.qty = i.qty\n  JOIN events f ON f.qty = i.qty\n  RIGHT JOIN items j ON j.id = i.id", "TRK4001", "1:1" },
         { "SELECT qty\nFROM items,\n     events", "TRK3003", "1:8" },
         { "SELECT i.id\nFROM items i\n  JOIN items i ON true", "TRK2002", "3:14" },
         { "SELECT i.id\nFROM items i\n  JOIN (SELECT 1 AS one) s ON true", "TRK4001", "3:8" },
@@ -54,7 +52,7 @@ public sealed partial class RejectedConstructTests
         { "SELECT id,\n       (SELECT qty FROM events LIMIT 1) AS q\nFROM items", "TRK4001", "2:8" },
         { "SELECT count(*) AS n,\n       (SELECT max(qty) FROM events) AS m\nFROM items", "TRK4001", "2:8" },
         { "SELECT x\nFROM (SELECT id AS x FROM items LIMIT 3) AS d", "TRK4004", "2:39" },
-        { "SELECT i.id\nFROM items i\n  FULL JOIN (SELECT qty, count(*) AS n FROM events GROUP BY qty) AS d ON d.qty = i.qty", "TRK4001", "2:6" },
+        { "SELECT i.id\nFROM items i\n  LEFT JOIN events e ON e.qty = i.qty\n  LEFT JOIN (SELECT qty, count(*) AS n FROM events GROUP BY qty) AS d ON d.qty = i.qty", "TRK4001", "2:6" },
         { "SELECT x\nFROM items i\n  LEFT JOIN (SELECT qty AS x FROM events) AS d ON d.x = i.qty", "TRK4001", "2:6" },
         // Set operations, WITH, LIMIT/OFFSET
         // Set operations of any shape over one-table branches are maintained; branches with joins or aggregates are not yet.
@@ -104,7 +102,7 @@ public sealed partial class RejectedConstructTests
         { "SELECT grp, sub,\n       rank() OVER (ORDER BY count(*)) AS r\nFROM items\nGROUP BY ROLLUP (grp, sub)", "TRK4001", "4:10" },
         { "SELECT id,\n       percentile_cont(0.5) OVER (PARTITION BY grp) AS p\nFROM items", "TRK4001", "2:8" },
         { "SELECT DISTINCT grp,\n       count(*) OVER (PARTITION BY grp) AS n\nFROM items", "TRK4001", "1:1" },
-        { "SELECT r.id\nFROM (SELECT id, rank() OVER (ORDER BY qty) AS rk FROM items) r\n  FULL JOIN events e ON e.qty = r.rk", "TRK4001", "2:6" },
+        { "SELECT r.id\nFROM events f\n  LEFT JOIN events e ON e.qty = f.qty\n  LEFT JOIN (SELECT id, rank() OVER (ORDER BY qty) AS rk FROM items) r ON e.qty = r.rk", "TRK4001", "2:6" },
         { "SELECT grp,\n       percentile_cont(0.5) WITHIN GROUP (ORDER BY qty) AS median\nFROM items\nGROUP BY grp", "TRK4001", "2:8" },
         { "SELECT grp,\n       mode() WITHIN GROUP (ORDER BY qty) AS common\nFROM items\nGROUP BY grp", "TRK4001", "2:8" },
         { "SELECT grp,\n       array_agg(DISTINCT qty ORDER BY id) AS qtys\nFROM items\nGROUP BY grp", "TRK3012", "2:40" },

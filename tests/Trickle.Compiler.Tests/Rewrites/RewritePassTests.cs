@@ -294,12 +294,12 @@ public sealed class RewritePassTests
 
         RewritePipeline.Run(plan, disabled: ["avg-to-sum-and-count"], afterPass: (pass, _) => run.Add(pass.Name));
 
-        Assert.Equal(["right-to-left-join", "flatten-subqueries", "semi-join-on-comparison-to-extremes", "null-rejected-left-join-to-inner", "semi-join-on-group-keys-to-join", "outer-join-beside-subqueries-to-kept-rows", "grouping-sets-to-union", "distinct-to-groups", "distinct-on-to-first-rows", "window-to-partition-groups", "top-k-to-counted-rows", "projection-to-counted-groups"], run);
+        Assert.Equal(["right-to-left-join", "flatten-subqueries", "semi-join-on-comparison-to-extremes", "null-rejected-left-join-to-inner", "padded-join-to-subquery", "semi-join-on-group-keys-to-join", "outer-join-beside-subqueries-to-kept-rows", "grouping-sets-to-union", "distinct-to-groups", "distinct-on-to-first-rows", "window-to-partition-groups", "top-k-to-counted-rows", "projection-to-counted-groups"], run);
     }
 
     [Fact]
     public void RewritePipeline_DefaultPasses_HaveDistinctNamesInRunOrder() =>
-        Assert.Equal(["right-to-left-join", "flatten-subqueries", "semi-join-on-comparison-to-extremes", "null-rejected-left-join-to-inner", "semi-join-on-group-keys-to-join", "outer-join-beside-subqueries-to-kept-rows", "grouping-sets-to-union", "distinct-to-groups", "distinct-on-to-first-rows", "window-to-partition-groups", "top-k-to-counted-rows", "projection-to-counted-groups", "avg-to-sum-and-count"], RewritePipeline.Default.Select(p => p.Name));
+        Assert.Equal(["right-to-left-join", "flatten-subqueries", "semi-join-on-comparison-to-extremes", "null-rejected-left-join-to-inner", "padded-join-to-subquery", "semi-join-on-group-keys-to-join", "outer-join-beside-subqueries-to-kept-rows", "grouping-sets-to-union", "distinct-to-groups", "distinct-on-to-first-rows", "window-to-partition-groups", "top-k-to-counted-rows", "projection-to-counted-groups", "avg-to-sum-and-count"], RewritePipeline.Default.Select(p => p.Name));
 
     private static (RelNode Before, RelNode After) ApplyAlone(RewritePass pass, string query)
     {
