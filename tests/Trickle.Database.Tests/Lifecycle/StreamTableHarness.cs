@@ -281,7 +281,7 @@ internal static class StreamTableHarness
             "publication_mirror", "publication_apply_changes", "publication_apply", "publication_sync", "publication_check_columns",
             "set_publish", "publish_stream_table", "publication_drift", "publication_repair",
             // WAL capture.
-            "wal_slot_name", "wal_fed_buffers", "wal_capture_obstacle", "wal_parse_change", "wal_xid_visible", "wal_catch_up",
+            "wal_slot_name", "wal_fed_buffers", "wal_capture_obstacle", "wal_await_flush", "wal_parse_change", "wal_xid_visible", "wal_catch_up",
             "wal_refresh_catch_up", "wal_refuse_truncate", "set_capture", "wal_capture_health",
             // Removing Trickle.
             "uninstall",

@@ -1,3 +1,4 @@
+using Trickle.Compiler;
 using Trickle.Database.Tests.Infrastructure;
 
 namespace Trickle.Database.Tests.StreamTables;
