@@ -57,6 +57,16 @@ tpch.SetAction((parseResult, cancellationToken) =>
     TpchBenchmark.RunAsync(parseResult.GetValue(scaleFactor), parseResult.GetValue(tpchRepetitions), parseResult.GetValue(tpchIndexes), cancellationToken));
 var compileOnly = new Command("compile", "Measures compile speed alone (warm in-process with BenchmarkDotNet, cold `trickle compile`), without a PostgreSQL server.");
 compileOnly.SetAction((parseResult, cancellationToken) => BenchmarkRun.CompileOnlyAsync(BenchProfile.Full, cancellationToken));
+var only = new Option<string?>("--only")
+{
+    Description = "Run, besides the baseline and trigger capture, only the configurations whose title contains this text (e.g. 'WAL capture').",
+    HelpName = "TEXT",
+};
+var writePath = new Command("write-path", "Measures only the write path (pgbench on copies of orders with and without stream tables), quick profile.")
+{
+    only,
+};
+writePath.SetAction((parseResult, cancellationToken) => BenchmarkRun.RunWritePathAsync(parseResult.GetValue(only), cancellationToken));
 var root = new RootCommand("Measures Trickle's refresh cost, write-path overhead and compile speed on a throwaway PostgreSQL cluster.")
 {
     quick,
@@ -65,6 +75,7 @@ var root = new RootCommand("Measures Trickle's refresh cost, write-path overhead
     constructs,
     tpch,
     compileOnly,
+    writePath,
 };
 root.SetAction((parseResult, cancellationToken) =>
     BenchmarkRun.RunAsync(parseResult.GetValue(quick) ? BenchProfile.Quick : BenchProfile.Full, parseResult.GetValue(output), cancellationToken));
@@ -82,7 +93,33 @@ namespace Trickle.Bench
             new("maintenance_work_mem", "256MB"),
             new("max_wal_size", "4GB"),
             new("autovacuum", "off"),
+            // The write path's WAL-capture configuration reads a logical replication slot.
+            new("wal_level", "logical"),
         ];
+
+        /// <summary>The write-path benchmark alone, on the quick profile: a check of one configuration's ratio.</summary>
+        public static async Task<int> RunWritePathAsync(string? only, CancellationToken cancellationToken)
+        {
+            var clock = Stopwatch.StartNew();
+            void Log(string message) => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
+            var profile = BenchProfile.Quick;
+            await using var server = await PostgresServer.StartAsync(ServerSettings, cancellationToken);
+            var databaseName = $"trickle_bench_{Environment.ProcessId}";
+            var connectionString = await server.CreateDatabaseAsync(databaseName, cancellationToken);
+            try
+            {
+                var workload = new OrdersWorkload(connectionString, profile);
+                Log($"loading {profile.Orders:N0} orders, {profile.Customers:N0} customers");
+                await workload.CreateSchemaAsync(cancellationToken);
+                var installer = new StreamTableInstaller(server, workload);
+                Console.WriteLine(await new WritePathBenchmark(server, workload, installer, Log, only).RunAsync(cancellationToken));
+                return 0;
+            }
+            finally
+            {
+                await server.DropDatabaseAsync(databaseName, CancellationToken.None);
+            }
+        }
 
         public static async Task<int> RunAsync(BenchProfile profile, FileInfo? output, CancellationToken cancellationToken)
         {

@@ -9,19 +9,23 @@ namespace Trickle.Bench;
 /// What stream tables cost the writers of their sources: pgbench throughput on a copy of orders with no stream table,
 /// and on copies with DIFFERENTIAL and IMMEDIATE ones installed, the configurations run in turn within each repetition.
 /// </summary>
-public sealed partial class WritePathBenchmark(PostgresServer server, OrdersWorkload workload, StreamTableInstaller installer, Action<string> log)
+public sealed partial class WritePathBenchmark(PostgresServer server, OrdersWorkload workload, StreamTableInstaller installer, Action<string> log,
+    string? only = null)
 {
-    private sealed record Configuration(string Title, RefreshMode Mode, IReadOnlyList<QueryClass> Classes);
+    /// <param name="WalCapture">The copy is switched to WAL capture after the install (trickle.set_capture): no
+    /// capture trigger runs; the writer pays for REPLICA IDENTITY FULL's old rows in the WAL instead.</param>
+    private sealed record Configuration(string Title, RefreshMode Mode, IReadOnlyList<QueryClass> Classes, bool WalCapture = false);
 
     /// <summary>pgbench scripts, weight after the '@'; each script execution is one transaction.</summary>
     private sealed record Workload(string Title, IReadOnlyList<(string Name, string Script)> Scripts, double TargetRatio);
 
     private static readonly Configuration Baseline = new("no stream table", RefreshMode.Differential, []);
 
-    private static readonly Configuration[] Configurations =
+    private static readonly Configuration[] AllConfigurations =
     [
         Baseline,
         new("1 DIFFERENTIAL (aggregate)", RefreshMode.Differential, [QueryClass.Aggregate]),
+        new("1 DIFFERENTIAL (aggregate), WAL capture", RefreshMode.Differential, [QueryClass.Aggregate], WalCapture: true),
         new("1 IMMEDIATE (aggregate)", RefreshMode.Immediate, [QueryClass.Aggregate]),
         new("5 DIFFERENTIAL (aggregate, join, join + aggregate, scan/filter, outer join)", RefreshMode.Differential,
             [QueryClass.Aggregate, QueryClass.Join, QueryClass.JoinAggregate, QueryClass.ScanFilter, QueryClass.OuterJoin]),
@@ -55,6 +59,11 @@ public sealed partial class WritePathBenchmark(PostgresServer server, OrdersWork
                 """),
         ], TargetRatio: 0.67),
     ];
+
+    /// <summary>The configurations run: all, or the baseline, trigger capture and those whose title contains <c>only</c>.</summary>
+    private Configuration[] Configurations => only is null
+        ? AllConfigurations
+        : AllConfigurations.Where(c => c == Baseline || c == AllConfigurations[1] || c.Title.Contains(only, StringComparison.OrdinalIgnoreCase)).ToArray();
 
     private static readonly (int Clients, int Threads)[] ClientCounts = [(1, 1), (4, 2)];
 
@@ -93,7 +102,7 @@ public sealed partial class WritePathBenchmark(PostgresServer server, OrdersWork
     }
 
     /// <summary>Each configuration writes to its own copy of orders, with its stream tables installed on that copy.</summary>
-    private static string TableOf(Configuration configuration) => $"orders_w{Array.IndexOf(Configurations, configuration)}";
+    private static string TableOf(Configuration configuration) => $"orders_w{Array.IndexOf(AllConfigurations, configuration)}";
 
     private async Task<List<string>> InstallConfigurationsAsync(CancellationToken cancellationToken)
     {
@@ -115,6 +124,12 @@ public sealed partial class WritePathBenchmark(PostgresServer server, OrdersWork
                 var name = $"{queryClass.Key}_{configuration.Mode.ToString().ToLowerInvariant()}_{table}";
                 await installer.InstallStreamTableAsync(name, OrdersTable().Replace(queryClass.Query, table), configuration.Mode, catalog, cancellationToken);
                 installed.Add(name);
+            }
+            if (configuration.WalCapture)
+            {
+                // Two transactions: the first switch creates the replication slot, which must come before any write.
+                await workload.ExecuteAsync($"ALTER TABLE {SqlText.Identifier(table)} REPLICA IDENTITY FULL", cancellationToken);
+                await workload.ExecuteAsync($"SELECT trickle.set_capture({SqlText.Literal(table)}, 'wal')", cancellationToken);
             }
         }
         await workload.VacuumAnalyzeAsync(cancellationToken);
@@ -145,7 +160,7 @@ public sealed partial class WritePathBenchmark(PostgresServer server, OrdersWork
         return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
-    private static string Report(Dictionary<(Configuration, Workload, int Clients), Sample> throughput)
+    private string Report(Dictionary<(Configuration, Workload, int Clients), Sample> throughput)
     {
         var sections = new List<string>();
         foreach (var pgbenchWorkload in Workloads)
@@ -167,7 +182,7 @@ public sealed partial class WritePathBenchmark(PostgresServer server, OrdersWork
 
     /// <summary>The promise covers one DIFFERENTIAL stream table; the other configurations are shown for scale.</summary>
     private static string WriteTarget(Configuration configuration, Workload pgbenchWorkload, Sample ratio) =>
-        configuration == Configurations[1]
+        configuration == AllConfigurations[1]
             ? new Target($"≥ {pgbenchWorkload.TargetRatio:0.00}×", ratio.Median >= pgbenchWorkload.TargetRatio).ToString()
             : "–";
 

@@ -56,6 +56,46 @@ public sealed class DatabaseCommandTests(PostgresServer server) : IClassFixture<
     }
 
     /// <summary>
+    /// A source switched to WAL capture: the worker's second session reads its changes from the slot into the buffer
+    /// (no trigger runs; nothing else fills it while the stream table has no schedule), and the scheduler's refreshes,
+    /// in REPEATABLE READ, apply them.
+    /// </summary>
+    [Fact]
+    public async Task Worker_ReadsWalCapturedChangesIntoTheBuffer_AndTheSchedulerAppliesThem()
+    {
+        var connection = await CreateDatabaseAsync("cli_worker_wal", ("totals", null));
+        await ExecuteAsync(connection, "ALTER TABLE orders REPLICA IDENTITY FULL");
+        await ExecuteAsync(connection, "SELECT trickle.set_capture('orders', 'wal')");
+        var stdout = new StringWriter { NewLine = "\n" };
+        var stderr = new StringWriter { NewLine = "\n" };
+        using var stop = new CancellationTokenSource();
+        var worker = Task.Run(() => CliApp.RunAsync(
+            ["worker", "--connection", connection, "--tick", "20ms", "--wal-interval", "20ms"],
+            TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), stop.Token));
+        try
+        {
+            await ExecuteAsync(connection, "INSERT INTO orders SELECT i, i % 7, i FROM generate_series(1, 100) AS i");
+            await ExecuteAsync(connection, "UPDATE orders SET amount = amount + 1 WHERE customer = 3");
+            await EventuallyAsync(connection, "SELECT count(*) = 128 FROM trickle.totals__changes_1");
+            Assert.Equal(0L, await ScalarAsync<long>(connection, "SELECT count(*) FROM totals"));
+
+            await ExecuteAsync(connection, "SELECT trickle.alter_stream_table('totals', schedule => '200ms')");
+            await EventuallyAsync(connection, """
+                SELECT NOT EXISTS (SELECT customer, count(*) AS n, sum(amount) AS total FROM orders GROUP BY customer
+                                   EXCEPT SELECT * FROM totals)
+                   AND (SELECT count(*) FROM totals) = 7
+                """);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+        Assert.Equal(CliApp.ExitSuccess, await worker.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.DoesNotContain("WAL capture:", stderr.ToString());
+        await ExecuteAsync(connection, "SELECT pg_drop_replication_slot(trickle.wal_slot_name())");
+    }
+
+    /// <summary>
     /// The scheduler's CALL cancelled (pg_cancel_backend, as an operator or a timeout would): the worker logs why and
     /// starts again with its backoff, which goes back to the shortest delay once a session has run healthy. A
     /// statement_timeout set for the database does not cancel it: the worker's session has none.

@@ -27,7 +27,7 @@ public sealed class PostgresServer : IAsyncLifetime
         var port = Random.Shared.Next(20000, 60000);
         await RunAsync(Path.Combine(_binDirectory, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"]);
         await RunAsync(Path.Combine(_binDirectory, "pg_ctl"),
-            ["-w", "-D", data, "-l", Path.Combine(_root, "server.log"), "-o", $"-p {port} -k {_root} -c listen_addresses='' -c fsync=off", "start"]);
+            ["-w", "-D", data, "-l", Path.Combine(_root, "server.log"), "-o", $"-p {port} -k {_root} -c listen_addresses='' -c fsync=off -c wal_level=logical", "start"]);
         ConnectionString = $"Host={_root};Port={port};Username=postgres;Database=postgres;Pooling=false";
     }
 

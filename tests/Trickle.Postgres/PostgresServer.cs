@@ -82,10 +82,28 @@ public sealed class PostgresServer : IAsyncDisposable
         return new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name, Timezone = "UTC" }.ConnectionString;
     }
 
-    /// <summary>Drops a database created here, closing its sessions first.</summary>
+    /// <summary>Drops a database created here, closing its sessions first, and its replication slots (which would hold it).</summary>
     public async Task DropDatabaseAsync(string name, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenConnectionAsync(ServerConnectionString, cancellationToken);
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            // A slot in use (a WAL read in progress) cannot be dropped: its session is ended first.
+            await using var slots = new NpgsqlCommand(
+                "SELECT count(pg_terminate_backend(active_pid)) + count(pg_drop_replication_slot(slot_name) IS NULL) FILTER (WHERE active_pid IS NULL) "
+                + "FROM pg_replication_slots WHERE database = $1", connection);
+            slots.Parameters.Add(new NpgsqlParameter { Value = name });
+            try
+            {
+                if ((long)(await slots.ExecuteScalarAsync(cancellationToken))! == 0)
+                    break;
+            }
+            catch (PostgresException e) when (e.SqlState == "55006")
+            {
+                // Became active between the read and the drop: try again.
+            }
+            await Task.Delay(100, cancellationToken);
+        }
         await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {SqlText.Identifier(name)} WITH (FORCE)", connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }

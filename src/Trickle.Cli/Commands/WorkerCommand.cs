@@ -5,8 +5,9 @@ using Trickle.Compiler.Schedules;
 namespace Trickle.Cli.Commands;
 
 /// <summary>
-/// <c>trickle worker --connection CONNSTR [--tick 100ms] [--max-failures 5] [--retry-delay 1s] [--metrics-port N]</c>:
-/// runs <c>trickle.run_scheduler</c> and keeps it running across database restarts until SIGTERM or Ctrl+C.
+/// <c>trickle worker --connection CONNSTR [--tick 100ms] [--max-failures 5] [--retry-delay 1s] [--wal-interval 100ms] [--metrics-port N]</c>:
+/// runs <c>trickle.run_scheduler</c> and keeps it running across database restarts until SIGTERM or Ctrl+C; beside it,
+/// reads the changes of sources captured from the WAL into their buffers.
 /// </summary>
 internal sealed class WorkerCommand
 {
@@ -33,6 +34,13 @@ internal sealed class WorkerCommand
         DefaultValueFactory = _ => "1s",
     };
 
+    private readonly Option<string> _walInterval = new("--wal-interval")
+    {
+        Description = "How often changes of sources captured from the WAL (trickle.set_capture) are read into their buffers (a duration).",
+        HelpName = "DURATION",
+        DefaultValueFactory = _ => "100ms",
+    };
+
     private readonly Option<int?> _metricsPort = new("--metrics-port")
     {
         Description = "Serve Prometheus metrics on http://*:PORT/metrics.",
@@ -43,7 +51,7 @@ internal sealed class WorkerCommand
     {
         Command = new Command("worker", "Run the stream-table scheduler against a database until stopped (SIGTERM, Ctrl+C or trickle.stop_scheduler()).")
         {
-            _connection, _tick, _maxFailures, _retryDelay, _metricsPort,
+            _connection, _tick, _maxFailures, _retryDelay, _walInterval, _metricsPort,
         };
         Command.SetAction(RunAsync);
     }
@@ -53,7 +61,7 @@ internal sealed class WorkerCommand
     private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
-        foreach (var option in new[] { _tick, _retryDelay })
+        foreach (var option in new[] { _tick, _retryDelay, _walInterval })
             if (Duration(parseResult.GetRequiredValue(option)) is null)
                 problems.Add($"{option.Name} '{parseResult.GetValue(option)}' is not a duration such as 100ms, 1s or 1m30s");
         if (parseResult.GetValue(_maxFailures) < 1)
@@ -98,7 +106,19 @@ internal sealed class WorkerCommand
                 }
                 log.Info($"metrics on http://*:{port}/metrics");
             }
-            return await worker.RunAsync(cancellationToken);
+            // The WAL reader runs as long as the scheduler's loop does.
+            using var walStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var wal = new WalCaptureWorker(settings.ConnectionString, Duration(parseResult.GetRequiredValue(_walInterval))!.Value, 10000, log);
+            var walTask = wal.RunAsync(walStop.Token);
+            try
+            {
+                return await worker.RunAsync(cancellationToken);
+            }
+            finally
+            {
+                await walStop.CancelAsync();
+                await walTask;
+            }
         }
         finally
         {

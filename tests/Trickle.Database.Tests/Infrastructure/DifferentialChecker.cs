@@ -48,6 +48,8 @@ public sealed class DifferentialChecker(PostgresCluster cluster, Action<string>?
         await InstallAsync(run, database, "the compiled install script", script, cancellationToken);
 
         await CompareAsync(run, observer, "initial population", cancellationToken);
+        if (scenario.WalCapture)
+            await SwitchToWalCaptureAsync(run, observer, tables, cancellationToken);
         log?.Invoke($"[{run.Mode}] seed {scenario.Seed}: installed into {database.Name}; "
             + (scenario.Writes is null ? $"{tables.Count} source table(s)" : "scripted writes"));
 
@@ -71,7 +73,12 @@ public sealed class DifferentialChecker(PostgresCluster cluster, Action<string>?
             if (mode == RefreshMode.Auto && stepNumber % AnalyzeEvery == 1)
                 await AnalyzeAsync(run, observer, cancellationToken);
             if (mode != RefreshMode.Immediate)
-                await RefreshAsync(run, writer, inTransaction: refreshCount++ % 2 == 1, cancellationToken);
+            {
+                if (scenario.WalCapture)
+                    await RefreshFromWalAsync(run, writer, workerFirst: refreshCount++ % 2 == 1, cancellationToken);
+                else
+                    await RefreshAsync(run, writer, inTransaction: refreshCount++ % 2 == 1, cancellationToken);
+            }
             await CompareAsync(run, observer, rolledBack ? "a rolled-back step" : "a committed step", cancellationToken);
         }
         if (scenario.RequireRows && run.MostRows == 0)
@@ -190,6 +197,68 @@ public sealed class DifferentialChecker(PostgresCluster cluster, Action<string>?
         catch (PostgresException e)
         {
             throw run.Failure($"refreshing {how}", $"{sql}\n{Describe(e)}");
+        }
+    }
+
+    private static async Task SwitchToWalCaptureAsync(Run run, NpgsqlConnection observer, IReadOnlyList<TableDefinition> tables, CancellationToken cancellationToken)
+    {
+        foreach (var table in tables)
+        {
+            // Each in its own transaction: the first switch creates the replication slot, which must come before any write.
+            string[] statements =
+            [
+                $"ALTER TABLE {table.QualifiedName} REPLICA IDENTITY FULL",
+                $"SELECT trickle.set_capture({SqlText.Literal(table.QualifiedName)}, 'wal')",
+            ];
+            try
+            {
+                foreach (var sql in statements)
+                {
+                    await using var command = new NpgsqlCommand(sql, observer);
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }
+            catch (PostgresException e)
+            {
+                throw run.Failure($"switching {table.QualifiedName} to WAL capture", Describe(e));
+            }
+        }
+    }
+
+    /// <summary>
+    /// A refresh over WAL-captured sources: sometimes after a worker's read of a few changes (so that the refresh
+    /// finds part of them buffered and reads the rest itself), always in REPEATABLE READ, retried on 40001 as the
+    /// scheduler and <c>trickle refresh</c> do.
+    /// </summary>
+    private static async Task RefreshFromWalAsync(Run run, NpgsqlConnection writer, bool workerFirst, CancellationToken cancellationToken)
+    {
+        var sql = $"SELECT trickle.refresh({SqlText.Literal(run.Scenario.StreamTableName)})";
+        try
+        {
+            if (workerFirst)
+            {
+                await using var worker = new NpgsqlCommand("SELECT trickle.wal_catch_up(false, 3)", writer);
+                await worker.ExecuteNonQueryAsync(cancellationToken);
+            }
+            for (var attempt = 1; ; attempt++)
+            {
+                await using var transaction = await writer.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+                try
+                {
+                    await using (var command = new NpgsqlCommand(sql, writer, transaction))
+                        await command.ExecuteNonQueryAsync(cancellationToken);
+                    await transaction.CommitAsync(cancellationToken);
+                    return;
+                }
+                catch (PostgresException e) when (e.SqlState == "40001" && attempt < 10)
+                {
+                    await transaction.RollbackAsync(cancellationToken);
+                }
+            }
+        }
+        catch (PostgresException e)
+        {
+            throw run.Failure("refreshing from the WAL in REPEATABLE READ", $"{sql}\n{Describe(e)}");
         }
     }
 

@@ -73,5 +73,13 @@ public sealed record DifferentialScenario
     /// </summary>
     public Func<int, DmlStep>? Writes { get; init; }
 
+    /// <summary>
+    /// After the install, every source table is switched to WAL capture (REPLICA IDENTITY FULL, then
+    /// <c>trickle.set_capture(table, 'wal')</c>); every other refresh is preceded by a worker's read of a few changes
+    /// (<c>trickle.wal_catch_up(false, 3)</c>), and refreshes run in REPEATABLE READ, retried on serialization failures.
+    /// Needs a cluster with wal_level = logical (<see cref="LogicalPostgresCluster"/>) and DIFFERENTIAL or AUTO.
+    /// </summary>
+    public bool WalCapture { get; init; }
+
     public static string ModeName(RefreshMode mode) => mode.ToString().ToLowerInvariant();
 }

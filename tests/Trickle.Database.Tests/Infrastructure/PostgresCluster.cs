@@ -8,7 +8,7 @@ namespace Trickle.Database.Tests.Infrastructure;
 /// The throwaway <see cref="PostgresServer"/> shared by every test class in the "postgres" collection: started once
 /// per run, deleted on dispose (or on process exit). With TRICKLE_TEST_CONNECTION set, that server is used instead.
 /// </summary>
-public sealed class PostgresCluster : IAsyncLifetime
+public class PostgresCluster : IAsyncLifetime
 {
     public const string ConnectionVariable = PostgresServer.ConnectionVariable;
 
@@ -23,7 +23,10 @@ public sealed class PostgresCluster : IAsyncLifetime
     /// <summary>The server log of the throwaway cluster, or null for an external server.</summary>
     public string? ServerLogPath => _server.ServerLogPath;
 
-    public async Task InitializeAsync() => _server = await PostgresServer.StartAsync();
+    /// <summary>Server settings beyond the defaults (<see cref="PostgresServer.StartAsync"/>); none here.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string>>? Settings => null;
+
+    public async Task InitializeAsync() => _server = await PostgresServer.StartAsync(Settings);
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
@@ -60,4 +63,24 @@ public sealed class PostgresCluster : IAsyncLifetime
 public sealed class PostgresCollection : ICollectionFixture<PostgresCluster>
 {
     public const string Name = "postgres";
+}
+
+/// <summary>
+/// A cluster with <c>wal_level = logical</c> (and room for replication slots), for WAL capture: a server of its own,
+/// since wal_level needs a restart. With TRICKLE_TEST_CONNECTION set, that server must have it.
+/// </summary>
+public sealed class LogicalPostgresCluster : PostgresCluster
+{
+    protected override IEnumerable<KeyValuePair<string, string>>? Settings =>
+    [
+        new("wal_level", "logical"),
+        new("max_replication_slots", "20"),
+        new("max_wal_senders", "20"),
+    ];
+}
+
+[CollectionDefinition(Name)]
+public sealed class LogicalPostgresCollection : ICollectionFixture<LogicalPostgresCluster>
+{
+    public const string Name = "postgres with wal_level = logical";
 }

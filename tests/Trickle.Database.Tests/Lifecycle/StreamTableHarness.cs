@@ -241,6 +241,10 @@ internal static class StreamTableHarness
             "class r trickle.inbox", "type trickle.inbox", "type trickle._inbox", "class i trickle.inbox_pkey", "index trickle.inbox_pkey on trickle.inbox",
             "class S trickle.outbox_position",
             "trigger trickle.outbox_commit_marks outbox_append trickle.outbox_append()",
+            // WAL capture.
+            "class r trickle.wal_capture_state", "type trickle.wal_capture_state", "type trickle._wal_capture_state", "class i trickle.wal_capture_state_pkey", "index trickle.wal_capture_state_pkey on trickle.wal_capture_state",
+            "class r trickle.wal_sources", "type trickle.wal_sources", "type trickle._wal_sources", "class i trickle.wal_sources_pkey", "index trickle.wal_sources_pkey on trickle.wal_sources",
+            "class r trickle.wal_buffers", "type trickle.wal_buffers", "type trickle._wal_buffers", "class i trickle.wal_buffers_pkey", "index trickle.wal_buffers_pkey on trickle.wal_buffers",
         ];
         // The foreign keys of stream_table_dependencies: PostgreSQL's internal triggers, named by OID.
         if (line.StartsWith("trigger trickle.stream_table_catalog \"RI_ConstraintTrigger_", StringComparison.Ordinal)
@@ -276,6 +280,9 @@ internal static class StreamTableHarness
             // Publishing a stream table (a mirror table for logical replication).
             "publication_mirror", "publication_apply_changes", "publication_apply", "publication_sync", "publication_check_columns",
             "set_publish", "publish_stream_table", "publication_drift", "publication_repair",
+            // WAL capture.
+            "wal_slot_name", "wal_fed_buffers", "wal_capture_obstacle", "wal_await_flush", "wal_parse_change", "wal_xid_visible", "wal_catch_up",
+            "wal_refresh_catch_up", "wal_refuse_truncate", "set_capture", "wal_capture_health",
             // Removing Trickle.
             "uninstall",
             // IMMEDIATE applied at COMMIT.
@@ -284,6 +291,8 @@ internal static class StreamTableHarness
         // The foreign key from source_reads to the catalog: its triggers are named after their oids.
         if (line.StartsWith("trigger trickle.source_reads \"RI_ConstraintTrigger_", StringComparison.Ordinal)
             || line.StartsWith("trigger trickle.capture_failures \"RI_ConstraintTrigger_", StringComparison.Ordinal)
+            || line.StartsWith("trigger trickle.wal_buffers \"RI_ConstraintTrigger_", StringComparison.Ordinal)
+            || line.StartsWith("trigger trickle.wal_sources \"RI_ConstraintTrigger_", StringComparison.Ordinal)
             || line.StartsWith("trigger trickle.stream_table_catalog \"RI_ConstraintTrigger_", StringComparison.Ordinal))
             return true;
         return runtime.Contains(line) || schedulingFunctions.Any(name => line.StartsWith($"proc trickle.{name}(", StringComparison.Ordinal));

@@ -1,3 +1,4 @@
+using Trickle.Compiler;
 using Trickle.Database.Tests.Infrastructure;
 
 namespace Trickle.Database.Tests.StreamTables;
@@ -11,7 +12,7 @@ internal static class CorpusRun
     private static readonly int SeedOffset = int.TryParse(Environment.GetEnvironmentVariable("TRICKLE_TEST_SEED_OFFSET"), out var offset) ? offset : 0;
 
     public static Task CheckAsync(PostgresCluster cluster, Action<string> log, string schema, string? seedData, string name, string query,
-        int seed, string? streamTableSqlName = null)
+        int seed, string? streamTableSqlName = null, bool walCapture = false)
     {
         // Each mode's comparisons recompute the query as that mode's compilation says every recomputation runs it.
         var effective = new EffectiveQueries();
@@ -27,6 +28,9 @@ internal static class CorpusRun
             Seed = seed + SeedOffset,
             // At the seeds CI runs, every corpus query must have had rows; a soak seed may legitimately empty one.
             RequireRows = SeedOffset == 0,
+            // WAL capture feeds the buffers of DIFFERENTIAL and AUTO (IMMEDIATE keeps its triggers, FULL has none).
+            Modes = walCapture ? [RefreshMode.Differential, RefreshMode.Auto] : [RefreshMode.Differential, RefreshMode.Immediate, RefreshMode.Full, RefreshMode.Auto],
+            WalCapture = walCapture,
         });
     }
 }

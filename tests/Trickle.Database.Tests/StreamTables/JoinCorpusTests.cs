@@ -12,9 +12,9 @@ namespace Trickle.Database.Tests.StreamTables;
 [Collection(PostgresCollection.Name)]
 public sealed class JoinCorpusTests(PostgresCluster cluster, ITestOutputHelper output)
 {
-    private const string Schema = Schemas.CustomersOrders + "\nCREATE TABLE tags (customer_id integer, tag text);";
+    internal const string Schema = Schemas.CustomersOrders + "\nCREATE TABLE tags (customer_id integer, tag text);";
 
-    private const string Seed = Schemas.CustomersOrdersSeed + "\nINSERT INTO tags VALUES (1, 'vip'), (1, 'vip'), (2, 'new'), (NULL, 'orphan');";
+    internal const string Seed = Schemas.CustomersOrdersSeed + "\nINSERT INTO tags VALUES (1, 'vip'), (1, 'vip'), (2, 'new'), (NULL, 'orphan');";
 
     public static TheoryData<string, string> Queries => new()
     {
@@ -162,7 +162,7 @@ public sealed class JoinCorpusTests(PostgresCluster cluster, ITestOutputHelper o
     // A NULL in the subquery's column empties these queries until a write removes it. At their base seed the one write
     // that did so is rolled back to a savepoint, so the run would prove nothing (the checker refuses a stream table
     // that never had a row); the next seed reaches rows.
-    private static readonly Dictionary<string, int> SeedShifts = new()
+    internal static readonly Dictionary<string, int> SeedShifts = new()
     {
         ["not_in_with_nulls"] = 1,
         ["not_equal_any"] = 1,
