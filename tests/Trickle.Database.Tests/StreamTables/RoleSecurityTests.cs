@@ -270,8 +270,9 @@ public sealed class RoleSecurityTests(PostgresCluster cluster, ITestOutputHelper
                  "trickle.drop_stream_table(text,boolean)", "trickle.health(bigint)",
                  "trickle.read_changes(text,bigint,integer)", "trickle.receive_message(text,text,jsonb)",
                  "trickle.refresh(text)", "trickle.refresh_all()", "trickle.register_consumer(text,text)",
-                 "trickle.repair_stream_table(text)", "trickle.resume_stream_table(text)", "trickle.trim_changes(text)",
-                 "trickle.unregister_consumer(text,text)"],
+                 "trickle.repair_stream_table(text)", "trickle.resume_stream_table(text)",
+                 "trickle.set_capture(regclass,text)", "trickle.trim_changes(text)",
+                 "trickle.unregister_consumer(text,text)", "trickle.wal_catch_up(boolean,integer)"],
                 await Strings(installer, """
                     SELECT p.oid::regprocedure::text FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
                     WHERE n.nspname = 'trickle' AND p.prosecdef AND p.prorettype <> 'event_trigger'::regtype
