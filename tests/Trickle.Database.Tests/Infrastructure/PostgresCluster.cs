@@ -76,6 +76,9 @@ public sealed class LogicalPostgresCluster : PostgresCluster
         new("wal_level", "logical"),
         new("max_replication_slots", "20"),
         new("max_wal_senders", "20"),
+        // The tests' clusters commit asynchronously; on PostgreSQL before 17 a refresh over a WAL-captured source waits
+        // for the WAL writer's flush, bounded by three times this delay (200 ms by default, 0.6 s per refresh).
+        new("wal_writer_delay", "10ms"),
     ];
 }
 
