@@ -37,15 +37,5 @@ public sealed class DecorrelatedSubqueryCorpusTests(PostgresCluster cluster, ITe
     [Theory]
     [MemberData(nameof(Queries))]
     public Task DecorrelatedSubquery_MatchesRecomputation(string name, string query) =>
-        new DifferentialChecker(cluster, output.WriteLine).RunAsync(new DifferentialScenario
-        {
-            SchemaDdl = Schema,
-            SeedDataSql = Seed,
-            DefiningQuery = query,
-            StreamTableName = name,
-            CompileScript = (_, q, _, mode) => TrickleCompiler.CompileScript(Schema, q, name, mode),
-            Steps = 30,
-            Seed = name.Length * 7919,
-            RequireRows = true,
-        });
+        new DifferentialChecker(cluster, output.WriteLine).RunAsync(SubqueryCorpus.Scenario(Schema, Seed, name, query));
 }

@@ -103,16 +103,8 @@ public sealed class FlattenedSubqueryCorpusTests(PostgresCluster cluster, ITestO
     [Theory]
     [MemberData(nameof(Queries))]
     public Task FlattenedSubquery_MatchesRecomputation(string name, string query) =>
-        new DifferentialChecker(cluster, output.WriteLine).RunAsync(new DifferentialScenario
+        new DifferentialChecker(cluster, output.WriteLine).RunAsync(SubqueryCorpus.Scenario(Schema, Seed, name, query) with
         {
-            SchemaDdl = Schema,
-            SeedDataSql = Seed,
-            DefiningQuery = query,
-            StreamTableName = name,
-            CompileScript = (_, q, _, mode) => TrickleCompiler.CompileScript(Schema, q, name, mode),
-            Steps = 30,
-            Seed = name.Length * 7919,
             ToleratedErrors = new HashSet<string> { "23514" },
-            RequireRows = true,
         });
 }
